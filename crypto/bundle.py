@@ -1,0 +1,366 @@
+"""Signed transfer bundles between the portal and the offline inbox (DESIGN.md requirement 5).
+
+    "VSBUNDL1" | signer(32) | u32be mlen | manifest(mlen, JSON) | sig(64) | blob* | EOF
+
+The Ed25519 signature covers every byte before it; each blob's size and BLAKE2b-256 are in
+the manifest, so the whole bundle is authenticated before any item is looked at. Inbound
+bundles (portal -> inbox) are signed by the portal's key, which the inbox pins on first
+import; outbound bundles (inbox -> portal) by the office key, with a sequence number the
+portal requires to grow (no replays) and an ``audience`` naming the portal's key.
+"""
+
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import nacl.hash
+from nacl.encoding import RawEncoder
+
+from .encoding import b64decode, b64encode, check_day, check_id
+from .errors import MalformedError, SignatureError, TooLargeError
+from .keys import SecretIdentity, fingerprint, verify_signature
+from .payload import THREAD_STATUSES
+
+MAGIC = b"VSBUNDL1"
+FORMAT = "varsel-bundle/v1"
+SIGNER_BYTES = 32
+SIGNATURE_BYTES = 64
+MAX_MANIFEST = 16 * 1024 * 1024
+MAX_BUNDLE = 4 * 1024 * 1024 * 1024
+MAX_ENTRIES = 100_000
+PREFIX = len(MAGIC) + SIGNER_BYTES + 4
+ITEM_KINDS = ("report", "message")
+_BLOB_ID = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9_.-]{0,79}")
+
+
+@dataclass(frozen=True)
+class Blob:
+    id: str
+    data: bytes
+
+
+@dataclass(frozen=True)
+class InboundThread:
+    id: str
+    reporter_public_key: bytes
+    created_day: str
+    status: str
+
+
+@dataclass(frozen=True)
+class InboundItem:
+    id: str
+    thread: str
+    kind: str  # "report" | "message"
+    day: str
+    envelope: bytes
+    attachments: tuple[Blob, ...] = ()
+
+
+@dataclass(frozen=True)
+class InboundBundle:
+    created_day: str
+    last_outbound_sequence: int
+    threads: tuple[InboundThread, ...]
+    items: tuple[InboundItem, ...]
+
+
+@dataclass(frozen=True)
+class OutboundReply:
+    id: str
+    thread: str
+    day: str
+    envelope: bytes
+
+
+@dataclass(frozen=True)
+class StatusChange:
+    thread: str
+    status: str
+
+
+@dataclass(frozen=True)
+class OutboundBundle:
+    sequence: int
+    audience: str  # fingerprint of the portal's signing key
+    created_day: str
+    acks: tuple[str, ...] = ()
+    replies: tuple[OutboundReply, ...] = ()
+    statuses: tuple[StatusChange, ...] = ()
+
+
+def bundle_signer(data: bytes) -> bytes:
+    """The Ed25519 key a bundle claims to be signed by (not yet verified: pin or compare)."""
+    _check_prefix(data)
+    return data[len(MAGIC) : len(MAGIC) + SIGNER_BYTES]
+
+
+def signer_fingerprint(verify_key: bytes) -> str:
+    return fingerprint(verify_key)
+
+
+def write_inbound(bundle: InboundBundle, portal: SecretIdentity) -> bytes:
+    blobs: list[Blob] = []
+    items = []
+    for item in bundle.items:
+        env_id = f"{item.id}.envelope"
+        blobs.append(Blob(env_id, item.envelope))
+        blobs.extend(item.attachments)
+        items.append(
+            {
+                "id": item.id,
+                "thread": item.thread,
+                "kind": item.kind,
+                "day": item.day,
+                "envelope": env_id,
+                "attachments": [a.id for a in item.attachments],
+            }
+        )
+    manifest = {
+        "format": FORMAT,
+        "direction": "inbound",
+        "created_day": bundle.created_day,
+        "last_outbound_sequence": bundle.last_outbound_sequence,
+        "threads": [
+            {
+                "id": t.id,
+                "reporter_public_key": b64encode(t.reporter_public_key),
+                "created_day": t.created_day,
+                "status": t.status,
+            }
+            for t in bundle.threads
+        ],
+        "items": items,
+    }
+    return _seal(manifest, blobs, portal)
+
+
+def read_inbound(data: bytes, portal_verify_key: bytes) -> InboundBundle:
+    manifest, blobs = _open(data, portal_verify_key, "inbound")
+    _fields(manifest, {"created_day", "last_outbound_sequence", "threads", "items"})
+    threads = []
+    thread_ids: set[str] = set()
+    for t in _list(manifest["threads"], "threads"):
+        _fields(t, {"id", "reporter_public_key", "created_day", "status"}, exact=True)
+        tid = _unique(check_id(t["id"], "thread id"), thread_ids, "thread")
+        threads.append(
+            InboundThread(
+                id=tid,
+                reporter_public_key=b64decode(
+                    _str(t["reporter_public_key"]), length=32, what="reporter public key"
+                ),
+                created_day=check_day(t["created_day"]),
+                status=_status(t["status"]),
+            )
+        )
+    items = []
+    item_ids: set[str] = set()
+    used: set[str] = set()
+    for i in _list(manifest["items"], "items"):
+        _fields(i, {"id", "thread", "kind", "day", "envelope", "attachments"}, exact=True)
+        if i["thread"] not in thread_ids:
+            raise MalformedError("an item refers to a thread the bundle does not describe")
+        if i["kind"] not in ITEM_KINDS:
+            raise MalformedError("an item has an unknown kind")
+        attachment_ids = [_blob_ref(b, blobs, used) for b in _list(i["attachments"], "ids")]
+        items.append(
+            InboundItem(
+                id=_unique(check_id(i["id"], "item id"), item_ids, "item"),
+                thread=i["thread"],
+                kind=i["kind"],
+                day=check_day(i["day"]),
+                envelope=blobs[_blob_ref(i["envelope"], blobs, used)],
+                attachments=tuple(Blob(b, blobs[b]) for b in attachment_ids),
+            )
+        )
+    if used != set(blobs):
+        raise MalformedError("the bundle carries blobs that no item refers to")
+    return InboundBundle(
+        created_day=check_day(manifest["created_day"]),
+        last_outbound_sequence=_count(manifest["last_outbound_sequence"], 0),
+        threads=tuple(threads),
+        items=tuple(items),
+    )
+
+
+def write_outbound(bundle: OutboundBundle, office: SecretIdentity) -> bytes:
+    blobs = [Blob(f"{r.id}.envelope", r.envelope) for r in bundle.replies]
+    manifest = {
+        "format": FORMAT,
+        "direction": "outbound",
+        "created_day": bundle.created_day,
+        "sequence": bundle.sequence,
+        "audience": bundle.audience,
+        "acks": list(bundle.acks),
+        "replies": [
+            {"id": r.id, "thread": r.thread, "day": r.day, "envelope": f"{r.id}.envelope"}
+            for r in bundle.replies
+        ],
+        "statuses": [{"thread": s.thread, "status": s.status} for s in bundle.statuses],
+    }
+    return _seal(manifest, blobs, office)
+
+
+def read_outbound(data: bytes, office_verify_key: bytes) -> OutboundBundle:
+    manifest, blobs = _open(data, office_verify_key, "outbound")
+    _fields(manifest, {"created_day", "sequence", "audience", "acks", "replies", "statuses"})
+    ack_ids: set[str] = set()
+    acks = tuple(
+        _unique(check_id(a, "acknowledged item id"), ack_ids, "ack")
+        for a in _list(manifest["acks"], "acks")
+    )
+    used: set[str] = set()
+    reply_ids: set[str] = set()
+    replies = []
+    for r in _list(manifest["replies"], "replies"):
+        _fields(r, {"id", "thread", "day", "envelope"}, exact=True)
+        replies.append(
+            OutboundReply(
+                id=_unique(check_id(r["id"], "reply id"), reply_ids, "reply"),
+                thread=check_id(r["thread"], "thread id"),
+                day=check_day(r["day"]),
+                envelope=blobs[_blob_ref(r["envelope"], blobs, used)],
+            )
+        )
+    statuses = []
+    for s in _list(manifest["statuses"], "statuses"):
+        _fields(s, {"thread", "status"}, exact=True)
+        statuses.append(
+            StatusChange(thread=check_id(s["thread"], "thread id"), status=_status(s["status"]))
+        )
+    if used != set(blobs):
+        raise MalformedError("the bundle carries blobs that no reply refers to")
+    return OutboundBundle(
+        sequence=_count(manifest["sequence"], 1),
+        audience=_str(manifest["audience"]),
+        created_day=check_day(manifest["created_day"]),
+        acks=acks,
+        replies=tuple(replies),
+        statuses=tuple(statuses),
+    )
+
+
+def _seal(manifest: dict[str, Any], blobs: Sequence[Blob], signer: SecretIdentity) -> bytes:
+    seen: set[str] = set()
+    for blob in blobs:
+        if not _BLOB_ID.fullmatch(blob.id):
+            raise MalformedError("blob id is not valid")
+        _unique(blob.id, seen, "blob")
+    manifest["blobs"] = [
+        {"id": b.id, "size": len(b.data), "blake2b": _digest(b.data).hex()} for b in blobs
+    ]
+    body = json.dumps(manifest, sort_keys=True, separators=(",", ":")).encode("utf-8")
+    if len(body) > MAX_MANIFEST:
+        raise TooLargeError("bundle manifest is too large")
+    head = MAGIC + signer.public.verify_key + len(body).to_bytes(4, "big") + body
+    return head + signer.sign(head) + b"".join(b.data for b in blobs)
+
+
+def _open(
+    data: bytes, verify_key: bytes, direction: str
+) -> tuple[dict[str, Any], dict[str, bytes]]:
+    mlen = _check_prefix(data)
+    signer = data[len(MAGIC) : len(MAGIC) + SIGNER_BYTES]
+    head_end = PREFIX + mlen
+    if len(data) < head_end + SIGNATURE_BYTES:
+        raise MalformedError("bundle is truncated")
+    if signer != verify_key:
+        raise SignatureError(
+            "bundle is signed by an unexpected key "
+            f"({fingerprint(signer)}, expected {fingerprint(verify_key)})"
+        )
+    if not verify_signature(verify_key, data[:head_end], data[head_end : head_end + 64]):
+        raise SignatureError("bundle signature is invalid: it was changed or damaged")
+    try:
+        manifest = json.loads(data[PREFIX:head_end].decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise MalformedError("bundle manifest is not UTF-8 JSON") from exc
+    if not isinstance(manifest, dict):
+        raise MalformedError("bundle manifest must be a JSON object")
+    if manifest.get("format") != FORMAT:
+        raise MalformedError("unsupported bundle format")
+    if manifest.get("direction") != direction:
+        raise MalformedError(f"this is not an {direction} bundle")
+    blobs: dict[str, bytes] = {}
+    offset = head_end + SIGNATURE_BYTES
+    for entry in _list(manifest.get("blobs"), "blobs"):
+        _fields(entry, {"id", "size", "blake2b"}, exact=True)
+        blob_id, size = _str(entry["id"]), _count(entry["size"], 0)
+        if blob_id in blobs:
+            raise MalformedError("bundle names a blob twice")
+        chunk = data[offset : offset + size]
+        if len(chunk) != size:
+            raise MalformedError("bundle is truncated: a blob is shorter than its size")
+        if _digest(chunk).hex() != entry["blake2b"]:
+            raise SignatureError("a blob in the bundle was changed")
+        blobs[blob_id] = chunk
+        offset += size
+    if offset != len(data):
+        raise MalformedError("bundle has data after its last blob")
+    del manifest["blobs"]
+    return manifest, blobs
+
+
+def _check_prefix(data: bytes) -> int:
+    if len(data) > MAX_BUNDLE:
+        raise TooLargeError("bundle is larger than 4 GiB")
+    if len(data) < PREFIX or data[: len(MAGIC)] != MAGIC:
+        raise MalformedError("not a Varsel bundle")
+    mlen = int.from_bytes(data[len(MAGIC) + SIGNER_BYTES : PREFIX], "big")
+    if not 2 <= mlen <= MAX_MANIFEST:
+        raise MalformedError("bundle manifest length is out of range")
+    return mlen
+
+
+def _digest(data: bytes) -> bytes:
+    return nacl.hash.blake2b(data, digest_size=32, encoder=RawEncoder)
+
+
+def _fields(obj: object, names: set[str], *, exact: bool = False) -> None:
+    if not isinstance(obj, dict):
+        raise MalformedError("bundle entry must be a JSON object")
+    keys = set(obj) - {"format", "direction"} if not exact else set(obj)
+    if keys != names:
+        raise MalformedError("bundle entry has missing or unexpected fields")
+
+
+def _list(value: object, what: str) -> list[Any]:
+    if not isinstance(value, list) or len(value) > MAX_ENTRIES:
+        raise MalformedError(f"bundle {what} must be a list")
+    return value
+
+
+def _str(value: object) -> str:
+    if not isinstance(value, str):
+        raise MalformedError("bundle field must be text")
+    return value
+
+
+def _count(value: object, minimum: int) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
+        raise MalformedError("bundle number is out of range")
+    return value
+
+
+def _status(value: object) -> str:
+    if value not in THREAD_STATUSES:
+        raise MalformedError("unknown thread status")
+    return str(value)
+
+
+def _unique(value: str, seen: set[str], what: str) -> str:
+    if value in seen:
+        raise MalformedError(f"bundle names the same {what} twice")
+    seen.add(value)
+    return value
+
+
+def _blob_ref(value: object, blobs: dict[str, bytes], used: set[str]) -> str:
+    if not isinstance(value, str) or value not in blobs:
+        raise MalformedError("an entry refers to a blob the bundle does not carry")
+    if value in used:
+        raise MalformedError("two entries refer to the same blob")
+    used.add(value)
+    return value

@@ -1,0 +1,44 @@
+"""Small encoding helpers shared by the text and JSON formats."""
+
+import base64
+import binascii
+import re
+from datetime import date
+
+from .errors import MalformedError
+
+_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
+
+
+def b64encode(data: bytes) -> str:
+    """Standard base64 (RFC 4648 section 4) with padding."""
+    return base64.b64encode(data).decode("ascii")
+
+
+def b64decode(text: str, *, length: int | None = None, what: str = "value") -> bytes:
+    """Strict standard base64; optionally the decoded length must equal ``length``."""
+    try:
+        data = base64.b64decode(text.encode("ascii"), validate=True)
+    except (binascii.Error, UnicodeEncodeError, AttributeError) as exc:
+        raise MalformedError(f"{what} is not valid base64") from exc
+    if length is not None and len(data) != length:
+        raise MalformedError(f"{what} must be {length} bytes, got {len(data)}")
+    return data
+
+
+def check_id(value: object, what: str = "identifier") -> str:
+    """Identifiers are 8-64 characters of the base64url alphabet."""
+    if not isinstance(value, str) or not _ID.fullmatch(value):
+        raise MalformedError(f"{what} is not a valid identifier")
+    return value
+
+
+def check_day(value: object, what: str = "day") -> str:
+    """Days are ISO 8601 calendar dates (YYYY-MM-DD); no times are ever carried."""
+    if not isinstance(value, str) or len(value) != 10:
+        raise MalformedError(f"{what} is not a YYYY-MM-DD date")
+    try:
+        date.fromisoformat(value)
+    except ValueError as exc:
+        raise MalformedError(f"{what} is not a YYYY-MM-DD date") from exc
+    return value

@@ -1,0 +1,241 @@
+"""What an envelope carries: a UTF-8 JSON object (docs/PROTOCOL.md, "Payloads").
+
+Four payload types:
+
+- ``report``   -- the form answers, attachment references, the reporter's public key
+- ``message``  -- a follow-up from the reporter: text, attachment references, public key
+- ``reply``    -- an answer from the office, sealed to the reporter's public key
+- ``own_copy`` -- the reporter's own re-readable copy of what they sent (text, file names)
+
+The question keys and choices come from the guidelines; see ``REPORT_QUESTIONS``.
+"""
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from .encoding import b64decode, b64encode, check_id
+from .errors import MalformedError
+
+VERSION = 1
+
+# Statuses the reporter can see on the thread page (wire values; labels live in the UI).
+THREAD_STATUSES = ("received", "acknowledged", "in_progress", "closed")
+
+# §3 and §4: who the guidelines apply to, by role.
+ROLES = (
+    "folkevalgt",
+    "tillitsvalgt",
+    "partimedlem",
+    "oppnevnt",
+    "ansatt",
+    "innleid",
+    "auf_medlem",
+    "annet",
+)
+YES_NO_UNKNOWN = ("yes", "no", "unknown")
+
+# key -> allowed choices, or None for free text. "involved_roles" takes several choices.
+REPORT_QUESTIONS: dict[str, tuple[str, ...] | None] = {
+    "what_happened": None,
+    "when": None,
+    # Bergen rule 11: gatherings with overnight stay are their own category.
+    "where": ("meeting", "overnight_event", "online", "other"),
+    "where_detail": None,
+    "kind": ("harassment", "sexual_harassment", "other", "unsure"),
+    "involved_roles": ROLES,
+    "involved_detail": None,
+    # §9.1: the affected person, or a witness (then the office must contact the affected).
+    "reporter_relation": ("affected", "witness"),
+    # §11: an employee is involved, so the employer must be.
+    "party_employee_involved": YES_NO_UNKNOWN,
+    "ongoing": YES_NO_UNKNOWN,
+    # §8.2: a central office-holder means the party office always handles the case.
+    "central_office": YES_NO_UNKNOWN,
+    "contact_wanted": ("yes", "no"),
+    "contact_how": None,
+    "identity": None,
+}
+MULTI_CHOICE = frozenset({"involved_roles"})
+REQUIRED = frozenset({"what_happened"})
+MAX_TEXT = 100_000
+MAX_NAME = 255
+MAX_ATTACHMENTS = 64
+
+Answers = dict[str, str | list[str]]
+
+
+@dataclass(frozen=True)
+class AttachmentRef:
+    """Points at an attachment stream: its blob id, its per-file key and its true size."""
+
+    name: str
+    size: int
+    media_type: str
+    key: bytes
+    blob: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "size": self.size,
+            "media_type": self.media_type,
+            "key": b64encode(self.key),
+            "blob": self.blob,
+        }
+
+    @classmethod
+    def from_json(cls, obj: object) -> "AttachmentRef":
+        o = _object(obj, "attachment")
+        _keys(o, {"name", "size", "media_type", "key", "blob"}, "attachment")
+        size = o["size"]
+        if not isinstance(size, int) or isinstance(size, bool) or size < 0:
+            raise MalformedError("attachment size must be a non-negative integer")
+        return cls(
+            name=_text(o["name"], "attachment name", MAX_NAME),
+            size=size,
+            media_type=_text(o["media_type"], "attachment media type", MAX_NAME),
+            key=b64decode(_text(o["key"], "attachment key", 64), length=32, what="key"),
+            blob=check_id(o["blob"], "attachment blob"),
+        )
+
+
+@dataclass(frozen=True)
+class Report:
+    answers: Answers
+    reporter_public_key: bytes
+    attachments: tuple[AttachmentRef, ...] = ()
+
+
+@dataclass(frozen=True)
+class Message:
+    text: str
+    reporter_public_key: bytes
+    attachments: tuple[AttachmentRef, ...] = ()
+
+
+@dataclass(frozen=True)
+class Reply:
+    text: str
+
+
+@dataclass(frozen=True)
+class OwnCopy:
+    text: str
+    file_names: tuple[str, ...] = field(default=())
+
+
+Payload = Report | Message | Reply | OwnCopy
+
+
+def check_answers(answers: object) -> Answers:
+    """Validate form answers against ``REPORT_QUESTIONS``; returns them unchanged."""
+    a = _object(answers, "answers")
+    for key, value in a.items():
+        if key not in REPORT_QUESTIONS:
+            raise MalformedError(f"unknown question {key!r}")
+        choices = REPORT_QUESTIONS[key]
+        if key in MULTI_CHOICE:
+            if not isinstance(value, list) or not all(
+                isinstance(v, str) and choices is not None and v in choices for v in value
+            ):
+                raise MalformedError(f"answer to {key!r} is not a list of allowed choices")
+        elif choices is None:
+            _text(value, f"answer to {key!r}", MAX_TEXT)
+        elif value not in choices:
+            raise MalformedError(f"answer to {key!r} is not an allowed choice")
+    for key in REQUIRED:
+        if not (isinstance(a.get(key), str) and a[key]):
+            raise MalformedError(f"answer to {key!r} is required")
+    return a
+
+
+def encode_payload(payload: Payload) -> bytes:
+    """Canonical JSON (sorted keys, no spaces, UTF-8)."""
+    obj: dict[str, Any]
+    if isinstance(payload, Report):
+        obj = {
+            "type": "report",
+            "answers": check_answers(payload.answers),
+            "reporter_public_key": b64encode(payload.reporter_public_key),
+            "attachments": [a.to_json() for a in payload.attachments],
+        }
+    elif isinstance(payload, Message):
+        obj = {
+            "type": "message",
+            "text": payload.text,
+            "reporter_public_key": b64encode(payload.reporter_public_key),
+            "attachments": [a.to_json() for a in payload.attachments],
+        }
+    elif isinstance(payload, Reply):
+        obj = {"type": "reply", "text": payload.text}
+    else:
+        obj = {"type": "own_copy", "text": payload.text, "file_names": list(payload.file_names)}
+    obj["v"] = VERSION
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def decode_payload(data: bytes) -> Payload:
+    """Parse and validate a payload; MalformedError on anything unexpected."""
+    try:
+        obj = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise MalformedError("payload is not UTF-8 JSON") from exc
+    o = _object(obj, "payload")
+    if o.get("v") != VERSION:
+        raise MalformedError("unsupported payload version")
+    kind = o.get("type")
+    if kind == "report":
+        _keys(o, {"v", "type", "answers", "reporter_public_key", "attachments"}, "report")
+        return Report(
+            answers=check_answers(o["answers"]),
+            reporter_public_key=_public_key(o["reporter_public_key"]),
+            attachments=_attachments(o["attachments"]),
+        )
+    if kind == "message":
+        _keys(o, {"v", "type", "text", "reporter_public_key", "attachments"}, "message")
+        return Message(
+            text=_text(o["text"], "message text", MAX_TEXT),
+            reporter_public_key=_public_key(o["reporter_public_key"]),
+            attachments=_attachments(o["attachments"]),
+        )
+    if kind == "reply":
+        _keys(o, {"v", "type", "text"}, "reply")
+        return Reply(text=_text(o["text"], "reply text", MAX_TEXT))
+    if kind == "own_copy":
+        _keys(o, {"v", "type", "text", "file_names"}, "own copy")
+        names = o["file_names"]
+        if not isinstance(names, list) or len(names) > MAX_ATTACHMENTS:
+            raise MalformedError("file_names must be a list")
+        return OwnCopy(
+            text=_text(o["text"], "own copy text", MAX_TEXT),
+            file_names=tuple(_text(n, "file name", MAX_NAME) for n in names),
+        )
+    raise MalformedError("unknown payload type")
+
+
+def _object(obj: object, what: str) -> dict[str, Any]:
+    if not isinstance(obj, dict):
+        raise MalformedError(f"{what} must be a JSON object")
+    return obj
+
+
+def _keys(obj: dict[str, Any], expected: set[str], what: str) -> None:
+    if set(obj) != expected:
+        raise MalformedError(f"{what} has missing or unexpected fields")
+
+
+def _text(value: object, what: str, limit: int) -> str:
+    if not isinstance(value, str) or len(value) > limit:
+        raise MalformedError(f"{what} must be text of at most {limit} characters")
+    return value
+
+
+def _public_key(value: object) -> bytes:
+    return b64decode(_text(value, "reporter public key", 64), length=32, what="public key")
+
+
+def _attachments(value: object) -> tuple[AttachmentRef, ...]:
+    if not isinstance(value, list) or len(value) > MAX_ATTACHMENTS:
+        raise MalformedError("attachments must be a list")
+    return tuple(AttachmentRef.from_json(a) for a in value)

@@ -1,0 +1,97 @@
+"""The reporter's receipt passphrase and the keys derived from it (DESIGN.md requirement 3).
+
+A receipt is ``WORD_COUNT`` words drawn with ``secrets`` from the 2048-word bokmål list in
+:mod:`crypto.wordlist` (11 bits a word, 88 bits in all). It is never stored: one argon2id
+call (64 MiB, ops 3, instance-wide 16-byte salt) stretches it to a 32-byte master key, and
+keyed BLAKE2b derives, with distinct domain strings,
+
+- the login key (the server keeps only ``login_hash(login_key, pepper)``), and
+- the seed of the reporter's X25519 key pair (office replies are sealed to it).
+"""
+
+import math
+import re
+import secrets
+import unicodedata
+from dataclasses import dataclass
+
+import nacl.bindings
+import nacl.hash
+import nacl.pwhash
+from nacl.encoding import RawEncoder
+
+from .errors import MalformedError, ReceiptFormatError
+from .wordlist import WORDS
+
+WORD_COUNT = 8
+ENTROPY_BITS = WORD_COUNT * math.log2(len(WORDS))
+SALT_BYTES = nacl.pwhash.argon2id.SALTBYTES  # 16
+OPSLIMIT = 3
+MEMLIMIT = 64 * 1024 * 1024
+LOGIN_DOMAIN = b"varsel/v1/receipt/login"
+REPORTER_KEY_DOMAIN = b"varsel/v1/receipt/reporter-x25519"
+LOOKUP_DOMAIN = b"varsel/v1/receipt/lookup"
+
+_WORD_SET = frozenset(WORDS)
+_SEPARATORS = re.compile(r"[\s\-_.,;:/·–—]+")
+
+
+@dataclass(frozen=True)
+class ReceiptKeys:
+    login_key: bytes
+    reporter_public_key: bytes
+    reporter_secret_key: bytes
+
+    def __repr__(self) -> str:
+        return "ReceiptKeys(<secret>)"
+
+
+def generate_receipt() -> str:
+    """A fresh receipt from the operating system's CSPRNG, words joined by single spaces."""
+    return " ".join(secrets.choice(WORDS) for _ in range(WORD_COUNT))
+
+
+def normalise_receipt(typed: str) -> str:
+    """What a person typed, as the canonical receipt string.
+
+    Unicode NFKC, lower case, any run of spaces, hyphens, dots, commas or similar between
+    words becomes one space. Every word must be on the list and there must be exactly
+    ``WORD_COUNT`` of them. The list has only a-z words, so there is no æ/ø/å question.
+    """
+    text = unicodedata.normalize("NFKC", typed).casefold().strip()
+    words = [w for w in _SEPARATORS.split(text) if w]
+    if len(words) != WORD_COUNT:
+        raise ReceiptFormatError(f"a receipt has {WORD_COUNT} words, this has {len(words)}")
+    unknown = [w for w in words if w not in _WORD_SET]
+    if unknown:
+        raise ReceiptFormatError("a word is not on the receipt word list")
+    return " ".join(words)
+
+
+def derive_receipt_keys(receipt: str, salt: bytes) -> ReceiptKeys:
+    """Stretch a (normalised) receipt once with argon2id and derive the reporter's keys."""
+    if len(salt) != SALT_BYTES:
+        raise MalformedError("the instance receipt salt must be 16 bytes")
+    canonical = normalise_receipt(receipt)
+    master = nacl.pwhash.argon2id.kdf(
+        32, canonical.encode("utf-8"), salt, opslimit=OPSLIMIT, memlimit=MEMLIMIT
+    )
+    login_key = _subkey(master, LOGIN_DOMAIN)
+    seed = _subkey(master, REPORTER_KEY_DOMAIN)
+    public_key, secret_key = nacl.bindings.crypto_box_seed_keypair(seed)
+    return ReceiptKeys(
+        login_key=login_key, reporter_public_key=public_key, reporter_secret_key=secret_key
+    )
+
+
+def login_hash(login_key: bytes, pepper: bytes) -> bytes:
+    """What the server stores to find a thread: BLAKE2b-256 keyed with the server's pepper."""
+    if len(pepper) != 32:
+        raise MalformedError("the login pepper must be 32 bytes")
+    return nacl.hash.blake2b(
+        LOOKUP_DOMAIN + login_key, key=pepper, digest_size=32, encoder=RawEncoder
+    )
+
+
+def _subkey(master: bytes, domain: bytes) -> bytes:
+    return nacl.hash.blake2b(domain, key=master, digest_size=32, encoder=RawEncoder)

@@ -1,0 +1,60 @@
+"""The Varsel portal: an application factory as in Flask's tutorial (flaskr)."""
+
+import logging
+from pathlib import Path
+
+from flask import Flask
+
+from . import db, security
+from .config import PROJECT_ROOT, Settings
+from .instance import InstanceSecrets
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    settings = settings or Settings.from_env()
+    app = Flask(
+        __name__,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    for directory in (settings.data_dir, settings.keys_dir, settings.blobs_dir):
+        directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+    secrets = InstanceSecrets.load_or_create(settings.instance_dir)
+    app.config.update(
+        SECRET_KEY=secrets.secret_key,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Strict",
+        SESSION_COOKIE_SECURE=settings.secure_cookies,
+        MAX_CONTENT_LENGTH=settings.max_upload_bytes + 1024 * 1024,
+    )
+    app.extensions["varsel.settings"] = settings
+    app.extensions["varsel.secrets"] = secrets
+    quiet_request_log()
+    db.init_app(app, settings.database_url)
+    security.init_app(app)
+    _register_blueprints(app)
+    return app
+
+
+def quiet_request_log() -> None:
+    """Werkzeug's request log names the client address: DESIGN.md requirement 2 forbids it."""
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from . import landing
+
+    app.register_blueprint(landing.bp)
+
+
+def settings_of(app: Flask) -> Settings:
+    settings: Settings = app.extensions["varsel.settings"]
+    return settings
+
+
+def secrets_of(app: Flask) -> InstanceSecrets:
+    secrets: InstanceSecrets = app.extensions["varsel.secrets"]
+    return secrets
+
+
+__all__ = ["Path", "create_app", "secrets_of", "settings_of"]

@@ -1,0 +1,73 @@
+"""Portal configuration from environment variables (documented in README, "Configuration").
+
+Every setting has a default that works for `make run`; operators override with VARSEL_*.
+"""
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    database_url: str
+    max_upload_bytes: int = 200 * 1024 * 1024
+    session_idle_minutes: int = 30
+    thread_expiry_days: int = 365
+    office_session_minutes: int = 60
+    argon2_concurrency: int = 2
+    receipt_login_attempts_per_hour: int = 10
+    global_login_attempts_per_minute: int = 60
+    submissions_per_hour: int = 20
+    office_url_prefix: str = "/kontor"
+    secure_cookies: bool = False
+
+    @property
+    def keys_dir(self) -> Path:
+        """office.pub and committee/<name>.pub live here."""
+        return self.data_dir / "keys"
+
+    @property
+    def office_key_file(self) -> Path:
+        return self.keys_dir / "office.pub"
+
+    @property
+    def committee_dir(self) -> Path:
+        return self.keys_dir / "committee"
+
+    @property
+    def blobs_dir(self) -> Path:
+        """Attachment ciphertext streams, one file per attachment."""
+        return self.data_dir / "blobs"
+
+    @property
+    def instance_dir(self) -> Path:
+        """Secrets generated on first run (never committed): see portal/instance.py."""
+        return self.data_dir / "instance"
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
+        e = dict(os.environ if env is None else env)
+        data_dir = Path(e.get("VARSEL_DATA_DIR", PROJECT_ROOT / "var")).resolve()
+        database_url = e.get("VARSEL_DATABASE_URL", f"sqlite:///{data_dir / 'varsel.sqlite3'}")
+
+        def num(name: str, default: int) -> int:
+            return int(e[name]) if name in e else default
+
+        return cls(
+            data_dir=data_dir,
+            database_url=database_url,
+            max_upload_bytes=num("VARSEL_MAX_UPLOAD_MB", 200) * 1024 * 1024,
+            session_idle_minutes=num("VARSEL_SESSION_IDLE_MINUTES", 30),
+            thread_expiry_days=num("VARSEL_THREAD_EXPIRY_DAYS", 365),
+            office_session_minutes=num("VARSEL_OFFICE_SESSION_MINUTES", 60),
+            argon2_concurrency=num("VARSEL_ARGON2_CONCURRENCY", 2),
+            receipt_login_attempts_per_hour=num("VARSEL_LOGIN_ATTEMPTS_PER_HOUR", 10),
+            global_login_attempts_per_minute=num("VARSEL_GLOBAL_LOGINS_PER_MINUTE", 60),
+            submissions_per_hour=num("VARSEL_SUBMISSIONS_PER_HOUR", 20),
+            office_url_prefix=e.get("VARSEL_OFFICE_PREFIX", "/kontor"),
+            secure_cookies=e.get("VARSEL_SECURE_COOKIES", "0") == "1",
+        )

@@ -1,0 +1,85 @@
+"""Database engine and per-request sessions (SQLAlchemy 2.x), migrations through Alembic.
+
+SQLite is the default (WAL journal, foreign keys on); PostgreSQL works through the same
+code with ``VARSEL_DATABASE_URL=postgresql+psycopg://...``.
+"""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from flask import Flask, current_app, g
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+def make_engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"check_same_thread": False})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA secure_delete=ON")  # freed pages are zeroed
+            cursor.close()
+
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def alembic_config(url: str) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return config
+
+
+def upgrade(engine: Engine) -> None:
+    """Bring the schema to the newest migration."""
+    config = alembic_config(str(engine.url.render_as_string(hide_password=False)))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+
+
+def init_app(app: Flask, url: str) -> None:
+    engine = make_engine(url)
+    upgrade(engine)
+    app.extensions["varsel.sessionmaker"] = sessionmaker(engine, expire_on_commit=False)
+    app.extensions["varsel.engine"] = engine
+    app.teardown_appcontext(_close_session)
+
+
+def get_db() -> Session:
+    """The request's database session (created on first use, closed at teardown)."""
+    if "db" not in g:
+        g.db = current_app.extensions["varsel.sessionmaker"]()
+    session: Session = g.db
+    return session
+
+
+@contextmanager
+def session_scope(app: Flask) -> Iterator[Session]:
+    """A session for CLI commands and jobs outside a request: commit or roll back."""
+    session: Session = app.extensions["varsel.sessionmaker"]()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+def _close_session(_exc: BaseException | None) -> None:
+    session = g.pop("db", None)
+    if session is not None:
+        session.close()

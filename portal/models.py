@@ -1,0 +1,158 @@
+"""The portal's database: only ciphertext, keyed hashes, public keys and days.
+
+DESIGN.md requirements 1, 2 and 6: no plaintext, no IP address, no user agent, no exact
+time for anything a reporter does (``ReporterSession.expires_at`` is the one clock value: a
+session's idle deadline, deleted with the session). Dates are kept to the day.
+"""
+
+import secrets
+from datetime import date, datetime
+
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def new_id() -> str:
+    """A random 128-bit identifier, base64url (22 characters)."""
+    return secrets.token_urlsafe(16)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Thread(Base):
+    """One report and everything said about it afterwards."""
+
+    __tablename__ = "threads"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True, default=new_id)
+    login_hash: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True, index=True)
+    reporter_public_key: Mapped[bytes] = mapped_column(LargeBinary(32))
+    created_day: Mapped[date] = mapped_column(Date)
+    last_activity_day: Mapped[date] = mapped_column(Date)
+    # Wire values from crypto.payload.THREAD_STATUSES: received, acknowledged, ...
+    status: Mapped[str] = mapped_column(String(32), default="received")
+    next_position: Mapped[int] = mapped_column(Integer, default=0)
+
+    def take_position(self) -> int:
+        """The next place in this thread's conversation (submissions and replies share it)."""
+        position = self.next_position or 0
+        self.next_position = position + 1
+        return position
+
+    submissions: Mapped[list["Submission"]] = relationship(
+        back_populates="thread", cascade="all, delete-orphan", order_by="Submission.position"
+    )
+    replies: Mapped[list["Reply"]] = relationship(
+        back_populates="thread", cascade="all, delete-orphan", order_by="Reply.position"
+    )
+
+
+class Submission(Base):
+    """Something the reporter sent: the report itself or a follow-up message."""
+
+    __tablename__ = "submissions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True, default=new_id)
+    # Place in the thread's conversation (Thread.next_position); ordering without a clock.
+    position: Mapped[int] = mapped_column(Integer)
+    thread_id: Mapped[str] = mapped_column(ForeignKey("threads.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))  # "report" | "message"
+    day: Mapped[date] = mapped_column(Date)
+    # Envelope to the office (and committee); deleted (NULL) once the inbox acknowledges it.
+    office_envelope: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    # The reporter's own copy (crypto.payload.OwnCopy sealed to the reporter's key).
+    own_copy: Mapped[bytes] = mapped_column(LargeBinary)
+    acknowledged: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    thread: Mapped[Thread] = relationship(back_populates="submissions")
+    attachments: Mapped[list["Attachment"]] = relationship(
+        back_populates="submission", cascade="all, delete-orphan"
+    )
+
+
+class Attachment(Base):
+    """An attachment stream (ciphertext) stored as ``<data dir>/blobs/<id>``."""
+
+    __tablename__ = "attachments"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True, default=new_id)
+    submission_id: Mapped[str] = mapped_column(
+        ForeignKey("submissions.id", ondelete="CASCADE"), index=True
+    )
+    stored_size: Mapped[int] = mapped_column(Integer)  # ciphertext bytes (padded bucket)
+
+    submission: Mapped[Submission] = relationship(back_populates="attachments")
+
+
+class Reply(Base):
+    """A reply from the office, sealed on the offline machine to the reporter's key."""
+
+    __tablename__ = "replies"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer)  # see Submission.position
+    thread_id: Mapped[str] = mapped_column(ForeignKey("threads.id", ondelete="CASCADE"))
+    day: Mapped[date] = mapped_column(Date)
+    envelope: Mapped[bytes] = mapped_column(LargeBinary)
+
+    thread: Mapped[Thread] = relationship(back_populates="replies")
+
+
+class ReporterSession(Base):
+    """A logged-in reporter without JavaScript (DESIGN.md requirement 4).
+
+    The cookie holds a random session id; the row holds only a hash of it, the thread and
+    the reporter's secret key wrapped under a key that exists only in the cookie.
+    """
+
+    __tablename__ = "reporter_sessions"
+
+    id_hash: Mapped[bytes] = mapped_column(LargeBinary(32), primary_key=True)
+    thread_id: Mapped[str] = mapped_column(
+        ForeignKey("threads.id", ondelete="CASCADE"), index=True
+    )
+    wrapped_secret_key: Mapped[bytes] = mapped_column(LargeBinary)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)  # idle deadline, UTC, to the minute
+
+
+class OfficeUser(Base):
+    """A party-office login (partisekretær, assisterende partisekretær): password + TOTP."""
+
+    __tablename__ = "office_users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    totp_secret: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    setup_code_hash: Mapped[bytes | None] = mapped_column(LargeBinary(32), nullable=True)
+    last_totp_step: Mapped[int] = mapped_column(Integer, default=0)  # refuses code reuse
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+
+
+class TransferState(Base):
+    """One row: the highest outbound-bundle sequence number applied (replay protection)."""
+
+    __tablename__ = "transfer_state"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, default=1)
+    last_outbound_sequence: Mapped[int] = mapped_column(Integer, default=0)

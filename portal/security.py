@@ -1,0 +1,29 @@
+"""HTTP hardening for every response (DESIGN.md requirement 7)."""
+
+from flask import Flask, Response, request
+
+CSP = (
+    "default-src 'none'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "font-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; "
+    "connect-src 'self'"
+)
+
+
+def init_app(app: Flask) -> None:
+    @app.after_request
+    def _headers(response: Response) -> Response:
+        h = response.headers
+        h["Content-Security-Policy"] = CSP
+        h["Referrer-Policy"] = "no-referrer"
+        h["X-Frame-Options"] = "DENY"
+        h["X-Content-Type-Options"] = "nosniff"
+        h["Cross-Origin-Opener-Policy"] = "same-origin"
+        h["Cross-Origin-Resource-Policy"] = "same-origin"
+        h["Permissions-Policy"] = "camera=(), microphone=(), geolocation=(), interest-cohort=()"
+        if not request.path.startswith("/static/"):
+            h["Cache-Control"] = "no-store"
+            h["Pragma"] = "no-cache"
+        if request.is_secure:
+            h["Strict-Transport-Security"] = "max-age=63072000; includeSubDomains"
+        h.pop("Server", None)
+        return response
