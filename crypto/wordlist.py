@@ -11,6 +11,7 @@ wnorwegian (spell-norwegian project), licensed GNU GPL v2 or later. This
 list is distributed under CC BY-SA 4.0.
 """
 
+# fmt: off
 WORDS: tuple[str, ...] = (
     "absolutt", "abstrakt", "absurd", "adferd", "adgang", "adresse", "adskilt",
     "aften", "aha", "akademia", "akkurat", "aksept", "aksjer", "aksjon",
@@ -299,3 +300,4 @@ WORDS: tuple[str, ...] = (
     "vurdere", "yngre", "yngste", "ypperlig", "yrke", "yrkesfag", "yte",
     "ytelse", "ytre", "ytringer", "ytterst",
 )
+# fmt: on

@@ -1,7 +1,6 @@
 """The Varsel portal: an application factory as in Flask's tutorial (flaskr)."""
 
 import logging
-from pathlib import Path
 
 from flask import Flask
 
@@ -42,9 +41,10 @@ def quiet_request_log() -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from . import landing
+    from . import office, reporter
 
-    app.register_blueprint(landing.bp)
+    app.register_blueprint(reporter.bp)
+    app.register_blueprint(office.bp, url_prefix=settings_of(app).office_url_prefix)
 
 
 def settings_of(app: Flask) -> Settings:
@@ -57,4 +57,4 @@ def secrets_of(app: Flask) -> InstanceSecrets:
     return secrets
 
 
-__all__ = ["Path", "create_app", "secrets_of", "settings_of"]
+__all__ = ["create_app", "secrets_of", "settings_of"]

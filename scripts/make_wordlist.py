@@ -224,18 +224,14 @@ def select_words(dictionary: frozenset[str]) -> list[str]:
     candidates = [w for w in candidates if MIN_LEN <= len(w) <= MAX_LEN]
     report(f"length {MIN_LEN}-{MAX_LEN}", candidates)
 
-    candidates = [
-        w for w in candidates if VOWELS & set(w) and not FOREIGN_LETTERS & set(w)
-    ]
+    candidates = [w for w in candidates if VOWELS & set(w) and not FOREIGN_LETTERS & set(w)]
     report("has a vowel, no c/q/w/x/z", candidates)
 
     candidates = [w for w in candidates if w in dictionary]
     report("in bokmål dictionary (lowercase)", candidates)
 
     candidates = [
-        w
-        for w in candidates
-        if wordfreq.zipf_frequency(w, "en") < wordfreq.zipf_frequency(w, "nb")
+        w for w in candidates if wordfreq.zipf_frequency(w, "en") < wordfreq.zipf_frequency(w, "nb")
     ]
     report("more frequent in Norwegian than English", candidates)
 
@@ -285,9 +281,11 @@ wnorwegian (spell-norwegian project), licensed GNU GPL v2 or later. This
 list is distributed under CC BY-SA 4.0.
 """
 
+# fmt: off
 WORDS: tuple[str, ...] = (
 {body}
 )
+# fmt: on
 '''
 
 

@@ -1,8 +1,8 @@
-"""Placeholder landing page (the reporter blueprint replaces it)."""
+"""Placeholder for the reporter pages (issue 3)."""
 
 from flask import Blueprint
 
-bp = Blueprint("landing", __name__)
+bp = Blueprint("reporter", __name__)
 
 
 @bp.get("/")

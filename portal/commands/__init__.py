@@ -1,0 +1,1 @@
+"""Operator commands for ``varsel-portal``, one module per area, each exporting COMMANDS."""

@@ -1,0 +1,85 @@
+"""Attachment ciphertext on disk: ``<data dir>/blobs/<id>``, one file per attachment.
+
+Only ciphertext streams (crypto.stream) are ever written here. A blob is written under a
+temporary name and renamed into place when complete, so a failed upload leaves nothing
+that looks like a blob; ``discard`` removes leftovers.
+"""
+
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
+READ_CHUNK = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class BlobStore:
+    directory: Path
+
+    def path(self, blob_id: str) -> Path:
+        if not _ID.fullmatch(blob_id):
+            raise ValueError("invalid blob id")
+        return self.directory / blob_id
+
+    def create(self, blob_id: str) -> "BlobWriter":
+        """Open a new blob for writing; call ``commit()`` when the last byte is written."""
+        return BlobWriter(self.path(blob_id))
+
+    def read(self, blob_id: str) -> bytes:
+        return self.path(blob_id).read_bytes()
+
+    def iter_chunks(self, blob_id: str) -> Iterator[bytes]:
+        with self.path(blob_id).open("rb") as f:
+            while chunk := f.read(READ_CHUNK):
+                yield chunk
+
+    def delete(self, blob_id: str) -> None:
+        """Overwrite with zeros, flush, then unlink. (On SSDs and copy-on-write file
+        systems overwriting is best effort: docs/OPERATOR-GUIDE.md recommends encrypted
+        storage. The bytes were ciphertext in any case.)"""
+        shred(self.path(blob_id))
+
+
+class BlobWriter:
+    def __init__(self, final: Path) -> None:
+        self._final = final
+        self._partial = final.with_name(final.name + ".partial")
+        fd = os.open(self._partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        self._file: BinaryIO = os.fdopen(fd, "wb")
+        self.size = 0
+
+    def write(self, data: bytes) -> None:
+        self._file.write(data)
+        self.size += len(data)
+
+    def commit(self) -> None:
+        self._file.flush()
+        os.fsync(self._file.fileno())
+        self._file.close()
+        os.replace(self._partial, self._final)
+
+    def discard(self) -> None:
+        if not self._file.closed:
+            self._file.close()
+        self._partial.unlink(missing_ok=True)
+        self._final.unlink(missing_ok=True)
+
+
+def shred(path: Path) -> None:
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        return
+    with path.open("r+b") as f:
+        remaining = size
+        while remaining:
+            step = min(remaining, READ_CHUNK)
+            f.write(bytes(step))
+            remaining -= step
+        f.flush()
+        os.fsync(f.fileno())
+    path.unlink()
