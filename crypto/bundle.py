@@ -18,7 +18,7 @@ from typing import Any
 import nacl.hash
 from nacl.encoding import RawEncoder
 
-from .encoding import b64decode, b64encode, check_day, check_id
+from .encoding import b64decode, b64encode, check_day, check_id, loads_json
 from .errors import MalformedError, SignatureError, TooLargeError
 from .keys import SecretIdentity, fingerprint, verify_signature
 from .payload import THREAD_STATUSES
@@ -160,7 +160,7 @@ def read_inbound(data: bytes, portal_verify_key: bytes) -> InboundBundle:
     used: set[str] = set()
     for i in _list(manifest["items"], "items"):
         _fields(i, {"id", "thread", "kind", "day", "envelope", "attachments"}, exact=True)
-        if i["thread"] not in thread_ids:
+        if check_id(i["thread"], "thread id") not in thread_ids:
             raise MalformedError("an item refers to a thread the bundle does not describe")
         if i["kind"] not in ITEM_KINDS:
             raise MalformedError("an item has an unknown kind")
@@ -273,10 +273,7 @@ def _open(
         )
     if not verify_signature(verify_key, data[:head_end], data[head_end : head_end + 64]):
         raise SignatureError("bundle signature is invalid: it was changed or damaged")
-    try:
-        manifest = json.loads(data[PREFIX:head_end].decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise MalformedError("bundle manifest is not UTF-8 JSON") from exc
+    manifest = loads_json(data[PREFIX:head_end], "bundle manifest")
     if not isinstance(manifest, dict):
         raise MalformedError("bundle manifest must be a JSON object")
     if manifest.get("format") != FORMAT:

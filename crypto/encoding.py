@@ -2,8 +2,10 @@
 
 import base64
 import binascii
+import json
 import re
 from datetime import date
+from typing import Any
 
 from .errors import MalformedError
 
@@ -42,3 +44,26 @@ def check_day(value: object, what: str = "day") -> str:
     except ValueError as exc:
         raise MalformedError(f"{what} is not a YYYY-MM-DD date") from exc
     return value
+
+
+def loads_json(data: bytes, what: str) -> Any:
+    """Strict UTF-8 JSON: no duplicate object keys and no NaN/Infinity (RFC 8259 I-JSON).
+
+    Duplicate keys would let two readers of the same signed or encrypted bytes disagree.
+    """
+
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        obj = dict(items)
+        if len(obj) != len(items):
+            raise MalformedError(f"{what} repeats a key")
+        return obj
+
+    def constant(name: str) -> Any:
+        raise MalformedError(f"{what} contains {name}, which is not JSON")
+
+    try:
+        return json.loads(data.decode("utf-8"), object_pairs_hook=pairs, parse_constant=constant)
+    except MalformedError:
+        raise
+    except (ValueError, RecursionError) as exc:  # also: integers over Python's digit limit
+        raise MalformedError(f"{what} is not UTF-8 JSON") from exc

@@ -14,7 +14,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from .encoding import b64decode, b64encode, check_id
+from .encoding import b64decode, b64encode, check_id, loads_json
 from .errors import MalformedError
 
 VERSION = 1
@@ -177,12 +177,9 @@ def encode_payload(payload: Payload) -> bytes:
 
 def decode_payload(data: bytes) -> Payload:
     """Parse and validate a payload; MalformedError on anything unexpected."""
-    try:
-        obj = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise MalformedError("payload is not UTF-8 JSON") from exc
-    o = _object(obj, "payload")
-    if o.get("v") != VERSION:
+    o = _object(loads_json(data, "payload"), "payload")
+    version = o.get("v")
+    if type(version) is not int or version != VERSION:
         raise MalformedError("unsupported payload version")
     kind = o.get("type")
     if kind == "report":

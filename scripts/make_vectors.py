@@ -1,0 +1,491 @@
+"""Write the test vectors in ``tests/vectors/*.json`` (docs/PROTOCOL.md, "Test vectors").
+
+Every input is derived from a fixed label, so the deterministic formats (padding, public key
+files, fingerprints, receipt keys, login hashes, payload bytes, signed bundles) come out
+byte-for-byte the same on every run. The formats that need fresh randomness inside libsodium
+(secret key files, envelopes, streams, wraps) are recorded once: a re-run keeps a recorded
+ciphertext as long as its inputs are unchanged, and ``--refresh`` records new ones. Every
+recorded ciphertext is opened again with ``crypto/`` before it is written.
+
+Run from the repository root: ``.venv/bin/python scripts/make_vectors.py [--refresh]``.
+"""
+
+import argparse
+import hashlib
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import nacl.encoding  # noqa: E402
+import nacl.hash  # noqa: E402
+import nacl.pwhash  # noqa: E402
+
+from crypto import bundle, envelope, keys, payload, receipt, stream, wrap  # noqa: E402
+from crypto.encoding import b64encode  # noqa: E402
+from crypto.padding import padded_size  # noqa: E402
+from crypto.wordlist import WORDS  # noqa: E402
+
+OUT = ROOT / "tests" / "vectors"
+PASSPHRASE = "korrekt hest batteri stift"
+VECTOR_OPSLIMIT = keys.MIN_OPSLIMIT  # 2: the minimum a reader accepts, keeps tests fast
+VECTOR_MEMLIMIT = keys.MIN_MEMLIMIT  # 64 MiB
+
+
+def fixed(label: str, size: int = 32) -> bytes:
+    """Deterministic test bytes: BLAKE2b(``varsel test vector: <label>``)."""
+    return hashlib.blake2b(f"varsel test vector: {label}".encode(), digest_size=size).digest()
+
+
+def pattern(size: int) -> bytes:
+    """The stream vectors' plaintext: byte i is ``i mod 251``."""
+    return bytes(i % 251 for i in range(size))
+
+
+def identity(label: str) -> keys.SecretIdentity:
+    return keys.SecretIdentity(
+        encryption_secret=fixed(f"{label} x25519"), signing_seed=fixed(f"{label} ed25519")
+    )
+
+
+class Recorder:
+    """Keeps recorded random outputs whose inputs did not change."""
+
+    def __init__(self, refresh: bool) -> None:
+        self.refresh = refresh
+
+    def cases(
+        self, file: str, key: str, inputs: list[dict[str, Any]], make: Callable[..., Any]
+    ) -> list[dict[str, Any]]:
+        old: list[dict[str, Any]] = []
+        path = OUT / file
+        if path.exists() and not self.refresh:
+            old = json.loads(path.read_text()).get(key, [])
+        out = []
+        for case in inputs:
+            previous = next((o for o in old if {k: o.get(k) for k in case} == case), None)
+            out.append(previous if previous is not None else {**case, **make(case)})
+        return out
+
+
+def padding_vectors() -> dict[str, Any]:
+    lengths = [
+        0,
+        1,
+        1023,
+        1024,
+        1025,
+        2047,
+        2048,
+        2049,
+        65535,
+        65536,
+        65537,
+        1 << 19,
+        (1 << 20) - 1,
+        1 << 20,
+        (1 << 20) + 1,
+        1_500_000,
+        10_000_000,
+        50_000_000,
+        123_456_789,
+        1 << 30,
+        (1 << 30) + 1,
+    ]
+    return {
+        "description": "padded_size(length) for plaintext lengths (docs/PROTOCOL.md, Padding)",
+        "cases": [{"length": n, "padded": padded_size(n)} for n in lengths],
+    }
+
+
+def key_vectors(rec: Recorder) -> dict[str, Any]:
+    identities = []
+    for label in ("office", "committee", "portal"):
+        ident = identity(label)
+        pub = ident.public
+        identities.append(
+            {
+                "label": label,
+                "encryption_secret": ident.encryption_secret.hex(),
+                "signing_seed": ident.signing_seed.hex(),
+                "encryption_key": pub.encryption_key.hex(),
+                "verify_key": pub.verify_key.hex(),
+                "public_text": pub.to_text(),
+                "fingerprint": pub.fingerprint,
+                "verify_key_fingerprint": bundle.signer_fingerprint(pub.verify_key),
+            }
+        )
+
+    def lock(case: dict[str, Any]) -> dict[str, Any]:
+        ident = identity(case["label"])
+        text = keys.lock_identity(
+            ident, case["passphrase"], opslimit=VECTOR_OPSLIMIT, memlimit=VECTOR_MEMLIMIT
+        )
+        assert keys.unlock_identity(text, case["passphrase"]) == ident
+        return {"secret_text": text}
+
+    locked_inputs = [
+        {
+            "label": "office",
+            "passphrase": PASSPHRASE,
+            "encryption_secret": identity("office").encryption_secret.hex(),
+            "signing_seed": identity("office").signing_seed.hex(),
+        }
+    ]
+    return {
+        "description": "identities, public key files, fingerprints, locked secret key files",
+        "identities": identities,
+        "locked": rec.cases("keys.json", "locked", locked_inputs, lock),
+        "wrong_passphrase": PASSPHRASE + " ",
+    }
+
+
+def envelope_vectors(rec: Recorder) -> dict[str, Any]:
+    office, committee, outsider = identity("office"), identity("committee"), identity("portal")
+    report = payload.Reply(text="Hei! Dette er et svar fra partikontoret. Blåbær.")
+    inputs = [
+        {
+            "name": "one recipient",
+            "recipient_secret_keys": [office.encryption_secret.hex()],
+            "payload": payload.encode_payload(report).hex(),
+        },
+        {
+            "name": "two recipients",
+            "recipient_secret_keys": [
+                office.encryption_secret.hex(),
+                committee.encryption_secret.hex(),
+            ],
+            "payload": ("x" * 2000).encode().hex(),
+        },
+        {
+            "name": "empty payload",
+            "recipient_secret_keys": [office.encryption_secret.hex()],
+            "payload": "",
+        },
+    ]
+
+    def seal(case: dict[str, Any]) -> dict[str, Any]:
+        sks = [bytes.fromhex(k) for k in case["recipient_secret_keys"]]
+        pks = [keys.SecretIdentity(sk, bytes(32)).public.encryption_key for sk in sks]
+        data = envelope.seal(bytes.fromhex(case["payload"]), pks)
+        for pk, sk in zip(pks, sks, strict=True):
+            assert envelope.open_envelope(data, pk, sk).hex() == case["payload"]
+        return {
+            "recipient_public_keys": [pk.hex() for pk in pks],
+            "envelope": b64encode(data),
+            "length": len(data),
+        }
+
+    return {
+        "description": "envelopes; any listed recipient key pair opens each, to the payload",
+        "outsider_secret_key": outsider.encryption_secret.hex(),
+        "cases": rec.cases("envelope.json", "cases", inputs, seal),
+    }
+
+
+def stream_vectors(rec: Recorder) -> dict[str, Any]:
+    inputs = [
+        {"name": "empty file", "key": fixed("stream empty").hex(), "size": 0},
+        {"name": "small file", "key": fixed("stream small").hex(), "size": 100},
+        {"name": "two chunks", "key": fixed("stream two").hex(), "size": 70_000},
+    ]
+
+    def encrypt(case: dict[str, Any]) -> dict[str, Any]:
+        key, plain = bytes.fromhex(case["key"]), pattern(case["size"])
+        data = b"".join(stream.encrypt_stream(key, [plain]))
+        assert b"".join(stream.decrypt_stream(key, case["size"], [data])) == plain
+        return {
+            "plaintext_blake2b": hashlib.blake2b(plain, digest_size=32).hexdigest(),
+            "chunks": -(-padded_size(case["size"]) // stream.CHUNK),
+            "ciphertext": b64encode(data),
+        }
+
+    return {
+        "description": "attachment streams; plaintext byte i is i mod 251",
+        "cases": rec.cases("stream.json", "cases", inputs, encrypt),
+    }
+
+
+def receipt_vectors() -> dict[str, Any]:
+    cases = []
+    for label in ("first", "second"):
+        seed = fixed(f"receipt {label}", 16)
+        # Eight words picked by 11-bit slices of fixed bytes.
+        number = int.from_bytes(seed, "big")
+        text = " ".join(WORDS[(number >> (11 * i)) & 2047] for i in range(receipt.WORD_COUNT))
+        salt, pepper = fixed(f"receipt salt {label}", 16), fixed(f"receipt pepper {label}")
+        master = nacl.pwhash.argon2id.kdf(
+            32, text.encode(), salt, opslimit=receipt.OPSLIMIT, memlimit=receipt.MEMLIMIT
+        )
+        derived = receipt.derive_receipt_keys(text, salt)
+        cases.append(
+            {
+                "receipt": text,
+                "salt": salt.hex(),
+                "master_key": master.hex(),
+                "login_key": derived.login_key.hex(),
+                "reporter_seed": nacl.hash.blake2b(
+                    receipt.REPORTER_KEY_DOMAIN, key=master, encoder=nacl.encoding.RawEncoder
+                ).hex(),
+                "reporter_public_key": derived.reporter_public_key.hex(),
+                "reporter_secret_key": derived.reporter_secret_key.hex(),
+                "pepper": pepper.hex(),
+                "login_hash": receipt.login_hash(derived.login_key, pepper).hex(),
+            }
+        )
+    canonical = cases[0]["receipt"]
+    w = canonical.split(" ")
+    typed = [
+        canonical.upper(),
+        "  " + "-".join(w) + "  ",
+        "\t".join(w[:4]) + "\n" + " . ".join(w[4:]),
+        ", ".join(x.capitalize() for x in w),
+        "_".join(w[:2]) + "/" + "·".join(w[2:5]) + " – " + "—".join(w[5:]) + ";:",
+        "\u3000".join(w),  # ideographic space: NFKC and \s
+        " ".join("\uff41" + x[1:] if x[0] == "a" else x for x in w),  # fullwidth a -> a (NFKC)
+    ]
+    rejected = [
+        " ".join(w[:7]),
+        " ".join([*w, w[0]]),
+        " ".join([*w[:7], "qqqq"]),
+        "".join(w),
+        " ".join(w[:7]) + " " + w[7] + "x",
+        "",
+        "1 2 3 4 5 6 7 8",
+        " ".join(w[:7]) + "'" + w[7],
+    ]
+    return {
+        "description": "receipt key derivation (argon2id13 ops=3 mem=64 MiB) and normalisation",
+        "cases": cases,
+        "normalise": [{"typed": t, "canonical": receipt.normalise_receipt(t)} for t in typed],
+        "rejected": rejected,
+    }
+
+
+def wrap_vectors(rec: Recorder) -> dict[str, Any]:
+    inputs = [
+        {"key": fixed("wrap key").hex(), "plaintext": fixed("wrapped secret", 32).hex()},
+        {"key": fixed("wrap key 2").hex(), "plaintext": ""},
+    ]
+
+    def do_wrap(case: dict[str, Any]) -> dict[str, Any]:
+        key = bytes.fromhex(case["key"])
+        data = wrap.wrap(key, bytes.fromhex(case["plaintext"]))
+        assert wrap.unwrap(key, data).hex() == case["plaintext"]
+        return {"wrapped": data.hex()}
+
+    return {
+        "description": "nonce(24) | crypto_secretbox(plaintext)",
+        "cases": rec.cases("wrap.json", "cases", inputs, do_wrap),
+    }
+
+
+def attachment(label: str, name: str, size: int) -> payload.AttachmentRef:
+    return payload.AttachmentRef(
+        name=name,
+        size=size,
+        media_type="application/pdf",
+        key=fixed(f"attachment {label}"),
+        blob=f"blob-{label}-0001",
+    )
+
+
+def payload_vectors() -> dict[str, Any]:
+    reporter_pk = identity("reporter").public.encryption_key
+    items: list[tuple[str, payload.Payload]] = [
+        (
+            "report",
+            payload.Report(
+                answers={
+                    "what_happened": "Han kom med kommentarer om utseendet mitt på\nmøtet. «Æøå»",
+                    "when": "mars 2025",
+                    "where": "overnight_event",
+                    "kind": "sexual_harassment",
+                    "involved_roles": ["folkevalgt", "auf_medlem"],
+                    "reporter_relation": "witness",
+                    "party_employee_involved": "unknown",
+                    "ongoing": "no",
+                    "central_office": "yes",
+                    "contact_wanted": "yes",
+                    "contact_how": "Via denne portalen",
+                },
+                reporter_public_key=reporter_pk,
+                attachments=(attachment("a", "bilde 1.jpg", 123456),),
+            ),
+        ),
+        ("minimal report", payload.Report({"what_happened": "x"}, reporter_pk)),
+        (
+            "message",
+            payload.Message(
+                text='Jeg har flere bevis.\t"sitat" \\ \u0001 \u2028 😀',
+                reporter_public_key=reporter_pk,
+                attachments=(attachment("b", "a.pdf", 0), attachment("c", "b.pdf", 1)),
+            ),
+        ),
+        ("reply", payload.Reply(text="Takk. Vi tar kontakt innen 7 dager.")),
+        ("own copy", payload.OwnCopy(text="Min kopi", file_names=("bilde 1.jpg", "notat.txt"))),
+    ]
+    cases = [
+        {"name": name, "bytes": payload.encode_payload(p).decode("utf-8")} for name, p in items
+    ]
+    rejected = [
+        '{"type":"reply","text":"x"}',
+        '{"type":"reply","text":"x","v":2}',
+        '{"type":"reply","text":"x","v":true}',
+        '{"type":"reply","text":"x","v":1.0}',
+        '{"type":"reply","text":"x","v":1,"extra":1}',
+        '{"type":"reply","text":"x","text":"y","v":1}',
+        '{"type":"reply","text":NaN,"v":1}',
+        '{"type":"letter","text":"x","v":1}',
+        '{"type":"own_copy","text":"x","v":1}',
+        "[1]",
+        '{"answers":{"what_happened":""},"attachments":[],"reporter_public_key":"'
+        + b64encode(reporter_pk)
+        + '","type":"report","v":1}',
+        '{"answers":{"what_happened":"x","where":"pub"},"attachments":[],'
+        '"reporter_public_key":"' + b64encode(reporter_pk) + '","type":"report","v":1}',
+        '{"answers":{"what_happened":"x","colour":"red"},"attachments":[],'
+        '"reporter_public_key":"' + b64encode(reporter_pk) + '","type":"report","v":1}',
+        '{"answers":{"what_happened":"x"},"attachments":[],"reporter_public_key":"AAAA",'
+        '"type":"report","v":1}',
+    ]
+    return {
+        "description": "payload JSON: canonical UTF-8 bytes; decode(bytes) and encode(decoded)",
+        "cases": cases,
+        "rejected": rejected,
+    }
+
+
+def bundle_vectors() -> dict[str, Any]:
+    portal_id, office_id = identity("portal"), identity("office")
+    reporter_pk = identity("reporter").public.encryption_key
+    inbound = bundle.InboundBundle(
+        created_day="2025-03-14",
+        last_outbound_sequence=7,
+        threads=(
+            bundle.InboundThread("thread-aaaa0001", reporter_pk, "2025-03-01", "acknowledged"),
+            bundle.InboundThread("thread-bbbb0002", reporter_pk, "2025-03-14", "received"),
+        ),
+        items=(
+            bundle.InboundItem(
+                "item-aaaa0001",
+                "thread-aaaa0001",
+                "message",
+                "2025-03-13",
+                b"VSE1 opaque envelope bytes 1",
+                (bundle.Blob("blob-0001", b"VSS1 opaque stream"), bundle.Blob("blob-0002", b"")),
+            ),
+            bundle.InboundItem(
+                "item-bbbb0002",
+                "thread-bbbb0002",
+                "report",
+                "2025-03-14",
+                b"VSE1 opaque envelope bytes 2",
+            ),
+        ),
+    )
+    outbound = bundle.OutboundBundle(
+        sequence=8,
+        audience=bundle.signer_fingerprint(portal_id.public.verify_key),
+        created_day="2025-03-15",
+        acks=("item-aaaa0001", "item-bbbb0002"),
+        replies=(
+            bundle.OutboundReply(
+                "reply-aaaa0001", "thread-aaaa0001", "2025-03-15", b"VSE1 opaque reply envelope"
+            ),
+        ),
+        statuses=(bundle.StatusChange("thread-bbbb0002", "in_progress"),),
+    )
+    in_bytes = bundle.write_inbound(inbound, portal_id)
+    out_bytes = bundle.write_outbound(outbound, office_id)
+    assert bundle.read_inbound(in_bytes, portal_id.public.verify_key) == inbound
+    assert bundle.read_outbound(out_bytes, office_id.public.verify_key) == outbound
+
+    def head(data: bytes) -> dict[str, Any]:
+        mlen = int.from_bytes(data[40:44], "big")
+        return {
+            "manifest": data[44 : 44 + mlen].decode("utf-8"),
+            "signature": data[44 + mlen : 108 + mlen].hex(),
+        }
+
+    return {
+        "description": "signed bundles; blobs are opaque bytes here (UTF-8 text for reading)",
+        "inbound": {
+            "signer_seed": portal_id.signing_seed.hex(),
+            "verify_key": portal_id.public.verify_key.hex(),
+            "bundle": b64encode(in_bytes),
+            **head(in_bytes),
+            "parsed": {
+                "created_day": inbound.created_day,
+                "last_outbound_sequence": inbound.last_outbound_sequence,
+                "threads": [
+                    {
+                        "id": t.id,
+                        "reporter_public_key": t.reporter_public_key.hex(),
+                        "created_day": t.created_day,
+                        "status": t.status,
+                    }
+                    for t in inbound.threads
+                ],
+                "items": [
+                    {
+                        "id": i.id,
+                        "thread": i.thread,
+                        "kind": i.kind,
+                        "day": i.day,
+                        "envelope": i.envelope.decode(),
+                        "attachments": [
+                            {"id": b.id, "data": b.data.decode()} for b in i.attachments
+                        ],
+                    }
+                    for i in inbound.items
+                ],
+            },
+        },
+        "outbound": {
+            "signer_seed": office_id.signing_seed.hex(),
+            "verify_key": office_id.public.verify_key.hex(),
+            "bundle": b64encode(out_bytes),
+            **head(out_bytes),
+            "parsed": {
+                "sequence": outbound.sequence,
+                "audience": outbound.audience,
+                "created_day": outbound.created_day,
+                "acks": list(outbound.acks),
+                "replies": [
+                    {"id": r.id, "thread": r.thread, "day": r.day, "envelope": r.envelope.decode()}
+                    for r in outbound.replies
+                ],
+                "statuses": [{"thread": s.thread, "status": s.status} for s in outbound.statuses],
+            },
+        },
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--refresh", action="store_true", help="record new random ciphertexts")
+    rec = Recorder(parser.parse_args().refresh)
+    files = {
+        "padding.json": padding_vectors(),
+        "keys.json": key_vectors(rec),
+        "envelope.json": envelope_vectors(rec),
+        "stream.json": stream_vectors(rec),
+        "receipt.json": receipt_vectors(),
+        "wrap.json": wrap_vectors(rec),
+        "payload.json": payload_vectors(),
+        "bundle.json": bundle_vectors(),
+    }
+    OUT.mkdir(parents=True, exist_ok=True)
+    for name, content in files.items():
+        text = json.dumps(content, indent=1, ensure_ascii=False) + "\n"
+        (OUT / name).write_text(text, encoding="utf-8")
+        print(f"{name}: {len(text.encode())} bytes")
+
+
+if __name__ == "__main__":
+    main()
