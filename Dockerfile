@@ -1,0 +1,30 @@
+# Production image of the Varsel portal. A plain mirror of the Makefile's install steps:
+# tests/test_packaging.py checks that every file and command named here exists.
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    VARSEL_DATA_DIR=/data \
+    VARSEL_SECURE_COOKIES=1
+
+RUN useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin varsel
+WORKDIR /app
+
+COPY pyproject.toml README.md ./
+COPY crypto ./crypto
+COPY portal ./portal
+COPY inbox ./inbox
+COPY templates ./templates
+COPY static ./static
+COPY babel.cfg ./
+RUN pip install --no-cache-dir -e . \
+    && pybabel compile -q -f -d portal/translations \
+    && mkdir -p /data && chown varsel /data
+
+USER varsel
+VOLUME ["/data"]
+EXPOSE 8000
+
+# No access log: gunicorn's would name client addresses (DESIGN.md requirement 2).
+CMD ["gunicorn", "--bind", "0.0.0.0:8000", "--workers", "2", "--threads", "4", \
+     "--timeout", "300", "portal:create_app()"]

@@ -1,0 +1,49 @@
+"""The repository's shape and its two README commands (issue 2: layout and packaging)."""
+
+import re
+import shlex
+import tomllib
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_top_level_layout_matches_the_design_card() -> None:
+    for name in ("crypto", "portal", "inbox", "templates", "static", "tests", "docs"):
+        assert (ROOT / name).is_dir(), name
+    for name in ("pyproject.toml", "Dockerfile", "README.md", "Makefile", ".ci/run"):
+        assert (ROOT / name).is_file(), name
+
+
+def test_ci_runs_the_readme_test_command() -> None:
+    ci = (ROOT / ".ci/run").read_text()
+    readme = (ROOT / "README.md").read_text()
+    assert "make test" in ci
+    assert "make test" in readme and "make run" in readme
+
+
+def test_console_scripts_point_at_real_functions() -> None:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    scripts = project["scripts"]
+    assert set(scripts) == {"varsel-portal", "varsel-inbox"}
+    for target in scripts.values():
+        module, _, attr = target.partition(":")
+        mod = __import__(module, fromlist=[attr])
+        assert callable(getattr(mod, attr))
+
+
+def test_dockerfile_names_only_things_that_exist() -> None:
+    text = (ROOT / "Dockerfile").read_text()
+    for src in re.findall(r"^COPY\s+(\S+)", text, flags=re.M):
+        for part in src.split():
+            assert (ROOT / part).exists(), f"Dockerfile copies missing {part}"
+    cmd = re.search(r"^CMD\s+(\[.*?\])", text, flags=re.M | re.S)
+    assert cmd, "Dockerfile has a CMD"
+    assert "portal:create_app()" in cmd.group(1)
+    assert "--access-logfile" not in text  # an access log would record client addresses
+    assert re.search(r"^USER\s+varsel", text, flags=re.M), "runs as a non-root user"
+    deps = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    assert any(d.startswith("gunicorn") for d in deps)
+    for line in re.findall(r"pybabel compile[^\\\n&]*", text):
+        args = shlex.split(line)
+        assert (ROOT / args[args.index("-d") + 1]).is_dir()
