@@ -18,7 +18,7 @@ COPY templates ./templates
 COPY static ./static
 COPY babel.cfg ./
 RUN pip install --no-cache-dir -e . \
-    && pybabel compile -q -f -d portal/translations \
+    && pybabel compile -d portal/translations \
     && mkdir -p /data && chown varsel /data
 
 USER varsel

@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 translations: $(STAMP)
-	$(VENV)/bin/pybabel compile -q -f -d portal/translations
+	$(VENV)/bin/pybabel compile -d portal/translations
 
 run: $(STAMP) translations
 	PORT=$(PORT) $(VENV)/bin/varsel-portal demo --port $(PORT)
@@ -23,7 +23,7 @@ lint: $(STAMP)
 	$(VENV)/bin/mypy
 
 test: $(STAMP) translations lint
-	scripts/ensure-chromium.sh
+	scripts/ensure-system-packages.sh
 	$(PY) -m pytest -q
 
 clean:

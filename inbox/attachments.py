@@ -1,0 +1,152 @@
+"""Writing decrypted attachments to disk safely.
+
+- Names come from an anonymous sender: only the last path component is kept (``/`` and
+  ``\\`` both count as separators), control and bidi characters are removed, leading dots
+  and trailing dots/spaces are dropped, Windows device names are prefixed, and the length
+  is bounded. An existing file is never overwritten: ``navn (2).pdf`` and so on.
+- Files are written with mode 0600 (never executable) under a temporary name and renamed
+  only after the stream decrypted completely and authenticated. Nothing is opened or run.
+- JPEG and PNG are re-encoded from their pixels with Pillow (which fpdf2 already needs),
+  so EXIF (GPS position, camera serial, time), XMP, ICC and text chunks are gone. Other
+  formats are written as received and reported as "metadata not removed".
+"""
+
+import os
+import secrets
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from crypto import stream
+from crypto.errors import CryptoError
+from crypto.payload import AttachmentRef
+
+from .errors import InboxError
+from .render import clean
+from .store import Store
+from .threads import ThreadView
+
+MAX_NAME = 120
+_WINDOWS_DEVICES = {"con", "prn", "aux", "nul"} | {
+    f"{p}{n}" for p in ("com", "lpt") for n in range(10)
+}
+STRIPPABLE = {"JPEG": "JPEG", "PNG": "PNG"}
+
+
+def safe_name(name: str) -> str:
+    """A harmless file name from whatever the sender called the file."""
+    text = unicodedata.normalize("NFC", clean(name)).replace("\\", "/")
+    base = text.split("/")[-1]
+    base = "".join(ch for ch in base if ch not in '\n\t:*?"<>|')
+    base = base.lstrip(". ").rstrip(". ")
+    if not base:
+        base = "vedlegg"
+    stem, dot, ext = base.rpartition(".")
+    if not dot:
+        stem, ext = base, ""
+    if stem.split(".")[0].lower() in _WINDOWS_DEVICES:
+        stem = f"_{stem}"
+    ext = ext[:16]
+    room = MAX_NAME - len(ext) - 1
+    stem = stem[:room] or "vedlegg"
+    return f"{stem}.{ext}" if ext else stem
+
+
+@dataclass(frozen=True)
+class WrittenFile:
+    original_name: str
+    path: Path
+    size: int
+    metadata_removed: bool
+
+
+def _unique_target(directory: Path, name: str) -> Path:
+    """Reserve a name that does not exist yet (O_EXCL), adding " (2)", " (3)"..."""
+    stem, dot, ext = name.rpartition(".")
+    if not dot:
+        stem, ext = name, ""
+    for n in range(1, 10_000):
+        candidate = name if n == 1 else (f"{stem} ({n}).{ext}" if ext else f"{stem} ({n})")
+        path = directory / candidate
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            continue
+        os.close(fd)
+        return path
+    raise InboxError(f"For mange filer med navnet {name} i {directory}.")
+
+
+def _read_pieces(path: Path, size: int = 1 << 20) -> Iterator[bytes]:
+    with path.open("rb") as f:
+        while piece := f.read(size):
+            yield piece
+
+
+def strip_metadata(path: Path) -> bool:
+    """Re-encode a JPEG or PNG in place without metadata; False when not possible."""
+    try:
+        from PIL import Image, ImageOps
+    except ImportError:
+        return False
+    try:
+        with Image.open(path) as original:
+            kind = STRIPPABLE.get(original.format or "")
+            if kind is None:
+                return False
+            image = ImageOps.exif_transpose(original)
+            if image.mode == "P":
+                image = image.convert("RGBA")
+            if kind == "JPEG" and image.mode not in ("L", "RGB", "CMYK"):
+                image = image.convert("RGB")
+            pixels_only = Image.frombytes(image.mode, image.size, image.tobytes())
+        cleaned = path.with_name(path.name + ".clean")
+        fd = os.open(cleaned, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as f:
+            if kind == "JPEG":
+                pixels_only.save(f, "JPEG", quality=95)
+            else:
+                pixels_only.save(f, "PNG")
+        os.replace(cleaned, path)
+        return True
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):
+        path.with_name(path.name + ".clean").unlink(missing_ok=True)
+        return False
+
+
+def write_attachment(
+    store: Store, ref: AttachmentRef, out_dir: Path, *, remove_metadata: bool = True
+) -> WrittenFile:
+    blob = store.blob_path(ref.blob)
+    if not blob.is_file():
+        raise InboxError(f"Vedlegget «{clean(ref.name)}» mangler i innboksen ({ref.blob[:8]}).")
+    part = out_dir / f".varsel-{secrets.token_hex(8)}.part"
+    fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            for piece in stream.decrypt_stream(ref.key, ref.size, _read_pieces(blob)):
+                f.write(piece)
+        removed = strip_metadata(part) if remove_metadata else False
+        target = _unique_target(out_dir, safe_name(ref.name))
+        os.replace(part, target)
+        os.chmod(target, 0o600)
+    except CryptoError as exc:
+        raise InboxError(
+            f"Vedlegget «{clean(ref.name)}» er skadet i innboksen og ble ikke skrevet ({exc})."
+        ) from exc
+    finally:
+        part.unlink(missing_ok=True)
+    return WrittenFile(ref.name, target, target.stat().st_size, removed)
+
+
+def write_all(
+    store: Store, view: ThreadView, out_dir: Path, *, remove_metadata: bool = True
+) -> list[WrittenFile]:
+    out_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    written = []
+    for entry in view.entries:
+        payload = getattr(entry, "payload", None)
+        for ref in getattr(payload, "attachments", ()):
+            written.append(write_attachment(store, ref, out_dir, remove_metadata=remove_metadata))
+    return written

@@ -1,0 +1,195 @@
+"""The case file (saksmappe) as PDF, for the handler and the archive (§6a, §6b, §9.5).
+
+fpdf2 draws it. DejaVu Sans is used when installed (any Unicode text); otherwise the
+built-in Helvetica, which covers Latin-1 -- æ, ø, å and § included -- and characters
+outside Latin-1 are replaced (typographic quotes and dashes by their plain forms).
+
+The PDF is NOT encrypted: it is meant to be printed or handed over in person, then
+returned to the party office and deleted when the case is finished (§6b).
+"""
+
+import os
+from datetime import date
+from pathlib import Path
+
+from fpdf import FPDF
+from fpdf.enums import XPos, YPos
+
+from crypto.payload import Report
+
+from .case import LEVELS, LOG_KINDS, STATES, CaseView
+from .deadlines import days_since
+from .errors import InboxError
+from .outbox import STATUS_LABELS
+from .render import answer_rows, attachment_line, clean
+from .threads import InboundEntry, ThreadView
+
+FONT_DIRS = (
+    "/usr/share/fonts/truetype/dejavu",
+    "/usr/share/fonts/dejavu",
+    "/usr/share/fonts/TTF",
+    "/Library/Fonts",
+)
+_PLAIN = {
+    "\u2013": "-", "\u2014": "-", "\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"',
+    "\u2026": "...", "\u2022": "*", "\u2192": "->", "\u00a0": " ",
+}  # fmt: skip
+
+
+def find_unicode_font() -> tuple[Path, Path] | None:
+    for directory in FONT_DIRS:
+        regular = Path(directory) / "DejaVuSans.ttf"
+        bold = Path(directory) / "DejaVuSans-Bold.ttf"
+        if regular.is_file() and bold.is_file():
+            return regular, bold
+    return None
+
+
+class _CaseFilePDF(FPDF):
+    def __init__(self, case_id: str, font: tuple[Path, Path] | None) -> None:
+        super().__init__(format="A4")
+        self.case_id = case_id
+        self.unicode = font is not None
+        if font is not None:
+            self.add_font("Body", "", str(font[0]))
+            self.add_font("Body", "B", str(font[1]))
+            self.body_font = "Body"
+        else:
+            self.body_font = "Helvetica"
+        self.set_margins(18, 18, 18)
+        self.set_auto_page_break(True, margin=18)
+
+    def text_of(self, text: str) -> str:
+        text = clean(text)
+        if self.unicode:
+            return text
+        text = "".join(_PLAIN.get(ch, ch) for ch in text)
+        return text.encode("latin-1", "replace").decode("latin-1")
+
+    def footer(self) -> None:
+        self.set_y(-12)
+        self.set_font(self.body_font, "", 8)
+        self.cell(
+            0,
+            5,
+            self.text_of(
+                f"Konfidensielt (§6a) · sak {self.case_id[:8]} · side {self.page_no()}/{{nb}}"
+            ),
+            align="C",
+        )
+
+    def heading(self, text: str) -> None:
+        self.ln(3)
+        self.set_font(self.body_font, "B", 13)
+        self.multi_cell(0, 7, self.text_of(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.ln(1)
+
+    def para(self, text: str, *, bold: bool = False, size: int = 10) -> None:
+        self.set_font(self.body_font, "B" if bold else "", size)
+        self.multi_cell(0, 5, self.text_of(text), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+
+    def field(self, label: str, value: str) -> None:
+        self.set_font(self.body_font, "B", 10)
+        self.multi_cell(0, 5, self.text_of(label), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.set_font(self.body_font, "", 10)
+        self.set_x(self.l_margin + 6)
+        self.multi_cell(
+            0, 5, self.text_of(value or "-"), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT
+        )
+        self.ln(1)
+
+
+def build_casefile(
+    view: ThreadView,
+    case: CaseView,
+    *,
+    font: tuple[Path, Path] | bool | None = True,
+    today: date | None = None,
+) -> bytes:
+    """The PDF bytes. ``font=True`` looks for DejaVu; ``None``/``False`` forces Helvetica."""
+    chosen = find_unicode_font() if font is True else (font or None)
+    pdf = _CaseFilePDF(view.id, chosen)
+    pdf.alias_nb_pages()
+    pdf.set_creator("varsel-inbox")
+    pdf.set_title(f"Saksmappe {view.id[:8]}")
+    pdf.add_page()
+    today = today or date.today()
+
+    pdf.set_font(pdf.body_font, "B", 18)
+    pdf.multi_cell(0, 9, pdf.text_of("Saksmappe – varsel om trakassering"),
+                   new_x=XPos.LMARGIN, new_y=YPos.NEXT)  # fmt: skip
+    pdf.para(
+        "KONFIDENSIELT. Kun personer med saklig grunn til å kjenne saken skal lese denne "
+        "mappen (§6a). Når saken er ferdigbehandlet, leveres den tilbake til partikontoret "
+        "og kopier slettes (§6b).",
+        size=9,
+    )
+    pdf.ln(2)
+    meta = case.meta
+    flags = []
+    if meta.central_office:
+        flags.append("Sentralt verv – partikontoret håndterer alltid (§8.2)")
+    if meta.employer:
+        flags.append("Arbeidsgiveransvar – behandles i samråd med arbeidsgiver (§11)")
+    if meta.possible_crime:
+        flags.append("Mulig straffbart forhold – den utsatte oppfordres til å anmelde (§1)")
+    pdf.field("Sak", view.id)
+    pdf.field("Nivå (§8.2)", LEVELS[meta.level])
+    pdf.field("Tilstand", f"{STATES[case.state]} (siden {case.state_day})")
+    pdf.field("Merknader", "\n".join(flags) or "Ingen")
+    pdf.field("Saksbehandler (§6a)", meta.handler or "Ikke oppgitt")
+    elapsed = days_since(view.received_day, today)
+    pdf.field(
+        "Mottatt",
+        f"{view.received_day} – {elapsed} dager siden mottatt (uten unødig opphold); "
+        f"sak åpnet {case.opened_day}",
+    )
+    pdf.field("Status varsleren ser", STATUS_LABELS.get(view.status, view.status))
+    if case.review_day:
+        pdf.field("Revurderes (§13, §14)", case.review_day)
+    pdf.field("Mappen laget", today.isoformat())
+
+    report = view.report
+    if isinstance(report, Report):
+        pdf.heading("Varselet")
+        for _, label, text in answer_rows(report):
+            pdf.field(label, text)
+        if report.attachments:
+            pdf.field("Vedlegg", "\n".join(attachment_line(r) for r in report.attachments))
+
+    pdf.heading("Samtalen med varsleren")
+    for entry in view.entries:
+        if isinstance(entry, InboundEntry):
+            if isinstance(entry.payload, Report):
+                pdf.para(f"{entry.day} – varselet mottatt (se over)", bold=True)
+                pdf.ln(2)
+                continue
+            pdf.para(f"{entry.day} – melding fra varsleren", bold=True)
+            pdf.para(entry.payload.text)
+            for ref in entry.payload.attachments:
+                pdf.para(f"Vedlegg: {attachment_line(ref)}", size=9)
+        elif entry.kind == "reply":
+            pdf.para(f"{entry.day} – svar fra partikontoret", bold=True)
+            pdf.para(entry.text or "")
+        else:
+            label = STATUS_LABELS.get(entry.status or "", entry.status or "")
+            pdf.para(f"{entry.day} – status satt til «{label}»", bold=True)
+        pdf.ln(2)
+
+    pdf.heading("Logg og referater (§9.4, §9.5)")
+    for log in case.log:
+        pdf.para(f"{log.day} – {LOG_KINDS.get(log.kind, log.kind)}", bold=True)
+        pdf.para(log.text)
+        pdf.ln(2)
+    return bytes(pdf.output())
+
+
+def write_casefile(data: bytes, path: Path) -> None:
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError as exc:
+        raise InboxError(f"{path} finnes allerede; velg et annet filnavn.") from exc
+    except OSError as exc:
+        raise InboxError(f"Kan ikke skrive {path}: {exc.strerror}.") from exc
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)

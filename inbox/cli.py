@@ -1,0 +1,633 @@
+"""``varsel-inbox``: the party office's offline tool (Norwegian user interface).
+
+Every command that reads or changes the store asks for the passphrase (or reads
+``VARSEL_INBOX_PASSPHRASE``). Expected failures end with one line starting "Feil:" and a
+non-zero exit code: 1 in general, 2 for a wrong passphrase, 3 for a refused bundle.
+"""
+
+import io
+import json
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+from rich.console import Console
+from rich.panel import Panel
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from rich.text import Text
+
+from crypto.errors import CryptoError
+
+from . import attachments as attachment_files
+from . import case as cases
+from . import casefile, outbox, threads
+from .editor import edit_text
+from .errors import InboxError, PortalKeyChanged
+from .home import Home, Unlocked, check_new_passphrase, default_home, init_home, unlock
+from .importer import import_bundle
+from .render import (
+    case_json,
+    render_case,
+    render_list,
+    render_thread,
+    status_label,
+    summary_json,
+    thread_json,
+)
+from .store import Store
+
+PASSPHRASE_ENV = "VARSEL_INBOX_PASSPHRASE"  # noqa: S105 (the variable's name)
+HOME_ENV = "VARSEL_INBOX_HOME"
+
+
+class Failure(click.ClickException):
+    """One line on stderr, "Feil: ...", and the error's exit code."""
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"Feil: {self.format_message()}", err=True)
+
+
+class PassphraseFailure(Failure):
+    exit_code = 2
+
+
+class RefusedFailure(Failure):
+    exit_code = 3
+
+
+_FAILURES: dict[int, type[Failure]] = {2: PassphraseFailure, 3: RefusedFailure}
+
+
+def _fail(error: Exception) -> NoReturn:
+    if isinstance(error, PortalKeyChanged):
+        Console(stderr=True).print(
+            Panel(
+                Text(
+                    "Pakken er signert med en annen nøkkel enn portalnøkkelen denne innboksen "
+                    "har festet. Det kan bety at noen utgir seg for å være portalen, eller at "
+                    "portalen er satt opp på nytt.\n\n"
+                    f"Festet nøkkel:   {error.pinned}\n"
+                    f"Nøkkel i pakken: {error.found}\n\n"
+                    "Ingenting er importert. Ikke bruk pakken. Kontakt driftsansvarlig og "
+                    "sammenlign fingeravtrykket på kontorsiden i portalen.",
+                ),
+                title="AVVIST – PORTALNØKKELEN ER ENDRET",
+                border_style="bold red",
+                style="red",
+            )
+        )
+    code = error.exit_code if isinstance(error, InboxError) else 1
+    raise _FAILURES.get(code, Failure)(str(error)) from error
+
+
+class InboxGroup(click.Group):
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (InboxError, CryptoError) as error:
+            _fail(error)
+
+
+@dataclass
+class Ctx:
+    home: Home
+
+    @contextmanager
+    def open(self) -> Iterator[tuple[Unlocked, Store]]:
+        self.home.require()
+        unlocked = unlock(self.home, passphrase())
+        store = Store.open(self.home, unlocked.store_key)
+        try:
+            yield unlocked, store
+        finally:
+            store.close()
+
+
+def passphrase(*, confirm: bool = False) -> str:
+    from_env = os.environ.get(PASSPHRASE_ENV)
+    if from_env is not None:
+        return from_env
+    value: str = click.prompt(
+        "Passordfrase",
+        hide_input=True,
+        confirmation_prompt="Gjenta passordfrasen" if confirm else False,
+        err=True,
+    )
+    return value
+
+
+def out() -> Console:
+    return Console(highlight=False, soft_wrap=False)
+
+
+def echo_json(obj: Any) -> None:
+    click.echo(json.dumps(obj, ensure_ascii=False, indent=2))
+
+
+def qr_ascii(text: str) -> str:
+    import qrcode
+
+    qr = qrcode.QRCode(border=2)
+    qr.add_data(text)
+    qr.make(fit=True)
+    buffer = io.StringIO()
+    qr.print_ascii(out=buffer, invert=True)
+    return buffer.getvalue()
+
+
+def write_qr_png(text: str, path: Path) -> None:
+    import qrcode
+    from qrcode.image.pil import PilImage
+
+    qr = qrcode.QRCode(border=4, box_size=10)
+    qr.add_data(text)
+    qr.make(fit=True)
+    image = qr.make_image(image_factory=PilImage)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    except FileExistsError as exc:
+        raise InboxError(f"{path} finnes allerede; velg et annet filnavn.") from exc
+    with os.fdopen(fd, "wb") as f:
+        image.save(f, format="PNG")
+
+
+pass_ctx = click.make_pass_decorator(Ctx)
+THREAD = click.argument("thread", metavar="SAK")
+
+
+@click.group(cls=InboxGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--home",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar=HOME_ENV,
+    help=f"Mappen der innboksen ligger (standard: {default_home()}; eller {HOME_ENV}).",
+)
+@click.version_option(package_name="varsel", message="varsel-inbox %(version)s")
+@click.pass_context
+def main(ctx: click.Context, home: Path | None) -> None:
+    """Varsel-innboksen for partikontoret, på den frakoblede maskinen.
+
+    Importer pakker fra portalen, les varsler, svar varsleren, sett status, før saker
+    gjennom behandlingen i retningslinjene (§8–§14), og eksporter en signert pakke
+    tilbake til portalen. Verktøyet bruker aldri nettverk.
+
+    SAK er starten av saks-ID-en (nok tegn til at den er entydig).
+    """
+    ctx.obj = Ctx(Home((home or default_home()).expanduser()))
+
+
+# -- setting up ------------------------------------------------------------------------------
+
+
+@main.command()
+@pass_ctx
+def init(ctx: Ctx) -> None:
+    """Opprett kontorets nøkkel og en tom innboks (én gang per maskin).
+
+    Du velger en passordfrase (minst 12 tegn). Den kan ikke gjenopprettes: oppbevar en
+    forseglet papirkopi av nøkkelfilen og passordfrasen i safen. Init overskriver aldri en
+    eksisterende innboks.
+    """
+    home = ctx.home
+    if home.path.exists() and any(home.path.iterdir()):
+        raise InboxError(f"{home.path} finnes allerede og er ikke tom. Init overskriver aldri.")
+    secret = passphrase(confirm=True)
+    check_new_passphrase(secret)
+    console = out()
+    with console.status("Lager nøkkel (tar et par sekunder) …"):
+        public = init_home(home, secret)
+    console.print(f"Innboksen er opprettet i {home.path}.")
+    console.print(
+        Panel(
+            Text(public.fingerprint, style="bold"),
+            title="Kontorets fingeravtrykk",
+            title_align="left",
+        )
+    )
+    click.echo(qr_ascii(public.fingerprint))
+    console.print(
+        f"Bær filen {home.office_pub} (på en minnepinne) til driftsansvarlig, som kjører\n"
+        "«varsel-portal set-office-key». Sammenlign deretter fingeravtrykket på portalens\n"
+        "kontorside med fingeravtrykket over – tegn for tegn."
+    )
+
+
+@main.command()
+@click.option(
+    "--qr",
+    "qr_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Lagre fingeravtrykket også som QR-kode i en PNG-fil.",
+)
+@pass_ctx
+def pubkey(ctx: Ctx, qr_file: Path | None) -> None:
+    """Vis kontorets offentlige nøkkel og fingeravtrykk (trenger ikke passordfrasen)."""
+    public = ctx.home.public_identity()
+    console = out()
+    console.print(f"Offentlig nøkkel: {ctx.home.office_pub}")
+    console.print(Text(public.to_text().rstrip()))
+    console.print(Text.assemble("Fingeravtrykk: ", (public.fingerprint, "bold")))
+    click.echo(qr_ascii(public.fingerprint))
+    pin = ctx.home.read_pin()
+    if pin is not None:
+        from crypto.bundle import signer_fingerprint
+
+        console.print(f"Festet portalnøkkel: {signer_fingerprint(pin)}")
+    if qr_file is not None:
+        write_qr_png(public.fingerprint, qr_file)
+        console.print(f"QR-koden er lagret i {qr_file}.")
+
+
+# -- inbound ---------------------------------------------------------------------------------
+
+
+@main.command("import")
+@click.argument("bundle_file", metavar="FIL", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--expect-fingerprint",
+    metavar="FINGERAVTRYKK",
+    help="Fingeravtrykket portalen skal ha (fra kontorsiden); pakken avvises ellers.",
+)
+@pass_ctx
+def import_(ctx: Ctx, bundle_file: Path, expect_fingerprint: str | None) -> None:
+    """Importer en pakke lastet ned fra portalens kontorside (/kontor).
+
+    Pakken kontrolleres i sin helhet før noe lagres: signaturen, portalnøkkelen og hvert
+    enkelt varsel og vedlegg. Er noe galt, avvises hele pakken og ingenting lagres. Å
+    importere samme pakke to ganger legger ikke til noe.
+    """
+    try:
+        data = bundle_file.read_bytes()
+    except OSError as exc:
+        raise InboxError(f"Kan ikke lese {bundle_file}: {exc.strerror}.") from exc
+    console = out()
+    with ctx.open() as (unlocked, store):
+        progress = Progress(
+            TextColumn("Kontrollerer og dekrypterer"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            console=console,
+            transient=True,
+            disable=not console.is_terminal,
+        )
+        with progress:
+            task = progress.add_task("import", total=None)
+
+            def advance(done: int, total: int) -> None:
+                progress.update(task, completed=done, total=total)
+
+            summary = import_bundle(
+                ctx.home,
+                store,
+                unlocked,
+                data,
+                expect_fingerprint=expect_fingerprint,
+                progress=advance,
+            )
+        pending = outbox.pending(store)
+    if summary.pinned_now:
+        console.print(
+            Panel(
+                Text.assemble(
+                    "Festet portalnøkkel ",
+                    (summary.portal_fingerprint, "bold"),
+                    "\nSammenlign den med fingeravtrykket på kontorsiden i portalen. Senere "
+                    "pakker godtas bare med denne nøkkelen.",
+                ),
+                title="Første import",
+                title_align="left",
+                border_style="yellow",
+            )
+        )
+    for warning in summary.warnings:
+        console.print(Text(warning, style="bold yellow"))
+    if summary.nothing_new:
+        console.print(
+            f"Ingenting nytt: {summary.duplicates} element(er) var allerede importert "
+            "(hoppet over)."
+        )
+    else:
+        console.print(
+            f"Importert: {summary.new_threads} nye saker, {summary.new_items} nye elementer "
+            f"({summary.attachments} vedlegg). Duplikater hoppet over: {summary.duplicates}."
+        )
+    if summary.newly_confirmed:
+        console.print(
+            f"Portalen har bekreftet {summary.newly_confirmed} utgående oppføring(er) "
+            f"(til og med pakke {summary.confirmed_sequence}); de sendes ikke igjen."
+        )
+    console.print(
+        f"I kø til portalen: {pending.acks} kvitteringer, {pending.replies} svar, "
+        f"{pending.statuses} statuser. Eksporter med «varsel-inbox export-outbound FIL»."
+    )
+
+
+# -- reading ---------------------------------------------------------------------------------
+
+
+@main.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Skriv ut som JSON.")
+@pass_ctx
+def list_(ctx: Ctx, as_json: bool) -> None:
+    """Vis alle saker med status, uleste, dager siden mottatt og frister.
+
+    Frister: bekreft mottak innen 7 dager, gi tilbakemelding innen 3 måneder
+    (EU-direktiv 2019/1937 som beste praksis).
+    """
+    with ctx.open() as (_, store):
+        rows = threads.summaries(store)
+    if as_json:
+        echo_json([summary_json(r) for r in rows])
+    else:
+        render_list(out(), rows)
+
+
+@main.command()
+@THREAD
+@click.option("--json", "as_json", is_flag=True, help="Skriv ut som JSON.")
+@pass_ctx
+def show(ctx: Ctx, thread: str, as_json: bool) -> None:
+    """Les en sak: varselet, meldinger, vedlegg, dine svar og statuser. Merker den som lest."""
+    with ctx.open() as (_, store):
+        thread_id = store.resolve_thread(thread)
+        view = threads.load_thread(store, thread_id)
+        case = cases.load_case(store, thread_id) if cases.has_case(store, thread_id) else None
+        if as_json:
+            obj = thread_json(view)
+            obj["case"] = case_json(case) if case else None
+            echo_json(obj)
+        else:
+            render_thread(out(), view, case)
+        threads.mark_read(store, thread_id)
+
+
+@main.command("attachments")
+@THREAD
+@click.option(
+    "--out",
+    "out_dir",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Mappen filene skal skrives til (lages om den ikke finnes).",
+)
+@click.option(
+    "--behold-metadata",
+    is_flag=True,
+    help="Skriv bildene nøyaktig som mottatt, uten å fjerne metadata (EXIF).",
+)
+@pass_ctx
+def attachments_(ctx: Ctx, thread: str, out_dir: Path, behold_metadata: bool) -> None:
+    """Dekrypter vedleggene i en sak og skriv dem til en mappe.
+
+    Filnavn gjøres trygge, eksisterende filer overskrives aldri, og filene åpnes eller
+    kjøres aldri. Metadata (EXIF, posisjon) fjernes fra JPEG og PNG; andre filtyper
+    skrives som mottatt.
+    """
+    console = out()
+    with ctx.open() as (_, store):
+        view = threads.load_thread(store, store.resolve_thread(thread))
+        written = attachment_files.write_all(
+            store, view, out_dir, remove_metadata=not behold_metadata
+        )
+    if not written:
+        console.print("Saken har ingen vedlegg.")
+    for f in written:
+        note = "metadata fjernet" if f.metadata_removed else "skrevet som mottatt"
+        console.print(Text(f"{f.path}  ({f.size} byte, {note})"))
+    if any(not f.metadata_removed for f in written) and not behold_metadata:
+        console.print(
+            "Merk: metadata kan bare fjernes fra JPEG og PNG. Andre filer (PDF, Word …) kan "
+            "inneholde navn og tidspunkter; vurder dette før du deler dem (§6a, §10.2).",
+            style="yellow",
+        )
+
+
+# -- outbound --------------------------------------------------------------------------------
+
+
+@main.command()
+@THREAD
+@click.option("--message", "-m", help="Svarteksten. Uten denne åpnes $EDITOR.")
+@pass_ctx
+def reply(ctx: Ctx, thread: str, message: str | None) -> None:
+    """Skriv et svar til varsleren. Svaret krypteres til varsleren og legges i kø.
+
+    Bare varsleren kan lese svaret (med kvitteringen sin). Det sendes med neste
+    «export-outbound».
+    """
+    with ctx.open() as (_, store):
+        thread_id = store.resolve_thread(thread)
+        text = message
+        if text is None:
+            text = edit_text(ctx.home.path, f"Svar til varsleren i sak {thread_id[:8]}.")
+        outbox.queue_reply(store, thread_id, text)
+    out().print(f"Svaret er kryptert til varsleren og ligger i kø (sak {thread_id[:8]}).")
+
+
+@main.command()
+@THREAD
+@click.argument(
+    "status",
+    metavar="STATUS",
+)
+@pass_ctx
+def status(ctx: Ctx, thread: str, status: str) -> None:
+    """Sett statusen varsleren ser: mottatt, bekreftet, under-behandling eller avsluttet."""
+    wire = outbox.parse_status(status)
+    with ctx.open() as (_, store):
+        thread_id = store.resolve_thread(thread)
+        outbox.queue_status(store, thread_id, wire)
+    out().print(f"Status for sak {thread_id[:8]} er satt til «{status_label(wire)}» (i kø).")
+
+
+@main.command("export-outbound")
+@click.argument("bundle_file", metavar="FIL", type=click.Path(dir_okay=False, path_type=Path))
+@pass_ctx
+def export_outbound(ctx: Ctx, bundle_file: Path) -> None:
+    """Skriv en signert pakke til portalen med kvitteringer, svar og statuser.
+
+    Pakken inneholder alt som ikke er bekreftet mottatt av portalen ennå, så en mistet
+    minnepinne gjør ikke noe: neste pakke tar med alt på nytt. Last den opp på
+    kontorsiden (/kontor).
+    """
+    with ctx.open() as (unlocked, store):
+        summary = outbox.export_outbound(ctx.home, store, unlocked, bundle_file)
+    out().print(
+        f"Pakke nr. {summary.sequence} er skrevet til {summary.path}: {summary.acks} "
+        f"kvitteringer, {summary.replies} svar, {summary.statuses} statuser. "
+        "Last den opp på portalens kontorside."
+    )
+
+
+@main.command("outbox")
+@pass_ctx
+def outbox_(ctx: Ctx) -> None:
+    """Vis hva som venter på å bli sendt til (eller bekreftet av) portalen."""
+    with ctx.open() as (_, store):
+        pending = outbox.pending(store)
+    out().print(
+        f"Venter: {pending.acks} kvitteringer, {pending.replies} svar, {pending.statuses} statuser."
+    )
+
+
+# -- handling --------------------------------------------------------------------------------
+
+
+@main.group("case", cls=InboxGroup)
+def case_group() -> None:
+    """Behandling av en sak etter retningslinjene mot trakassering (§8–§14).
+
+    Tilstander: mottatt → bekreftet (§9.1) → anklagedes-versjon (§9.2) →
+    omforent-losning (§9.3) → avsluttet, eller undersokelse (§10.1) → kontradiksjon
+    (§10.2) → avgjort (§10.4) → reaksjon (§13, §14) → avsluttet → overlevert (§6b).
+    """
+
+
+@case_group.command("open")
+@THREAD
+@click.option(
+    "--level",
+    type=click.Choice(list(cases.LEVELS)),
+    help="Hvilket nivå som håndterer saken (§8.2). Standard: partikontoret.",
+)
+@click.option(
+    "--central-office",
+    is_flag=True,
+    help="Saken gjelder en person i sentralt verv: partikontoret håndterer alltid (§8.2).",
+)
+@click.option(
+    "--employer",
+    is_flag=True,
+    help="En involvert er ansatt i partiet: involver arbeidsgiver (§11).",
+)
+@click.option(
+    "--possible-crime",
+    is_flag=True,
+    help="Mulig straffbart forhold: oppfordre den utsatte til å anmelde (§1).",
+)
+@click.option("--handler", metavar="NAVN", help="Navngitt saksbehandler (§6a: kun de som må vite).")
+@pass_ctx
+def case_open(
+    ctx: Ctx,
+    thread: str,
+    level: str | None,
+    central_office: bool,
+    employer: bool,
+    possible_crime: bool,
+    handler: str | None,
+) -> None:
+    """Ta et varsel inn til behandling som en sak (tilstand «mottatt»)."""
+    with ctx.open() as (_, store):
+        thread_id = store.resolve_thread(thread)
+        case, advice = cases.open_case(
+            store,
+            thread_id,
+            level=level,
+            central_office=central_office,
+            employer=employer,
+            possible_crime=possible_crime,
+            handler=handler,
+        )
+    console = out()
+    console.print(f"Sak {thread_id[:8]} er til behandling på nivå {cases.LEVELS[case.meta.level]}.")
+    for line in advice:
+        console.print(Text(f"• {line}", style="yellow"))
+
+
+@case_group.command("note")
+@THREAD
+@click.option("--text", "-t", help="Teksten. Uten denne åpnes $EDITOR.")
+@click.option(
+    "--kind",
+    type=click.Choice(list(cases.NOTE_KINDS)),
+    default="referat",
+    show_default=True,
+    help="referat: fra samtale med en berørt (§9.5); notat; informert: partene er "
+    "orientert (§9.4).",
+)
+@pass_ctx
+def case_note(ctx: Ctx, thread: str, text: str | None, kind: str) -> None:
+    """Før et referat eller notat i sakens logg (datert)."""
+    with ctx.open() as (_, store):
+        thread_id = store.resolve_thread(thread)
+        cases.load_case(store, thread_id)
+        if text is None:
+            text = edit_text(ctx.home.path, f"{cases.NOTE_KINDS[kind]} for sak {thread_id[:8]}.")
+        cases.add_note(store, thread_id, kind, text)
+    out().print(f"{cases.NOTE_KINDS[kind]} er ført i loggen for sak {thread_id[:8]}.")
+
+
+@case_group.command("state")
+@THREAD
+@click.argument("state", metavar="TILSTAND", type=click.Choice(list(cases.STATES)))
+@click.option(
+    "--review-date",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="Dato for revurdering (ÅÅÅÅ-MM-DD); påkrevd for «reaksjon» (§13, §14).",
+)
+@pass_ctx
+def case_state(ctx: Ctx, thread: str, state: str, review_date: datetime | None) -> None:
+    """Flytt saken til neste tilstand. Bare overganger retningslinjene tillater godtas."""
+    review = review_date.date() if review_date else None
+    with ctx.open() as (_, store):
+        thread_id = store.resolve_thread(thread)
+        case = cases.change_state(store, thread_id, state, review_day=review)
+    console = out()
+    console.print(f"Sak {thread_id[:8]}: {cases.STATES[case.state]}.")
+    hints = {
+        "bekreftet": "Husk å sette statusen varsleren ser: varsel-inbox status SAK bekreftet",
+        "avsluttet": "Husk å sette statusen varsleren ser: varsel-inbox status SAK avsluttet",
+        "overlevert": "Sørg for at utskrifter og kopier hos saksbehandlere er levert tilbake "
+        "og slettet (§6b).",
+    }
+    if state in hints:
+        console.print(hints[state], style="yellow")
+
+
+@case_group.command("show")
+@THREAD
+@click.option("--json", "as_json", is_flag=True, help="Skriv ut som JSON.")
+@pass_ctx
+def case_show(ctx: Ctx, thread: str, as_json: bool) -> None:
+    """Vis sakens tilstand, nivå, merknader, tid brukt og logg."""
+    with ctx.open() as (_, store):
+        thread_id = store.resolve_thread(thread)
+        case = cases.load_case(store, thread_id)
+        received = threads.load_thread(store, thread_id).received_day
+    if as_json:
+        echo_json(case_json(case))
+    else:
+        render_case(out(), case, received)
+
+
+@case_group.command("export")
+@THREAD
+@click.option(
+    "--out",
+    "out_file",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="PDF-filen som skal lages (overskrives aldri).",
+)
+@pass_ctx
+def case_export(ctx: Ctx, thread: str, out_file: Path) -> None:
+    """Lag en saksmappe som PDF: sakshode, varselet, samtalen og loggen.
+
+    PDF-filen er ikke kryptert. Gi den bare til den som skal behandle saken (§6a), og
+    sørg for at den leveres tilbake og slettes når saken er ferdig (§6b).
+    """
+    with ctx.open() as (_, store):
+        thread_id = store.resolve_thread(thread)
+        case = cases.load_case(store, thread_id)
+        view = threads.load_thread(store, thread_id)
+        data = casefile.build_casefile(view, case)
+        casefile.write_casefile(data, out_file)
+        cases.log_event(store, thread_id, "eksport", f"Saksmappe skrevet ({date.today()}).")
+    out().print(
+        f"Saksmappen er skrevet til {out_file}. Den er ukryptert: behandle den fortrolig (§6a)."
+    )

@@ -1,0 +1,180 @@
+"""The inbox home directory: the office identity, the store key and the pinned portal key.
+
+Layout (docs/OFFICE-GUIDE.md explains it to the office)::
+
+    office.key      the office secret identity, locked with the passphrase (0600)
+    office.pub      the office public identity, carried to the portal operator
+    store.key       a random 32-byte store key sealed to the office's own encryption key
+    portal.pin      the portal's Ed25519 verify key, pinned at the first import
+    inbox.sqlite3   the store (report content only as wrapped blobs)
+    blobs/          attachment streams exactly as received (still encrypted)
+
+The default location is ``$XDG_DATA_HOME/varsel-inbox`` (``~/.local/share/varsel-inbox``);
+``--home`` or ``VARSEL_INBOX_HOME`` choose another.
+"""
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from crypto import envelope, keys, wrap
+from crypto.encoding import b64decode, b64encode
+from crypto.errors import CryptoError, WrongPassphraseError
+
+from .errors import HomeError, WrongPassphrase
+
+APP_DIR = "varsel-inbox"
+PIN_MAGIC = "varsel-portal-pin/v1"
+MIN_PASSPHRASE = 12
+
+
+def default_home() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / APP_DIR
+
+
+@dataclass(frozen=True)
+class Home:
+    path: Path
+
+    @property
+    def office_key(self) -> Path:
+        return self.path / "office.key"
+
+    @property
+    def office_pub(self) -> Path:
+        return self.path / "office.pub"
+
+    @property
+    def store_key(self) -> Path:
+        return self.path / "store.key"
+
+    @property
+    def portal_pin(self) -> Path:
+        return self.path / "portal.pin"
+
+    @property
+    def database(self) -> Path:
+        return self.path / "inbox.sqlite3"
+
+    @property
+    def blobs(self) -> Path:
+        return self.path / "blobs"
+
+    def is_initialised(self) -> bool:
+        return self.office_key.exists()
+
+    def require(self) -> None:
+        missing = [
+            p.name for p in (self.office_key, self.store_key, self.database) if not p.exists()
+        ]
+        if missing:
+            raise HomeError(
+                f"Fant ingen komplett innboks i {self.path} (mangler {', '.join(missing)}). "
+                "Kjør «varsel-inbox init» først, eller oppgi riktig mappe med --home."
+            )
+
+    def public_identity(self) -> keys.PublicIdentity:
+        try:
+            return keys.PublicIdentity.from_text(self.office_pub.read_text("ascii"))
+        except FileNotFoundError as exc:
+            raise HomeError(f"Fant ikke {self.office_pub}.") from exc
+        except (CryptoError, UnicodeDecodeError) as exc:
+            raise HomeError(f"{self.office_pub} er ikke en gyldig offentlig nøkkel.") from exc
+
+    # -- the pinned portal key -----------------------------------------------------------
+
+    def read_pin(self) -> bytes | None:
+        try:
+            text = self.portal_pin.read_text("ascii")
+        except FileNotFoundError:
+            return None
+        lines = text.strip().splitlines()
+        if len(lines) != 2 or lines[0] != PIN_MAGIC or not lines[1].startswith("verify: "):
+            raise HomeError(f"{self.portal_pin} er skadet; den festede portalnøkkelen er ukjent.")
+        try:
+            return b64decode(lines[1].removeprefix("verify: "), length=32, what="portal key")
+        except CryptoError as exc:
+            raise HomeError(f"{self.portal_pin} er skadet.") from exc
+
+    def write_pin(self, verify_key: bytes) -> None:
+        text = f"{PIN_MAGIC}\nverify: {b64encode(verify_key)}\n"
+        _write_new(self.portal_pin, text.encode("ascii"), 0o644)
+
+
+@dataclass(frozen=True)
+class Unlocked:
+    """The office identity and the store key, in memory after the passphrase was given."""
+
+    identity: keys.SecretIdentity
+    store_key: bytes
+
+    def __repr__(self) -> str:
+        return f"Unlocked(fingerprint={self.identity.public.fingerprint!r})"
+
+
+def check_new_passphrase(passphrase: str) -> None:
+    if len(passphrase) < MIN_PASSPHRASE:
+        raise HomeError(f"Passordfrasen må ha minst {MIN_PASSPHRASE} tegn.")
+
+
+def init_home(
+    home: Home,
+    passphrase: str,
+    *,
+    opslimit: int = keys.SECRET_OPSLIMIT,
+    memlimit: int = keys.SECRET_MEMLIMIT,
+) -> keys.PublicIdentity:
+    """Create the identity, the store key and an empty store. Refuses an existing home."""
+    from .store import Store  # the store needs the home; import here to keep layers simple
+
+    check_new_passphrase(passphrase)
+    if home.path.exists() and any(home.path.iterdir()):
+        raise HomeError(
+            f"{home.path} finnes allerede og er ikke tom. Init overskriver aldri en innboks."
+        )
+    home.path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.chmod(home.path, 0o700)
+    home.blobs.mkdir(mode=0o700)
+    identity = keys.SecretIdentity.generate()
+    public = identity.public
+    store_key = wrap.new_key()
+    _write_new(
+        home.office_key,
+        keys.lock_identity(identity, passphrase, opslimit=opslimit, memlimit=memlimit).encode(),
+        0o600,
+    )
+    _write_new(home.store_key, envelope.seal(store_key, [public.encryption_key]), 0o600)
+    _write_new(home.office_pub, public.to_text().encode("ascii"), 0o644)
+    Store.create(home, store_key).close()
+    return public
+
+
+def unlock(home: Home, passphrase: str) -> Unlocked:
+    home.require()
+    try:
+        identity = keys.unlock_identity(home.office_key.read_text("ascii"), passphrase)
+    except WrongPassphraseError as exc:
+        raise WrongPassphrase("Feil passordfrase. Ingenting er endret.") from exc
+    except (CryptoError, UnicodeDecodeError) as exc:
+        raise HomeError(f"{home.office_key} er skadet eller ikke en Varsel-nøkkelfil.") from exc
+    public = identity.public
+    try:
+        store_key = envelope.open_envelope(
+            home.store_key.read_bytes(), public.encryption_key, identity.encryption_secret
+        )
+    except CryptoError as exc:
+        raise HomeError(f"{home.store_key} hører ikke til denne nøkkelen eller er skadet.") from exc
+    if len(store_key) != wrap.KEY_BYTES:
+        raise HomeError(f"{home.store_key} er skadet.")
+    return Unlocked(identity=identity, store_key=store_key)
+
+
+def _write_new(path: Path, data: bytes, mode: int) -> None:
+    """Write a file that must not exist yet, with ``mode`` from the start."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+    os.chmod(path, mode)

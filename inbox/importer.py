@@ -1,0 +1,316 @@
+"""Inbound bundles: verify, decrypt and check everything, then commit in one transaction.
+
+Order of work (DESIGN.md requirement 5: a bundle is refused whole or applied whole):
+
+1. the signer key is compared with the pinned portal key (pinned on first use);
+2. ``crypto.bundle.read_inbound`` verifies the signature and every blob digest;
+3. every new item is decrypted with the office key and decoded; its reporter key must equal
+   the bundle thread's (and a known thread's); every attachment stream must decrypt;
+4. attachment streams are written under temporary names, the store is updated in one
+   transaction, and only then are the files renamed. Any failure leaves nothing behind.
+
+Items already in the store are skipped (idempotent import). Every new item gets an
+acknowledgement queued, so the portal can delete its ciphertext (requirement 6).
+"""
+
+import json
+import os
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from crypto import bundle as bundles
+from crypto import stream
+from crypto.encoding import b64encode
+from crypto.envelope import open_envelope
+from crypto.errors import CryptoError
+from crypto.payload import Message, Payload, Report, decode_payload
+
+from .errors import BundleRefused, PortalKeyChanged
+from .home import Home, Unlocked
+from .store import LAST_CONFIRMED, LAST_EXPORTED, Store
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class ImportSummary:
+    portal_fingerprint: str
+    pinned_now: bool = False
+    new_threads: int = 0
+    new_items: int = 0
+    duplicates: int = 0
+    attachments: int = 0
+    confirmed_sequence: int = 0
+    newly_confirmed: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def nothing_new(self) -> bool:
+        return self.new_items == 0 and self.new_threads == 0
+
+
+@dataclass(frozen=True)
+class _CheckedItem:
+    item: bundles.InboundItem
+    plaintext: bytes
+    blobs: tuple[bundles.Blob, ...]
+
+
+def normalise_fingerprint(text: str) -> str:
+    return "".join(text.split()).upper()
+
+
+def thread_meta(reporter_public_key: bytes) -> bytes:
+    return json.dumps({"reporter_public_key": b64encode(reporter_public_key)}).encode()
+
+
+def import_bundle(
+    home: Home,
+    store: Store,
+    unlocked: Unlocked,
+    data: bytes,
+    *,
+    expect_fingerprint: str | None = None,
+    progress: Progress | None = None,
+) -> ImportSummary:
+    try:
+        signer = bundles.bundle_signer(data)
+    except CryptoError as exc:
+        raise BundleRefused(f"Filen er ikke en gyldig Varsel-pakke ({exc}).") from exc
+    found = bundles.signer_fingerprint(signer)
+    pinned = home.read_pin()
+    if pinned is not None and pinned != signer:
+        raise PortalKeyChanged(bundles.signer_fingerprint(pinned), found)
+    if expect_fingerprint is not None and normalise_fingerprint(
+        expect_fingerprint
+    ) != normalise_fingerprint(found):
+        raise BundleRefused(
+            f"Pakken er signert med {found}, ikke med det forventede fingeravtrykket. "
+            "Ingenting er importert."
+        )
+    try:
+        inbound = bundles.read_inbound(data, signer)
+    except CryptoError as exc:
+        raise BundleRefused(
+            f"Pakken ble avvist: den er endret, skadet eller ufullstendig ({exc}). "
+            "Ingenting er importert."
+        ) from exc
+
+    summary = ImportSummary(portal_fingerprint=found, pinned_now=pinned is None)
+    checked = _check_items(store, unlocked, inbound, summary, progress)
+    temporary = _write_blobs(store, checked)
+    try:
+        _commit(store, inbound, checked, summary)
+    except BaseException:
+        for path in temporary.values():
+            path.unlink(missing_ok=True)
+        raise
+    for blob_id, path in temporary.items():
+        path.rename(store.blob_path(blob_id))
+    if pinned is None:
+        home.write_pin(signer)
+    return summary
+
+
+def _check_items(
+    store: Store,
+    unlocked: Unlocked,
+    inbound: bundles.InboundBundle,
+    summary: ImportSummary,
+    progress: Progress | None,
+) -> list[_CheckedItem]:
+    thread_keys = {t.id: t.reporter_public_key for t in inbound.threads}
+    for thread in inbound.threads:
+        row = store.db.execute("SELECT sealed FROM threads WHERE id = ?", (thread.id,)).fetchone()
+        if row is not None:
+            meta = json.loads(store.unseal(f"threads/{thread.id}", row[0]))
+            if meta["reporter_public_key"] != b64encode(thread.reporter_public_key):
+                raise BundleRefused(
+                    f"Sak {thread.id[:8]} har fått en annen varslernøkkel enn før. "
+                    "Pakken er avvist og ingenting er importert."
+                )
+    checked: list[_CheckedItem] = []
+    blob_ids: set[str] = set()
+    total = len(inbound.items)
+    for done, item in enumerate(inbound.items, start=1):
+        row = store.db.execute("SELECT thread FROM items WHERE id = ?", (item.id,)).fetchone()
+        if row is not None:
+            if row[0] != item.thread:
+                raise BundleRefused(
+                    f"Element {item.id[:8]} er flyttet til en annen sak. Pakken er avvist."
+                )
+            summary.duplicates += 1
+        else:
+            checked.append(_check_item(store, unlocked, item, thread_keys, blob_ids))
+        if progress is not None:
+            progress(done, total)
+    return checked
+
+
+def _check_item(
+    store: Store,
+    unlocked: Unlocked,
+    item: bundles.InboundItem,
+    thread_keys: dict[str, bytes],
+    blob_ids: set[str],
+) -> _CheckedItem:
+    short = item.id[:8]
+    identity = unlocked.identity
+    try:
+        plaintext = open_envelope(
+            item.envelope, identity.public.encryption_key, identity.encryption_secret
+        )
+        payload: Payload = decode_payload(plaintext)
+    except CryptoError as exc:
+        raise BundleRefused(
+            f"Element {short} kan ikke åpnes med kontorets nøkkel ({exc}). "
+            "Pakken er avvist og ingenting er importert."
+        ) from exc
+    expected = "report" if isinstance(payload, Report) else "message"
+    if not isinstance(payload, Report | Message) or item.kind != expected:
+        raise BundleRefused(
+            f"Element {short} har feil type. Pakken er avvist og ingenting er importert."
+        )
+    if payload.reporter_public_key != thread_keys[item.thread]:
+        raise BundleRefused(
+            f"Element {short} er laget med en annen varslernøkkel enn saken sin. "
+            "Pakken er avvist og ingenting er importert."
+        )
+    carried = {b.id: b for b in item.attachments}
+    kept: list[bundles.Blob] = []
+    for ref in payload.attachments:
+        blob = carried.get(ref.blob)
+        if blob is None:
+            raise BundleRefused(
+                f"Et vedlegg til element {short} mangler i pakken. Ingenting er importert."
+            )
+        known = store.db.execute("SELECT 1 FROM attachments WHERE blob = ?", (ref.blob,))
+        if ref.blob in blob_ids or known.fetchone() is not None:
+            raise BundleRefused(f"Vedlegget {ref.blob[:8]} finnes allerede. Pakken er avvist.")
+        try:
+            for _ in stream.decrypt_stream(ref.key, ref.size, _pieces(blob.data)):
+                pass
+        except CryptoError as exc:
+            raise BundleRefused(
+                f"Et vedlegg til element {short} åpner ikke ({exc}). Ingenting er importert."
+            ) from exc
+        blob_ids.add(ref.blob)
+        kept.append(blob)
+    return _CheckedItem(item=item, plaintext=plaintext, blobs=tuple(kept))
+
+
+def _pieces(data: bytes, size: int = 1 << 20) -> list[bytes]:
+    view = memoryview(data)
+    return [bytes(view[i : i + size]) for i in range(0, len(data), size)] or [b""]
+
+
+def _write_blobs(store: Store, checked: list[_CheckedItem]) -> dict[str, Path]:
+    temporary: dict[str, Path] = {}
+    try:
+        for entry in checked:
+            for blob in entry.blobs:
+                token = secrets.token_hex(8)
+                path = store.home.blobs / f".tmp-{token}-{blob.id}"
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+                temporary[blob.id] = path
+                with os.fdopen(fd, "wb") as f:
+                    f.write(blob.data)
+                    f.flush()
+                    os.fsync(f.fileno())
+    except BaseException:
+        for path in temporary.values():
+            path.unlink(missing_ok=True)
+        raise
+    return temporary
+
+
+def _commit(
+    store: Store,
+    inbound: bundles.InboundBundle,
+    checked: list[_CheckedItem],
+    summary: ImportSummary,
+) -> None:
+    today = date.today().isoformat()
+    with store.transaction() as db:
+        for thread in inbound.threads:
+            exists = db.execute("SELECT 1 FROM threads WHERE id = ?", (thread.id,)).fetchone()
+            if exists is None:
+                db.execute(
+                    "INSERT INTO threads (id, received_day, status, sealed) VALUES (?, ?, ?, ?)",
+                    (
+                        thread.id,
+                        thread.created_day,
+                        thread.status,
+                        store.seal(f"threads/{thread.id}", thread_meta(thread.reporter_public_key)),
+                    ),
+                )
+                summary.new_threads += 1
+        for entry in checked:
+            item = entry.item
+            db.execute(
+                "INSERT INTO items (id, thread, kind, day, position, read, sealed) "
+                "VALUES (?, ?, ?, ?, ?, 0, ?)",
+                (
+                    item.id,
+                    item.thread,
+                    item.kind,
+                    item.day,
+                    store.next_position(),
+                    store.seal(f"items/{item.id}", entry.plaintext),
+                ),
+            )
+            for blob in entry.blobs:
+                db.execute("INSERT INTO attachments (blob, item) VALUES (?, ?)", (blob.id, item.id))
+                summary.attachments += 1
+            db.execute(
+                "INSERT INTO outbox (kind, thread, ref, day, position) VALUES ('ack', ?, ?, ?, ?)",
+                (item.thread, item.id, today, store.next_position()),
+            )
+            summary.new_items += 1
+
+        old_confirmed = store.get_meta(LAST_CONFIRMED)
+        confirmed = max(old_confirmed, inbound.last_outbound_sequence)
+        store.set_meta(LAST_CONFIRMED, confirmed)
+        summary.confirmed_sequence = confirmed
+        summary.newly_confirmed = db.execute(
+            "SELECT COUNT(*) FROM outbox WHERE exported_in > ? AND exported_in <= ?",
+            (old_confirmed, confirmed),
+        ).fetchone()[0]
+        if inbound.last_outbound_sequence > store.get_meta(LAST_EXPORTED):
+            store.set_meta(LAST_EXPORTED, inbound.last_outbound_sequence)
+            summary.warnings.append(
+                "Portalen har tatt imot en utgående pakke med høyere nummer "
+                f"({inbound.last_outbound_sequence}) enn denne innboksen har laget. "
+                "Er innboksen gjenopprettet fra en gammel sikkerhetskopi?"
+            )
+
+        for thread in inbound.threads:
+            # The portal's status counts unless the office has a newer one on its way.
+            pending_status = db.execute(
+                "SELECT 1 FROM outbox WHERE kind = 'status' AND thread = ? "
+                "AND (exported_in IS NULL OR exported_in > ?)",
+                (thread.id, confirmed),
+            ).fetchone()
+            if pending_status is None:
+                db.execute("UPDATE threads SET status = ? WHERE id = ?", (thread.status, thread.id))
+
+        new_ids = {entry.item.id for entry in checked}
+        for item in inbound.items:
+            if item.id in new_ids:
+                continue
+            # The portal had applied our acknowledgement when it made this bundle and
+            # still carries the item: acknowledge it again (requirement 6).
+            pending_ack = db.execute(
+                "SELECT 1 FROM outbox WHERE kind = 'ack' AND ref = ? "
+                "AND (exported_in IS NULL OR exported_in > ?)",
+                (item.id, inbound.last_outbound_sequence),
+            ).fetchone()
+            if pending_ack is None:
+                db.execute(
+                    "INSERT INTO outbox (kind, thread, ref, day, position) "
+                    "VALUES ('ack', ?, ?, ?, ?)",
+                    (item.thread, item.id, today, store.next_position()),
+                )

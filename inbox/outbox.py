@@ -1,0 +1,193 @@
+"""What goes back to the portal: acknowledgements, replies and reporter-visible statuses.
+
+Entries are queued in the store and carried by every outbound bundle until an inbound
+bundle confirms them: an entry first carried by bundle ``n`` is confirmed once the portal
+reports ``last_outbound_sequence >= n``. So exports are cumulative -- if a USB stick is
+lost, the next export still carries everything; the portal dedupes replies by id and
+ignores repeated acknowledgements. Sequence numbers strictly increase (no replays).
+"""
+
+import json
+import os
+import secrets
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from crypto import bundle as bundles
+from crypto.encoding import b64decode, b64encode
+from crypto.envelope import seal
+from crypto.payload import THREAD_STATUSES, Reply, encode_payload
+
+from .errors import InboxError
+from .home import Home, Unlocked
+from .store import LAST_CONFIRMED, LAST_EXPORTED, Store
+
+# Norwegian words the office may type, and the labels shown (wire values stay English).
+STATUS_WORDS = {
+    "mottatt": "received",
+    "bekreftet": "acknowledged",
+    "under-behandling": "in_progress",
+    "avsluttet": "closed",
+}
+STATUS_LABELS = {
+    "received": "Mottatt",
+    "acknowledged": "Bekreftet",
+    "in_progress": "Under behandling",
+    "closed": "Avsluttet",
+}
+MAX_REPLY = 100_000
+
+
+def parse_status(text: str) -> str:
+    word = text.strip().lower().replace(" ", "-").replace("_", "-")
+    if word in STATUS_WORDS:
+        return STATUS_WORDS[word]
+    if word.replace("-", "_") in THREAD_STATUSES:
+        return word.replace("-", "_")
+    choices = ", ".join(STATUS_WORDS)
+    raise InboxError(f"Ukjent status «{text}». Velg en av: {choices}.")
+
+
+def reporter_key(store: Store, thread_id: str) -> bytes:
+    row = store.db.execute("SELECT sealed FROM threads WHERE id = ?", (thread_id,)).fetchone()
+    meta = json.loads(store.unseal(f"threads/{thread_id}", row[0]))
+    return b64decode(meta["reporter_public_key"], length=32, what="reporter public key")
+
+
+def queue_reply(store: Store, thread_id: str, text: str) -> str:
+    """Seal ``text`` to the reporter's key and queue it; returns the reply id."""
+    if not text.strip():
+        raise InboxError("Svaret er tomt; ingenting er lagt i køen.")
+    if len(text) > MAX_REPLY:
+        raise InboxError(f"Svaret er for langt (høyst {MAX_REPLY} tegn).")
+    envelope = seal(encode_payload(Reply(text)), [reporter_key(store, thread_id)])
+    reply_id = secrets.token_urlsafe(16)
+    content = json.dumps({"text": text, "envelope": b64encode(envelope)}).encode()
+    with store.transaction() as db:
+        db.execute(
+            "INSERT INTO outbox (kind, thread, ref, day, position, sealed) "
+            "VALUES ('reply', ?, ?, ?, ?, ?)",
+            (
+                thread_id,
+                reply_id,
+                date.today().isoformat(),
+                store.next_position(),
+                store.seal(f"outbox/reply/{reply_id}", content),
+            ),
+        )
+    return reply_id
+
+
+def queue_status(store: Store, thread_id: str, status: str) -> None:
+    if status not in THREAD_STATUSES:
+        raise InboxError(f"Ukjent status «{status}».")
+    with store.transaction() as db:
+        db.execute(
+            "INSERT INTO outbox (kind, thread, status, day, position) "
+            "VALUES ('status', ?, ?, ?, ?)",
+            (thread_id, status, date.today().isoformat(), store.next_position()),
+        )
+        db.execute("UPDATE threads SET status = ? WHERE id = ?", (status, thread_id))
+
+
+def reply_text(store: Store, reply_id: str, sealed: bytes) -> tuple[str, bytes]:
+    content = json.loads(store.unseal(f"outbox/reply/{reply_id}", sealed))
+    return content["text"], b64decode(content["envelope"], what="reply envelope")
+
+
+@dataclass(frozen=True)
+class Pending:
+    acks: int
+    replies: int
+    statuses: int
+
+    @property
+    def total(self) -> int:
+        return self.acks + self.replies + self.statuses
+
+
+def _pending_rows(store: Store) -> list[tuple[str, str, str | None, str | None, str, bytes | None]]:
+    confirmed = store.get_meta(LAST_CONFIRMED)
+    return list(
+        store.db.execute(
+            "SELECT kind, thread, ref, status, day, sealed FROM outbox "
+            "WHERE exported_in IS NULL OR exported_in > ? ORDER BY position",
+            (confirmed,),
+        )
+    )
+
+
+def pending(store: Store) -> Pending:
+    rows = _pending_rows(store)
+    acks = {r[2] for r in rows if r[0] == "ack"}
+    return Pending(
+        acks=len(acks),
+        replies=sum(1 for r in rows if r[0] == "reply"),
+        statuses=sum(1 for r in rows if r[0] == "status"),
+    )
+
+
+@dataclass(frozen=True)
+class ExportSummary:
+    sequence: int
+    acks: int
+    replies: int
+    statuses: int
+    path: Path
+
+
+def export_outbound(home: Home, store: Store, unlocked: Unlocked, path: Path) -> ExportSummary:
+    """Write the next signed outbound bundle to ``path`` (never overwriting a file)."""
+    pin = home.read_pin()
+    if pin is None:
+        raise InboxError(
+            "Ingen portalnøkkel er festet ennå. Importer en pakke fra portalen før du eksporterer."
+        )
+    if path.exists():
+        raise InboxError(f"{path} finnes allerede; velg et annet filnavn.")
+    acks: list[str] = []
+    replies: list[bundles.OutboundReply] = []
+    statuses: list[bundles.StatusChange] = []
+    for kind, thread, ref, status, day, sealed in _pending_rows(store):
+        if kind == "ack" and ref is not None and ref not in acks:
+            acks.append(ref)
+        elif kind == "reply" and ref is not None and sealed is not None:
+            _, envelope = reply_text(store, ref, sealed)
+            replies.append(bundles.OutboundReply(id=ref, thread=thread, day=day, envelope=envelope))
+        elif kind == "status" and status is not None:
+            statuses.append(bundles.StatusChange(thread=thread, status=status))
+    sequence = store.get_meta(LAST_EXPORTED) + 1
+    outbound = bundles.OutboundBundle(
+        sequence=sequence,
+        audience=bundles.signer_fingerprint(pin),
+        created_day=date.today().isoformat(),
+        acks=tuple(acks),
+        replies=tuple(replies),
+        statuses=tuple(statuses),
+    )
+    data = bundles.write_outbound(outbound, unlocked.identity)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError as exc:
+        raise InboxError(f"{path} finnes allerede; velg et annet filnavn.") from exc
+    except OSError as exc:
+        raise InboxError(f"Kan ikke skrive {path}: {exc.strerror}.") from exc
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        with store.transaction() as db:
+            store.set_meta(LAST_EXPORTED, sequence)
+            db.execute("UPDATE outbox SET exported_in = ? WHERE exported_in IS NULL", (sequence,))
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    return ExportSummary(
+        sequence=sequence,
+        acks=len(acks),
+        replies=len(replies),
+        statuses=len(statuses),
+        path=path,
+    )

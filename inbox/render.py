@@ -1,0 +1,354 @@
+"""How reports, threads and cases look to the office: Norwegian labels, terminal and JSON.
+
+Report content comes from anonymous senders and is untrusted: control characters (which
+could drive the terminal) and bidirectional overrides (which can make text read
+differently from what it is) are removed before display, and content is always printed
+as rich ``Text``, never parsed as markup.
+"""
+
+import unicodedata
+from typing import Any
+
+from rich.console import Console, Group
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from crypto.payload import REPORT_QUESTIONS, AttachmentRef, Report
+
+from .case import LEVELS, LOG_KINDS, STATES, TRANSITIONS, CaseView
+from .deadlines import days_since
+from .outbox import STATUS_LABELS
+from .threads import InboundEntry, OutboundEntry, ThreadSummary, ThreadView
+
+QUESTION_LABELS: dict[str, str] = {
+    "what_happened": "Hva skjedde",
+    "when": "Når (omtrent)",
+    "where": "Hvor",
+    "where_detail": "Mer om stedet",
+    "kind": "Hva slags forhold",
+    "involved_roles": "Involverte, etter rolle (§3, §4)",
+    "involved_detail": "Mer om de involverte",
+    "reporter_relation": "Varslerens forhold til saken (§9.1)",
+    "party_employee_involved": "Er noen av de involverte ansatt i partiet? (§11)",
+    "ongoing": "Pågår det fortsatt?",
+    "central_office": "Har den det varsles om et sentralt verv? (§8.2)",
+    "contact_wanted": "Ønsker varsleren kontakt?",
+    "contact_how": "Hvordan kontakt",
+    "identity": "Varslerens identitet (frivillig oppgitt)",
+}
+
+_YES_NO_UNKNOWN = {"yes": "Ja", "no": "Nei", "unknown": "Vet ikke"}
+
+CHOICE_LABELS: dict[str, dict[str, str]] = {
+    "where": {
+        "meeting": "I et møte",
+        "overnight_event": "På en samling eller et arrangement med overnatting "
+        "(Bergen, kjøreregel 11: kontaktpersoner skal være kunngjort)",
+        "online": "Digitalt / på nett",
+        "other": "Et annet sted",
+    },
+    "kind": {
+        "harassment": "Trakassering",
+        "sexual_harassment": "Seksuell trakassering",
+        "other": "Noe annet",
+        "unsure": "Usikker",
+    },
+    "involved_roles": {
+        "folkevalgt": "Folkevalgt (§3)",
+        "tillitsvalgt": "Tillitsvalgt (§3)",
+        "partimedlem": "Partimedlem (§3)",
+        "oppnevnt": "Oppnevnt i politisk posisjon (§3)",
+        "ansatt": "Ansatt i partiet (§3)",
+        "innleid": "Innleid personell (§3)",
+        "auf_medlem": "AUF-medlem (§4)",
+        "annet": "Annet",
+    },
+    "reporter_relation": {
+        "affected": "Selv utsatt",
+        "witness": "Vitne – partiet må også kontakte den som er utsatt (§9.1)",
+    },
+    "party_employee_involved": {
+        **_YES_NO_UNKNOWN,
+        "yes": "Ja – arbeidsgiver må involveres (§11)",
+    },
+    "ongoing": _YES_NO_UNKNOWN,
+    "central_office": {
+        **_YES_NO_UNKNOWN,
+        "yes": "Ja – partikontoret håndterer alltid (§8.2)",
+    },
+    "contact_wanted": {"yes": "Ja", "no": "Nei"},
+}
+
+_BIDI = {chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200F)}
+
+
+def clean(text: str) -> str:
+    """Untrusted text made safe to show: no control characters except newline and tab."""
+    out = []
+    for ch in text.replace("\r\n", "\n"):
+        if ch in "\n\t":
+            out.append(ch)
+        elif ch in _BIDI or unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co"):
+            continue
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def answer_text(key: str, value: str | list[str]) -> str:
+    labels = CHOICE_LABELS.get(key, {})
+    if isinstance(value, list):
+        return ", ".join(labels.get(v, v) for v in value) or "–"
+    if REPORT_QUESTIONS.get(key) is None:
+        return clean(value)
+    return labels.get(value, value)
+
+
+def answer_rows(report: Report) -> list[tuple[str, str, str]]:
+    """(key, Norwegian label, readable answer) in the form's order, answered questions only."""
+    rows = []
+    for key in REPORT_QUESTIONS:
+        value = report.answers.get(key)
+        if value is None or value == "" or value == []:
+            continue
+        rows.append((key, QUESTION_LABELS[key], answer_text(key, value)))
+    return rows
+
+
+def human_size(size: int) -> str:
+    if size < 1024:
+        return f"{size} B"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.1f} KB".replace(".", ",")
+    return f"{size / (1024 * 1024):.1f} MB".replace(".", ",")
+
+
+def attachment_line(ref: AttachmentRef) -> str:
+    return f"{clean(ref.name)} ({human_size(ref.size)}, {clean(ref.media_type)})"
+
+
+def status_label(status: str) -> str:
+    return STATUS_LABELS.get(status, status)
+
+
+# -- JSON ------------------------------------------------------------------------------------
+
+
+def _attachments_json(refs: tuple[AttachmentRef, ...]) -> list[dict[str, Any]]:
+    return [
+        {"name": r.name, "size": r.size, "media_type": r.media_type, "blob": r.blob} for r in refs
+    ]
+
+
+def summary_json(s: ThreadSummary) -> dict[str, Any]:
+    return {
+        "id": s.id,
+        "received_day": s.received_day,
+        "days_since_received": s.days,
+        "status": s.status,
+        "status_label": status_label(s.status),
+        "case_state": s.case_state,
+        "items": s.items,
+        "unread": s.unread,
+        "deadlines": [
+            {
+                "what": d.what,
+                "due": d.due.isoformat(),
+                "done": d.done,
+                "overdue": d.overdue,
+                "days_left": d.days_left,
+            }
+            for d in s.deadlines
+        ],
+        "warnings": [w for d in s.deadlines if (w := d.warning)],
+    }
+
+
+def thread_json(view: ThreadView) -> dict[str, Any]:
+    entries: list[dict[str, Any]] = []
+    for e in view.entries:
+        if isinstance(e, InboundEntry):
+            entry: dict[str, Any] = {
+                "type": e.kind,
+                "id": e.id,
+                "day": e.day,
+                "unread": not e.read,
+                "attachments": _attachments_json(e.payload.attachments),
+            }
+            if isinstance(e.payload, Report):
+                entry["answers"] = e.payload.answers
+                entry["answers_readable"] = [
+                    {"question": k, "label": label, "answer": text}
+                    for k, label, text in answer_rows(e.payload)
+                ]
+            else:
+                entry["text"] = e.payload.text
+        else:
+            entry = {
+                "type": e.kind,
+                "id": e.id,
+                "day": e.day,
+                "exported_in": e.exported_in,
+                "confirmed": e.confirmed,
+            }
+            if e.kind == "reply":
+                entry["text"] = e.text
+            else:
+                entry["status"] = e.status
+        entries.append(entry)
+    return {
+        "id": view.id,
+        "received_day": view.received_day,
+        "days_since_received": view.days,
+        "status": view.status,
+        "status_label": status_label(view.status),
+        "entries": entries,
+    }
+
+
+def case_json(case: CaseView) -> dict[str, Any]:
+    return {
+        "thread": case.thread,
+        "state": case.state,
+        "state_label": STATES[case.state],
+        "opened_day": case.opened_day,
+        "state_day": case.state_day,
+        "review_day": case.review_day,
+        "level": case.meta.level,
+        "central_office": case.meta.central_office,
+        "employer": case.meta.employer,
+        "possible_crime": case.meta.possible_crime,
+        "handler": case.meta.handler,
+        "log": [{"day": e.day, "kind": e.kind, "text": e.text} for e in case.log],
+    }
+
+
+# -- terminal --------------------------------------------------------------------------------
+
+
+def render_list(console: Console, rows: list[ThreadSummary]) -> None:
+    if not rows:
+        console.print("Ingen saker ennå. Importer en pakke fra portalen med «varsel-inbox import».")
+        return
+    table = Table(title="Saker", show_lines=False)
+    table.add_column("Sak", no_wrap=True)
+    table.add_column("Mottatt", no_wrap=True)
+    table.add_column("Dager", justify="right")
+    table.add_column("Status")
+    table.add_column("Behandling")
+    table.add_column("Nye", justify="right")
+    table.add_column("Frister")
+    for s in rows:
+        warnings = [w for d in s.deadlines if (w := d.warning)]
+        overdue = any(d.overdue for d in s.deadlines)
+        table.add_row(
+            s.id[:8],
+            s.received_day,
+            str(s.days),
+            status_label(s.status),
+            s.case_state or "–",
+            Text(f"● {s.unread}", style="bold") if s.unread else Text("0"),
+            Text("\n".join(warnings) or "ok", style="bold red" if overdue else ""),
+        )
+    console.print(table)
+    console.print(
+        "Status = det varsleren ser. Nye = uleste elementer. Frister: bekreftelse innen "
+        "7 dager, tilbakemelding innen 3 måneder.\n"
+        "Skriv «varsel-inbox show SAK» med starten av saks-ID-en for å lese en sak.",
+        style="dim",
+    )
+
+
+def _entry_panel(e: InboundEntry | OutboundEntry) -> Panel:
+    if isinstance(e, InboundEntry):
+        new = " [ULEST]" if not e.read else ""
+        body: list[Any] = []
+        if isinstance(e.payload, Report):
+            title = f"Varsel mottatt {e.day}{new}"
+            table = Table.grid(padding=(0, 2))
+            table.add_column(style="bold", ratio=1)
+            table.add_column(ratio=2)
+            for _, label, text in answer_rows(e.payload):
+                table.add_row(Text(label), Text(text))
+            body.append(table)
+        else:
+            title = f"Melding fra varsleren {e.day}{new}"
+            body.append(Text(clean(e.payload.text)))
+        if e.payload.attachments:
+            body.append(Text("\nVedlegg:", style="bold"))
+            for ref in e.payload.attachments:
+                body.append(Text(f"  • {attachment_line(ref)}"))
+        return Panel(Group(*body), title=title, title_align="left", border_style="cyan")
+    state = (
+        "bekreftet mottatt av portalen"
+        if e.confirmed
+        else (f"sendt i pakke {e.exported_in}" if e.exported_in else "i kø, ikke eksportert ennå")
+    )
+    if e.kind == "reply":
+        return Panel(
+            Text(clean(e.text or "")),
+            title=f"Svar fra partikontoret {e.day} ({state})",
+            title_align="left",
+            border_style="green",
+        )
+    return Panel(
+        Text(f"Status satt til «{status_label(e.status or '')}»"),
+        title=f"Statusendring {e.day} ({state})",
+        title_align="left",
+        border_style="yellow",
+    )
+
+
+def render_thread(console: Console, view: ThreadView, case: CaseView | None) -> None:
+    console.print(
+        Text.assemble(
+            ("Sak ", "bold"),
+            (view.id, "bold"),
+            f"  mottatt {view.received_day} – {view.days} dager siden mottatt"
+            f" (uten unødig opphold)  ·  status: {status_label(view.status)}",
+        )
+    )
+    if case is not None:
+        console.print(f"Til behandling: {STATES[case.state]} · nivå {LEVELS[case.meta.level]}")
+    for entry in view.entries:
+        console.print(_entry_panel(entry))
+
+
+def render_case(console: Console, case: CaseView, received_day: str) -> None:
+    meta = case.meta
+    flags = []
+    if meta.central_office:
+        flags.append("sentralt verv – partikontoret håndterer (§8.2)")
+    if meta.employer:
+        flags.append("arbeidsgiveransvar (§11)")
+    if meta.possible_crime:
+        flags.append("mulig straffbart – oppfordre til anmeldelse (§1)")
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="bold")
+    grid.add_column()
+    grid.add_row("Sak", case.thread)
+    grid.add_row("Tilstand", f"{case.state}: {STATES[case.state]} (siden {case.state_day})")
+    grid.add_row("Nivå (§8.2)", LEVELS[meta.level])
+    grid.add_row("Saksbehandler (§6a)", Text(clean(meta.handler or "–")))
+    grid.add_row("Merknader", "\n".join(flags) or "–")
+    grid.add_row("Åpnet", case.opened_day)
+    grid.add_row(
+        "Tid brukt", f"{days_since(received_day)} dager siden mottatt (uten unødig opphold)"
+    )
+    if case.review_day:
+        grid.add_row("Revurderes", case.review_day)
+    next_states = ", ".join(_next(case.state)) or "ingen (sluttilstand)"
+    grid.add_row("Neste mulige", next_states)
+    console.print(Panel(grid, title="Saksbehandling", title_align="left"))
+    log = Table(title="Logg (§9.5)", show_lines=True)
+    log.add_column("Dato", no_wrap=True)
+    log.add_column("Type")
+    log.add_column("Tekst")
+    for entry in case.log:
+        log.add_row(entry.day, LOG_KINDS.get(entry.kind, entry.kind), Text(clean(entry.text)))
+    console.print(log)
+
+
+def _next(state: str) -> tuple[str, ...]:
+    return TRANSITIONS[state]

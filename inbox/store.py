@@ -1,0 +1,223 @@
+"""The encrypted store: one SQLite file in the home directory.
+
+Plaintext columns hold only what listing needs: ids, days, states, counters and flags that
+say nothing about a report (read/unread, which outbound bundle carried an entry). Every
+value with report content -- decrypted payloads, the office's replies, case notes, case
+metadata such as the handling level, flags and handler names -- is stored only as
+``crypto.wrap.wrap(store_key, context || bytes)``. The context names the row
+(``items/<id>``), so a wrapped value moved to another row does not open there.
+"""
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from crypto import wrap
+from crypto.errors import CryptoError
+
+from .errors import AmbiguousThread, HomeError, UnknownThread
+from .home import Home
+
+SCHEMA_VERSION = 1
+
+SCHEMA = """
+CREATE TABLE meta (
+    name TEXT PRIMARY KEY,
+    value INTEGER NOT NULL
+);
+CREATE TABLE threads (
+    id TEXT PRIMARY KEY,
+    received_day TEXT NOT NULL,
+    status TEXT NOT NULL,
+    sealed BLOB NOT NULL
+);
+CREATE TABLE items (
+    id TEXT PRIMARY KEY,
+    thread TEXT NOT NULL REFERENCES threads(id),
+    kind TEXT NOT NULL,
+    day TEXT NOT NULL,
+    position INTEGER NOT NULL,
+    read INTEGER NOT NULL DEFAULT 0,
+    sealed BLOB NOT NULL
+);
+CREATE TABLE attachments (
+    blob TEXT PRIMARY KEY,
+    item TEXT NOT NULL REFERENCES items(id)
+);
+CREATE TABLE outbox (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    kind TEXT NOT NULL CHECK (kind IN ('ack', 'reply', 'status')),
+    thread TEXT NOT NULL REFERENCES threads(id),
+    ref TEXT,
+    status TEXT,
+    day TEXT NOT NULL,
+    position INTEGER NOT NULL,
+    exported_in INTEGER,
+    sealed BLOB
+);
+CREATE TABLE cases (
+    thread TEXT PRIMARY KEY REFERENCES threads(id),
+    state TEXT NOT NULL,
+    opened_day TEXT NOT NULL,
+    state_day TEXT NOT NULL,
+    review_day TEXT,
+    sealed BLOB NOT NULL
+);
+CREATE TABLE case_log (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    thread TEXT NOT NULL REFERENCES cases(thread),
+    day TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    sealed BLOB NOT NULL
+);
+"""
+
+# meta counters
+LAST_EXPORTED = "last_exported_sequence"
+LAST_CONFIRMED = "last_confirmed_sequence"
+NEXT_POSITION = "next_position"
+
+
+class Store:
+    def __init__(self, home: Home, key: bytes, db: sqlite3.Connection) -> None:
+        self.home = home
+        self._key = key
+        self.db = db
+
+    def __repr__(self) -> str:
+        return f"Store({self.home.database})"
+
+    # -- opening ---------------------------------------------------------------------------
+
+    @classmethod
+    def create(cls, home: Home, key: bytes) -> "Store":
+        if home.database.exists():
+            raise HomeError(f"{home.database} finnes allerede.")
+        store = cls(home, key, _connect(home.database))
+        store.db.executescript(f"BEGIN;\n{SCHEMA}\nCOMMIT;")
+        with store.transaction():
+            for name, value in (
+                ("schema_version", SCHEMA_VERSION),
+                (LAST_EXPORTED, 0),
+                (LAST_CONFIRMED, 0),
+                (NEXT_POSITION, 1),
+            ):
+                store.db.execute("INSERT INTO meta (name, value) VALUES (?, ?)", (name, value))
+        home.database.chmod(0o600)
+        return store
+
+    @classmethod
+    def open(cls, home: Home, key: bytes) -> "Store":
+        home.require()
+        store = cls(home, key, _connect(home.database))
+        version = store.get_meta("schema_version")
+        if version != SCHEMA_VERSION:
+            store.close()
+            raise HomeError(f"Ukjent versjon av lageret ({version}).")
+        store.recover_blobs()
+        return store
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One SQLite transaction: everything inside commits together or not at all."""
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.db
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
+    # -- wrapped values --------------------------------------------------------------------
+
+    def seal(self, context: str, data: bytes) -> bytes:
+        return wrap.wrap(self._key, context.encode("utf-8") + b"\n" + data)
+
+    def unseal(self, context: str, sealed: bytes) -> bytes:
+        try:
+            plain = wrap.unwrap(self._key, sealed)
+        except CryptoError as exc:
+            raise HomeError(f"Lageret er skadet ({context} åpner ikke).") from exc
+        prefix = context.encode("utf-8") + b"\n"
+        if not plain.startswith(prefix):
+            raise HomeError(f"Lageret er skadet ({context} hører til en annen rad).")
+        return plain[len(prefix) :]
+
+    # -- counters --------------------------------------------------------------------------
+
+    def get_meta(self, name: str) -> int:
+        row = self.db.execute("SELECT value FROM meta WHERE name = ?", (name,)).fetchone()
+        if row is None:
+            raise HomeError(f"Lageret mangler telleren {name}.")
+        return int(row[0])
+
+    def set_meta(self, name: str, value: int) -> None:
+        self.db.execute("UPDATE meta SET value = ? WHERE name = ?", (value, name))
+
+    def next_position(self) -> int:
+        """A strictly increasing number that orders a conversation (days are too coarse)."""
+        position = self.get_meta(NEXT_POSITION)
+        self.set_meta(NEXT_POSITION, position + 1)
+        return position
+
+    # -- threads ---------------------------------------------------------------------------
+
+    def thread_ids(self) -> list[str]:
+        return [r[0] for r in self.db.execute("SELECT id FROM threads ORDER BY received_day, id")]
+
+    def resolve_thread(self, prefix: str) -> str:
+        """The one thread whose id starts with ``prefix``."""
+        prefix = prefix.strip()
+        if not prefix:
+            raise UnknownThread("Oppgi en sak (starten av saks-ID-en).")
+        matches = [t for t in self.thread_ids() if t.startswith(prefix)]
+        if not matches:
+            raise UnknownThread(f"Ingen sak har en ID som begynner med «{prefix}».")
+        if len(matches) > 1:
+            raise AmbiguousThread(
+                f"«{prefix}» passer til {len(matches)} saker; skriv flere tegn av ID-en."
+            )
+        return matches[0]
+
+    # -- blob files ------------------------------------------------------------------------
+
+    def blob_path(self, blob_id: str) -> Path:
+        return self.home.blobs / blob_id
+
+    def recover_blobs(self) -> None:
+        """Finish or clean up blob files left by an interrupted import.
+
+        Import writes ``.tmp-<token>-<blob>`` files, commits, then renames them. After a
+        crash between commit and rename the store knows the blob, so the rename is finished
+        here; temporary files the store does not know about are deleted.
+        """
+        if not self.home.blobs.is_dir():
+            return
+        for path in self.home.blobs.glob(".tmp-*"):
+            parts = path.name.split("-", 2)
+            blob_id = parts[2] if len(parts) == 3 else ""
+            known = self.db.execute(
+                "SELECT 1 FROM attachments WHERE blob = ?", (blob_id,)
+            ).fetchone()
+            if known and not self.blob_path(blob_id).exists():
+                path.rename(self.blob_path(blob_id))
+            else:
+                path.unlink()
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    db = sqlite3.connect(path, isolation_level=None)
+    db.execute("PRAGMA foreign_keys = ON")
+    db.execute("PRAGMA secure_delete = ON")
+    db.execute("PRAGMA temp_store = MEMORY")
+    return db

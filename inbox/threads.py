@@ -1,0 +1,134 @@
+"""Threads as the office reads them: the report, follow-ups, replies and status changes.
+
+Everything here is decrypted in memory from the store; nothing is written back except the
+read markers.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+
+from crypto.payload import Message, Report, decode_payload
+
+from .deadlines import Deadline, days_since, thread_deadlines
+from .errors import HomeError
+from .outbox import reply_text
+from .store import LAST_CONFIRMED, Store
+
+
+@dataclass(frozen=True)
+class InboundEntry:
+    id: str
+    kind: str  # "report" | "message"
+    day: str
+    position: int
+    read: bool
+    payload: Report | Message
+
+
+@dataclass(frozen=True)
+class OutboundEntry:
+    kind: str  # "reply" | "status"
+    id: str | None
+    day: str
+    position: int
+    text: str | None  # reply text
+    status: str | None  # status wire value
+    exported_in: int | None
+    confirmed: bool
+
+
+Entry = InboundEntry | OutboundEntry
+
+
+@dataclass(frozen=True)
+class ThreadSummary:
+    id: str
+    received_day: str
+    days: int
+    status: str
+    case_state: str | None
+    items: int
+    unread: int
+    deadlines: list[Deadline]
+
+
+@dataclass(frozen=True)
+class ThreadView:
+    id: str
+    received_day: str
+    status: str
+    entries: list[Entry]
+
+    @property
+    def report(self) -> Report | None:
+        for entry in self.entries:
+            if isinstance(entry, InboundEntry) and isinstance(entry.payload, Report):
+                return entry.payload
+        return None
+
+    @property
+    def days(self) -> int:
+        return days_since(self.received_day)
+
+
+def summaries(store: Store, today: date | None = None) -> list[ThreadSummary]:
+    rows = store.db.execute(
+        "SELECT t.id, t.received_day, t.status, c.state, "
+        "(SELECT COUNT(*) FROM items i WHERE i.thread = t.id), "
+        "(SELECT COUNT(*) FROM items i WHERE i.thread = t.id AND i.read = 0) "
+        "FROM threads t LEFT JOIN cases c ON c.thread = t.id "
+        "ORDER BY t.received_day, t.id"
+    )
+    return [
+        ThreadSummary(
+            id=tid,
+            received_day=day,
+            days=days_since(day, today),
+            status=status,
+            case_state=state,
+            items=items,
+            unread=unread,
+            deadlines=thread_deadlines(day, status, today),
+        )
+        for tid, day, status, state, items, unread in rows
+    ]
+
+
+def load_thread(store: Store, thread_id: str) -> ThreadView:
+    received_day, status = store.db.execute(
+        "SELECT received_day, status FROM threads WHERE id = ?", (thread_id,)
+    ).fetchone()
+    entries: list[Entry] = []
+    for item_id, kind, day, position, read, sealed in store.db.execute(
+        "SELECT id, kind, day, position, read, sealed FROM items WHERE thread = ?", (thread_id,)
+    ):
+        payload = decode_payload(store.unseal(f"items/{item_id}", sealed))
+        if not isinstance(payload, Report | Message):  # checked at import
+            raise HomeError(f"Lageret er skadet (element {item_id[:8]}).")
+        entries.append(InboundEntry(item_id, kind, day, position, bool(read), payload))
+    confirmed = store.get_meta(LAST_CONFIRMED)
+    for kind, ref, status_value, day, position, exported_in, sealed in store.db.execute(
+        "SELECT kind, ref, status, day, position, exported_in, sealed FROM outbox "
+        "WHERE thread = ? AND kind IN ('reply', 'status')",
+        (thread_id,),
+    ):
+        text = reply_text(store, ref, sealed)[0] if kind == "reply" else None
+        entries.append(
+            OutboundEntry(
+                kind=kind,
+                id=ref,
+                day=day,
+                position=position,
+                text=text,
+                status=status_value,
+                exported_in=exported_in,
+                confirmed=exported_in is not None and exported_in <= confirmed,
+            )
+        )
+    entries.sort(key=lambda e: e.position)
+    return ThreadView(id=thread_id, received_day=received_day, status=status, entries=entries)
+
+
+def mark_read(store: Store, thread_id: str) -> None:
+    with store.transaction() as db:
+        db.execute("UPDATE items SET read = 1 WHERE thread = ?", (thread_id,))

@@ -1,0 +1,273 @@
+"""Importing inbound bundles: pinning, refusal of anything wrong, idempotence, reading."""
+
+import json
+import sqlite3
+
+from crypto import bundle as bundles
+from crypto.keys import SecretIdentity
+
+from .conftest import CANARY, Office, Portal, Reporter, answers, day
+
+
+def store_counts(office: Office) -> tuple[int, ...]:
+    db = sqlite3.connect(office.home.database)
+    try:
+        return tuple(
+            db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
+            for table in ("threads", "items", "attachments", "outbox")
+        )
+    finally:
+        db.close()
+
+
+def assert_nothing_stored(office: Office) -> None:
+    assert store_counts(office) == (0, 0, 0, 0)
+    assert list(office.home.blobs.iterdir()) == []
+
+
+def write(tmp_path, data: bytes, name: str = "inn.vsb"):
+    path = tmp_path / name
+    path.write_bytes(data)
+    return str(path)
+
+
+def test_first_import_pins_the_portal_key_and_summarises(
+    office: Office, portal: Portal, reporter: Reporter, tmp_path
+) -> None:
+    portal.report(reporter, answers(), [("bilde.txt", b"bevis", "text/plain")])
+    result = office.ok("import", write(tmp_path, portal.bundle()))
+    assert "Festet portalnøkkel" in result.output
+    assert portal.fingerprint in result.output
+    assert "kontorsiden" in result.output
+    assert "1 nye saker, 1 nye elementer (1 vedlegg)" in result.output
+    assert office.home.read_pin() == portal.identity.public.verify_key
+    assert store_counts(office) == (1, 1, 1, 1)  # one ack queued
+    assert len(list(office.home.blobs.iterdir())) == 1
+
+
+def test_expect_fingerprint_checks_the_first_pin(
+    office: Office, portal: Portal, reporter: Reporter, tmp_path
+) -> None:
+    portal.report(reporter, answers())
+    path = write(tmp_path, portal.bundle())
+    other = bundles.signer_fingerprint(SecretIdentity.generate().public.verify_key)
+    refused = office.run("import", path, "--expect-fingerprint", other)
+    assert refused.exit_code == 3
+    assert not office.home.portal_pin.exists()
+    assert_nothing_stored(office)
+    office.ok("import", path, "--expect-fingerprint", portal.fingerprint.lower())
+    assert office.home.portal_pin.exists()
+
+
+def test_importing_the_same_bundle_twice_adds_nothing(
+    office: Office, portal: Portal, reporter: Reporter, tmp_path
+) -> None:
+    portal.report(reporter, answers(), [("a.txt", b"x" * 5000, "text/plain")])
+    path = write(tmp_path, portal.bundle())
+    office.ok("import", path)
+    before = store_counts(office)
+    again = office.ok("import", path)
+    assert "Ingenting nytt: 1 element(er) var allerede importert" in again.output
+    assert store_counts(office) == before
+
+
+def test_a_changed_portal_key_is_refused_loudly_and_nothing_stored(
+    office: Office, portal: Portal, reporter: Reporter, tmp_path
+) -> None:
+    portal.report(reporter, answers())
+    office.ok("import", write(tmp_path, portal.bundle(), "1.vsb"))
+    before = store_counts(office)
+    impostor = Portal(office=office.public)
+    impostor.report(Reporter(), answers("falsk"))
+    result = office.run("import", write(tmp_path, impostor.bundle(), "2.vsb"))
+    assert result.exit_code == 3
+    assert "PORTALNØKKELEN ER ENDRET" in result.output
+    assert impostor.fingerprint in result.output
+    assert result.output.strip().splitlines()[-1].startswith("Feil: ")
+    assert store_counts(office) == before
+    assert office.home.read_pin() == portal.identity.public.verify_key
+
+
+def test_a_tampered_bundle_is_refused_whole(
+    office: Office, portal: Portal, reporter: Reporter, tmp_path
+) -> None:
+    portal.report(reporter, answers(), [("a.txt", b"vedlegg", "text/plain")])
+    portal.report(Reporter(), answers("en annen sak"))
+    data = bytearray(portal.bundle())
+    for position in (60, len(data) // 2, len(data) - 1):  # manifest, a blob, the end
+        flipped = bytearray(data)
+        flipped[position] ^= 0x01
+        result = office.run("import", write(tmp_path, bytes(flipped), f"t{position}.vsb"))
+        assert result.exit_code == 3, result.output
+        assert "Ingenting er importert" in result.output
+        assert "Traceback" not in result.output
+        assert_nothing_stored(office)
+        assert not office.home.portal_pin.exists()
+
+
+def test_reporter_key_mismatch_refuses_the_whole_bundle(
+    office: Office, portal: Portal, reporter: Reporter, tmp_path
+) -> None:
+    portal.report(reporter, answers("en gyldig sak"))
+    portal.report(reporter, answers(), payload_key=Reporter().public)  # swapped key
+    result = office.run("import", write(tmp_path, portal.bundle()))
+    assert result.exit_code == 3
+    assert "annen varslernøkkel" in result.output
+    assert_nothing_stored(office)
+
+
+def test_a_known_thread_cannot_get_a_new_reporter_key(
+    office: Office, portal: Portal, reporter: Reporter, tmp_path
+) -> None:
+    thread = portal.report(reporter, answers())
+    office.ok("import", write(tmp_path, portal.bundle(), "1.vsb"))
+    before = store_counts(office)
+    intruder = Reporter()
+    portal.threads[thread] = bundles.InboundThread(thread, intruder.public, day(), "received")
+    portal.message(thread, intruder, "send svarene til meg")
+    result = office.run("import", write(tmp_path, portal.bundle(), "2.vsb"))
+    assert result.exit_code == 3
+    assert store_counts(office) == before
+
+
+def test_a_broken_attachment_stream_refuses_the_bundle(
+    office: Office, portal: Portal, reporter: Reporter, tmp_path
+) -> None:
+    portal.report(reporter, answers(), [("a.txt", b"vedlegg", "text/plain")])
+    item = portal.items[0]
+    blob = item.attachments[0]
+    broken = bytearray(blob.data)
+    broken[-1] ^= 1
+    # Re-signed by the portal, so the bundle verifies; only the stream is wrong.
+    portal.items[0] = type(item)(
+        item.id,
+        item.thread,
+        item.kind,
+        item.day,
+        item.envelope,
+        (bundles.Blob(blob.id, bytes(broken)),),
+    )
+    result = office.run("import", write(tmp_path, portal.bundle()))
+    assert result.exit_code == 3
+    assert "vedlegg" in result.output
+    assert_nothing_stored(office)
+
+
+def test_an_envelope_for_another_office_refuses_the_bundle(
+    office: Office, reporter: Reporter, tmp_path
+) -> None:
+    other_office = SecretIdentity.generate().public
+    portal = Portal(office=other_office)
+    portal.report(reporter, answers())
+    result = office.run("import", write(tmp_path, portal.bundle()))
+    assert result.exit_code == 3
+    assert "kontorets nøkkel" in result.output
+    assert_nothing_stored(office)
+
+
+def test_list_and_show_present_the_report_in_norwegian(
+    office: Office, portal: Portal, reporter: Reporter, tmp_path
+) -> None:
+    text = f"Han sendte meldinger hver natt.\nAndre linje. {CANARY}"
+    thread = portal.report(
+        reporter,
+        answers(text, central_office="yes", party_employee_involved="yes"),
+        [("skjerm.png", b"\x89PNG fake", "image/png")],
+        received=day(10),
+    )
+    office.ok("import", write(tmp_path, portal.bundle()))
+
+    listing = office.ok("list")
+    assert thread[:8] in listing.output
+    assert "● 1" in listing.output  # unread
+    assert "bekreftelse" in listing.output  # 10 days, not acknowledged: overdue
+    rows = json.loads(office.ok("list", "--json").output)
+    assert rows[0]["id"] == thread
+    assert rows[0]["days_since_received"] == 10
+    assert rows[0]["unread"] == 1
+    assert rows[0]["deadlines"][0]["overdue"] is True
+
+    shown = office.ok("show", thread[:5]).output
+    assert "Han sendte meldinger hver natt." in shown
+    assert "Hva skjedde" in shown
+    assert "partikontoret håndterer alltid (§8.2)" in shown
+    assert "Vitne" in shown and "(§9.1)" in shown
+    assert "arbeidsgiver må involveres (§11)" in shown
+    assert "overnatting" in shown and "kjøreregel 11" in shown
+    assert "AUF-medlem (§4)" in shown and "Tillitsvalgt (§3)" in shown
+    assert "skjerm.png" in shown and "image/png" in shown
+    assert "10 dager siden mottatt" in shown
+
+    obj = json.loads(office.ok("show", thread, "--json").output)
+    report = obj["entries"][0]
+    assert report["answers"]["what_happened"] == text
+    assert report["attachments"][0]["name"] == "skjerm.png"
+    assert report["unread"] is False or report["unread"] is True
+    assert json.loads(office.ok("list", "--json").output)[0]["unread"] == 0  # marked read
+
+
+def test_messages_follow_the_report_in_order(
+    office: Office, portal: Portal, reporter: Reporter, tmp_path
+) -> None:
+    thread = portal.report(reporter, answers("Første"))
+    office.ok("import", write(tmp_path, portal.bundle(), "1.vsb"))
+    portal.message(thread, reporter, "Jeg har mer å fortelle.")
+    result = office.ok("import", write(tmp_path, portal.bundle(), "2.vsb"))
+    assert "0 nye saker, 1 nye elementer" in result.output
+    entries = json.loads(office.ok("show", thread, "--json").output)["entries"]
+    assert [e["type"] for e in entries] == ["report", "message"]
+    assert entries[1]["text"] == "Jeg har mer å fortelle."
+
+
+def test_untrusted_text_cannot_drive_the_terminal(
+    office: Office, portal: Portal, reporter: Reporter, tmp_path
+) -> None:
+    thread = portal.report(reporter, answers("før\x1b[2J\x1b]0;tittel\x07[bold red]etter\u202e"))
+    office.ok("import", write(tmp_path, portal.bundle()))
+    shown = office.ok("show", thread).output
+    assert "\x1b" not in shown and "\u202e" not in shown
+    assert "[bold red]etter" in shown  # printed literally, not as markup
+
+
+def test_unknown_and_ambiguous_thread_prefixes(office: Office, portal: Portal, tmp_path) -> None:
+    portal.report(Reporter(), answers(), thread_id="abcdefgh111")
+    portal.report(Reporter(), answers(), thread_id="abcdefgh222")
+    office.ok("import", write(tmp_path, portal.bundle()))
+    unknown = office.run("show", "zzz")
+    assert unknown.exit_code == 1 and "Ingen sak" in unknown.output
+    ambiguous = office.run("show", "abc")
+    assert ambiguous.exit_code == 1 and "passer til 2 saker" in ambiguous.output
+    assert office.run("show", "abcdefgh2").exit_code == 0
+
+
+def test_a_failure_during_commit_leaves_no_blob_files_and_no_rows(
+    office: Office, portal: Portal, reporter: Reporter, tmp_path, monkeypatch
+) -> None:
+    import pytest
+
+    from inbox import importer
+
+    portal.report(reporter, answers(), [("a.txt", b"vedlegg", "text/plain")])
+    path = write(tmp_path, portal.bundle())
+
+    def broken_commit(*args, **kwargs):
+        raise sqlite3.OperationalError("disk I/O error")
+
+    monkeypatch.setattr(importer, "_commit", broken_commit)
+    with pytest.raises(sqlite3.OperationalError):
+        office.run("import", path)
+    assert_nothing_stored(office)
+    assert not office.home.portal_pin.exists()
+
+
+def test_blob_left_by_a_crash_after_commit_is_recovered(
+    office: Office, portal: Portal, reporter: Reporter, tmp_path
+) -> None:
+    thread = portal.report(reporter, answers(), [("a.txt", b"vedlegg", "text/plain")])
+    office.ok("import", write(tmp_path, portal.bundle()))
+    (blob,) = office.home.blobs.iterdir()
+    blob.rename(blob.with_name(f".tmp-0123abcd-{blob.name}"))  # as if the rename never ran
+    (office.home.blobs / ".tmp-99-ukjent").write_bytes(b"rest")
+    office.ok("attachments", thread, "--out", str(tmp_path / "ut"))
+    assert (tmp_path / "ut" / "a.txt").read_bytes() == b"vedlegg"
+    assert sorted(p.name for p in office.home.blobs.iterdir()) == [blob.name]
