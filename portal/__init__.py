@@ -3,8 +3,9 @@
 import logging
 
 from flask import Flask
+from flask_wtf.csrf import CSRFProtect
 
-from . import db, security
+from . import db, errors, i18n, ratelimit, security, upload
 from .config import PROJECT_ROOT, Settings
 from .instance import InstanceSecrets
 
@@ -25,12 +26,22 @@ def create_app(settings: Settings | None = None) -> Flask:
         SESSION_COOKIE_SAMESITE="Strict",
         SESSION_COOKIE_SECURE=settings.secure_cookies,
         MAX_CONTENT_LENGTH=settings.max_upload_bytes + 1024 * 1024,
+        MAX_FORM_MEMORY_SIZE=upload.FORM_MEMORY_BYTES,
+        WTF_CSRF_TIME_LIMIT=settings.form_valid_hours * 3600,
+        # Referrer-Policy: no-referrer means browsers send no Referer to check over HTTPS;
+        # the SameSite=Strict session cookie and the token carry the protection.
+        WTF_CSRF_SSL_STRICT=False,
     )
     app.extensions["varsel.settings"] = settings
     app.extensions["varsel.secrets"] = secrets
     quiet_request_log()
     db.init_app(app, settings.database_url)
     security.init_app(app)
+    upload.init_app(app)
+    ratelimit.init_app(app, settings.argon2_concurrency)
+    i18n.init_app(app)
+    CSRFProtect(app)
+    errors.init_app(app)
     _register_blueprints(app)
     return app
 

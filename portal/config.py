@@ -24,6 +24,10 @@ class Settings:
     submissions_per_hour: int = 20
     office_url_prefix: str = "/kontor"
     secure_cookies: bool = False
+    # Seconds a receipt login or report waits for a free argon2 slot before "busy, try again".
+    argon2_wait_seconds: float = 5.0
+    # How long a form (its CSRF token) stays valid: slow Tor uploads need hours.
+    form_valid_hours: int = 6
 
     @property
     def keys_dir(self) -> Path:
@@ -70,4 +74,6 @@ class Settings:
             submissions_per_hour=num("VARSEL_SUBMISSIONS_PER_HOUR", 20),
             office_url_prefix=e.get("VARSEL_OFFICE_PREFIX", "/kontor"),
             secure_cookies=e.get("VARSEL_SECURE_COOKIES", "0") == "1",
+            argon2_wait_seconds=float(e.get("VARSEL_ARGON2_WAIT_SECONDS", "5")),
+            form_valid_hours=num("VARSEL_FORM_VALID_HOURS", 6),
         )

@@ -30,8 +30,12 @@ NAMING = {
 
 
 def new_id() -> str:
-    """A random 128-bit identifier, base64url (22 characters)."""
-    return secrets.token_urlsafe(16)
+    """A random 128-bit identifier, base64url (22 characters), starting with a letter or
+    digit so that no id looks like a command-line option."""
+    while True:
+        token = secrets.token_urlsafe(16)
+        if token[0].isalnum():
+            return token
 
 
 class Base(DeclarativeBase):
@@ -147,6 +151,9 @@ class OfficeUser(Base):
     last_totp_step: Mapped[int] = mapped_column(Integer, default=0)  # refuses code reuse
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    # Raised at logout: office session cookies carry the epoch they were issued under, so a
+    # copied cookie stops working when its owner logs out.
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class TransferState(Base):

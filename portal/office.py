@@ -1,5 +1,371 @@
-"""Placeholder for the party office's pages (issue 4)."""
+"""The party office's pages (partikontoret): log in, see deadlines, move bundles.
 
-from flask import Blueprint
+The office sees counts, never content: the portal holds only ciphertext. Downloading gives
+an inbound bundle for the offline inbox; uploading applies an outbound bundle from it
+(portal/transfer.py). Logins: portal/office_auth.py.
+"""
+
+import base64
+import io
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from functools import wraps
+from typing import Any, TypeVar, cast
+
+import qrcode
+import qrcode.image.pil
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from sqlalchemy import distinct, exists, func, select
+from sqlalchemy.orm import Session
+
+from crypto.errors import CryptoError
+from crypto.stream import decrypt_stream
+
+from . import office_auth, secrets_of, settings_of
+from .db import get_db
+from .models import Reply, Submission, Thread
+from .office_auth import Attempt, Outcome, utcnow
+from .recipients import RecipientError, load_office
+from .store import BlobStore
+from .transfer import (
+    MAX_OUTBOUND_BYTES,
+    N_,
+    TransferRefused,
+    apply_outbound,
+    export_inbound,
+    last_outbound_sequence,
+    portal_fingerprint,
+)
+from .upload import EncryptedUpload, uploaded_files
 
 bp = Blueprint("office", __name__)
+log = logging.getLogger("varsel.office")
+
+ACK_DEADLINE_DAYS = 7  # acknowledge within 7 days (EU directive 2019/1937 art. 9(1)(b))
+FEEDBACK_DEADLINE_MONTHS = 3  # feedback within 3 months (art. 9(1)(f))
+
+View = TypeVar("View", bound=Callable[..., ResponseReturnValue])
+
+
+@bp.record_once
+def _setup(state: Any) -> None:
+    office_auth.init_app(state.app)
+
+
+@bp.before_request
+def _require_csrf_protection() -> None:
+    # Every office form relies on Flask-WTF's CSRFProtect; refuse to serve without it.
+    if "csrf" not in current_app.extensions:
+        raise RuntimeError("CSRFProtect is not initialised: the office pages need it")
+
+
+def today() -> date:
+    return date.today()
+
+
+def login_required(view: View) -> View:
+    @wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> ResponseReturnValue:
+        had_session = office_auth.SESSION_KEY in session
+        minutes = settings_of(current_app).office_session_minutes
+        user = office_auth.session_user(get_db(), timedelta(minutes=minutes), utcnow())
+        if user is None:
+            if had_session:
+                flash(_("Your session has ended. Please log in again."), "info")
+            return redirect(url_for("office.login"))
+        g.office_user = user
+        return view(*args, **kwargs)
+
+    return cast(View, wrapped)
+
+
+# --- login, logout, setup -----------------------------------------------------------------
+
+
+def _refusal(attempt: Attempt) -> str:
+    if attempt.outcome is Outcome.LOCKED:
+        assert attempt.locked_until is not None
+        minutes = max(1, -(-int((attempt.locked_until - utcnow()).total_seconds()) // 60))
+        return str(
+            _(
+                "Too many failed attempts. This user is locked for %(minutes)d more minutes.",
+                minutes=minutes,
+            )
+        )
+    return str(_("The name, password or code is wrong."))
+
+
+@bp.route("/logg-inn", methods=["GET", "POST"])
+def login() -> ResponseReturnValue:
+    if request.method == "POST":
+        office_auth.limit_attempts()
+        attempt = office_auth.login(
+            get_db(),
+            request.form.get("name", ""),
+            request.form.get("password", ""),
+            request.form.get("code", ""),
+            utcnow(),
+        )
+        if attempt.outcome is Outcome.OK and attempt.user is not None:
+            office_auth.start_session(attempt.user, utcnow())
+            return redirect(url_for("office.dashboard"))
+        flash(_refusal(attempt), "error")
+        return render_template("office/login.html"), 401
+    return render_template("office/login.html")
+
+
+@bp.post("/logg-ut")
+def logout() -> ResponseReturnValue:
+    minutes = settings_of(current_app).office_session_minutes
+    user = office_auth.session_user(get_db(), timedelta(minutes=minutes), utcnow())
+    office_auth.end_session(get_db(), user)
+    flash(_("You are logged out."), "info")
+    return redirect(url_for("office.login"))
+
+
+@bp.route("/oppsett", methods=["GET", "POST"])
+def setup() -> ResponseReturnValue:
+    if request.method == "POST":
+        office_auth.limit_attempts()
+        db = get_db()
+        attempt = office_auth.check_setup_code(
+            db, request.form.get("name", ""), request.form.get("setup_code", ""), utcnow()
+        )
+        if attempt.outcome is Outcome.OK and attempt.user is not None:
+            office_auth.begin_setup(attempt.user, utcnow())
+            return redirect(url_for("office.setup_password"))
+        flash(_refusal(attempt), "error")
+        return render_template("office/setup_code.html"), 401
+    return render_template("office/setup_code.html")
+
+
+@bp.route("/oppsett/passord", methods=["GET", "POST"])
+def setup_password() -> ResponseReturnValue:
+    db = get_db()
+    user = office_auth.setup_user(db, utcnow())
+    if user is None:
+        flash(_("Start the setup with your name and setup code."), "info")
+        return redirect(url_for("office.setup"))
+    if request.method == "POST":
+        password = request.form.get("password", "")
+        error = None
+        if len(password) < office_auth.MIN_PASSWORD:
+            error = _(
+                "The password must be at least %(n)d characters long.", n=office_auth.MIN_PASSWORD
+            )
+        elif len(password) > office_auth.MAX_PASSWORD:
+            error = _("The password is too long.")
+        elif password != request.form.get("password_again", ""):
+            error = _("The two passwords are not the same.")
+        if error is None:
+            office_auth.choose_password(user, password)
+            db.commit()
+            return redirect(url_for("office.setup_totp"))
+        flash(error, "error")
+        return render_template(
+            "office/setup_password.html", user=user, min_password=office_auth.MIN_PASSWORD
+        ), 400
+    return render_template(
+        "office/setup_password.html", user=user, min_password=office_auth.MIN_PASSWORD
+    )
+
+
+@bp.route("/oppsett/totp", methods=["GET", "POST"])
+def setup_totp() -> ResponseReturnValue:
+    db = get_db()
+    user = office_auth.setup_user(db, utcnow())
+    if user is None:
+        flash(_("Start the setup with your name and setup code."), "info")
+        return redirect(url_for("office.setup"))
+    if not user.password_hash or not user.totp_secret:
+        return redirect(url_for("office.setup_password"))
+    status = 200
+    if request.method == "POST":
+        office_auth.limit_attempts()
+        attempt = office_auth.confirm_totp(db, user, request.form.get("code", ""), utcnow())
+        if attempt.outcome is Outcome.OK:
+            office_auth.end_setup()
+            flash(_("Setup is complete. Log in with your password and a code."), "info")
+            return redirect(url_for("office.login"))
+        if attempt.outcome is Outcome.LOCKED:
+            office_auth.end_setup()
+            flash(_refusal(attempt), "error")
+            return redirect(url_for("office.setup"))
+        flash(_("The code is wrong. Check the clock on your phone and try the next code."), "error")
+        status = 400
+    uri = office_auth.totp_uri(user)
+    return (
+        render_template(
+            "office/setup_totp.html",
+            user=user,
+            qr=qr_data_uri(uri),
+            secret=" ".join(user.totp_secret[i : i + 4] for i in range(0, 32, 4)),
+        ),
+        status,
+    )
+
+
+def qr_data_uri(text: str) -> str:
+    """A PNG QR code as a data: URI (the CSP allows data: images, nothing inline else)."""
+    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=6, border=4)
+    code.add_data(text)
+    code.make(fit=True)
+    image = code.make_image(image_factory=qrcode.image.pil.PilImage)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+# --- dashboard and transfers --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    waiting_items: int
+    oldest_waiting_days: int | None
+    ack_overdue_threads: int
+    feedback_overdue_threads: int
+    total_threads: int
+    last_outbound_sequence: int
+
+
+def months_before(day: date, months: int) -> date:
+    index = day.year * 12 + day.month - 1 - months
+    year, month = divmod(index, 12)
+    month += 1
+    for last_day in (31, 30, 29, 28):
+        try:
+            return date(year, month, min(day.day, last_day))
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")
+
+
+def dashboard_counts(db: Session, on: date) -> Dashboard:
+    waiting = Submission.office_envelope.is_not(None)
+    oldest = db.scalar(select(func.min(Submission.day)).where(waiting))
+    ack_cutoff = on - timedelta(days=ACK_DEADLINE_DAYS)
+    feedback_cutoff = months_before(on, FEEDBACK_DEADLINE_MONTHS)
+    return Dashboard(
+        waiting_items=db.scalar(select(func.count()).select_from(Submission).where(waiting)) or 0,
+        oldest_waiting_days=(on - oldest).days if oldest is not None else None,
+        ack_overdue_threads=db.scalar(
+            select(func.count(distinct(Submission.thread_id))).where(
+                Submission.acknowledged.is_(False), Submission.day < ack_cutoff
+            )
+        )
+        or 0,
+        feedback_overdue_threads=db.scalar(
+            select(func.count())
+            .select_from(Thread)
+            .where(
+                Thread.created_day < feedback_cutoff,
+                ~exists().where(Reply.thread_id == Thread.id),
+            )
+        )
+        or 0,
+        total_threads=db.scalar(select(func.count()).select_from(Thread)) or 0,
+        last_outbound_sequence=last_outbound_sequence(db),
+    )
+
+
+def _office_key_fingerprint() -> str | None:
+    try:
+        office = load_office(settings_of(current_app).keys_dir)
+    except RecipientError:
+        return None
+    return office.identity.fingerprint if office is not None else None
+
+
+@bp.get("/")
+@login_required
+def dashboard() -> ResponseReturnValue:
+    return render_template(
+        "office/dashboard.html",
+        counts=dashboard_counts(get_db(), today()),
+        portal_fingerprint=portal_fingerprint(secrets_of(current_app).portal_identity),
+        office_fingerprint=_office_key_fingerprint(),
+        ack_days=ACK_DEADLINE_DAYS,
+        feedback_months=FEEDBACK_DEADLINE_MONTHS,
+    )
+
+
+@bp.post("/last-ned")
+@login_required
+def download() -> ResponseReturnValue:
+    try:
+        export = export_inbound(
+            get_db(),
+            settings_of(current_app),
+            secrets_of(current_app).portal_identity,
+            today(),
+        )
+    except TransferRefused as refused:
+        flash(_(refused.msgid, **refused.params), "error")
+        return redirect(url_for("office.dashboard"))
+    log.info("office user %s downloaded an inbound bundle", g.office_user.name)
+    return Response(
+        export.data,
+        mimetype="application/octet-stream",
+        headers={
+            "Content-Disposition": f'attachment; filename="{export.filename}"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+@bp.post("/last-opp")
+@login_required
+def upload() -> ResponseReturnValue:
+    files = uploaded_files("bundle")
+    if not files:
+        flash(_("Choose an outbound bundle file to upload."), "error")
+        return redirect(url_for("office.dashboard"))
+    try:
+        data = _read_upload(files[0][1])
+    except TransferRefused as refused:
+        return _upload_refused(refused)
+    try:
+        summary = apply_outbound(
+            get_db(),
+            settings_of(current_app),
+            secrets_of(current_app).portal_identity,
+            data,
+            today(),
+        )
+    except TransferRefused as refused:
+        return _upload_refused(refused)
+    log.info("office user %s applied outbound bundle %d", g.office_user.name, summary.sequence)
+    return render_template("office/upload_result.html", error=None, summary=summary)
+
+
+def _read_upload(upload: EncryptedUpload) -> bytes:
+    """The uploaded bundle, into memory. Like every upload (portal/upload.py), it reached
+    the disk only encrypted under a key held in memory; the blob is discarded at teardown."""
+    if upload.size > MAX_OUTBOUND_BYTES:
+        raise TransferRefused(N_("The file is too large to be an outbound bundle."))
+    store = BlobStore(settings_of(current_app).blobs_dir)
+    try:
+        return b"".join(decrypt_stream(upload.key, upload.size, store.iter_chunks(upload.blob_id)))
+    except (CryptoError, OSError) as exc:
+        raise TransferRefused(N_("The uploaded file could not be read back. Try again.")) from exc
+
+
+def _upload_refused(refused: TransferRefused) -> ResponseReturnValue:
+    message = _(refused.msgid, **refused.params)
+    return render_template("office/upload_result.html", error=message, summary=None), 400

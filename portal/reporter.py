@@ -1,10 +1,319 @@
-"""Placeholder for the reporter pages (issue 3)."""
+"""The reporter's pages: landing, report form, receipt, follow-up login, thread.
 
-from flask import Blueprint
+Everything works without JavaScript (Tor Browser on "Safest"): plain forms, server-side
+encryption in memory (portal/submission.py) and streamed, encrypted uploads
+(portal/upload.py). No reporter event is logged.
+"""
+
+from datetime import timedelta
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from werkzeug.exceptions import BadRequest
+from werkzeug.wrappers import Response
+from wtforms import Field
+
+from crypto.errors import ReceiptFormatError
+from crypto.payload import MAX_ATTACHMENTS, MAX_NAME, OwnCopy, Reply
+from crypto.receipt import derive_receipt_keys, generate_receipt, login_hash, normalise_receipt
+
+from . import reporter_session, secrets_of, settings_of
+from .config import Settings
+from .db import get_db
+from .forms import LoginForm, MessageForm, ReportForm, summary
+from .models import Thread
+from .ratelimit import argon2_slot, limit_client, limit_global
+from .recipients import load_committee, load_office
+from .submission import (
+    File,
+    NotAccepting,
+    add_message,
+    committee_was_chosen,
+    create_report,
+    open_for_reporter,
+    recipient_keys,
+)
+from .upload import claim_uploads, uploaded_files
 
 bp = Blueprint("reporter", __name__)
+
+HOUR = 3600
+# crypto.payload.THREAD_STATUSES as the reporter reads them.
+STATUS_LABELS = {
+    "received": _l("Received"),
+    "acknowledged": _l("Receipt confirmed"),
+    "in_progress": _l("Being handled"),
+    "closed": _l("Closed"),
+}
+
+
+def _settings() -> Settings:
+    return settings_of(current_app)
+
+
+@bp.app_context_processor
+def _limits() -> dict[str, int]:
+    settings = _settings()
+    return {
+        "limit_mb": settings.max_upload_bytes // (1024 * 1024),
+        "idle_minutes": settings.session_idle_minutes,
+    }
+
+
+@bp.errorhandler(NotAccepting)
+def _not_accepting(_error: NotAccepting) -> tuple[str, int]:
+    """The office key went away: nothing can be sealed, so nothing is taken (HTTP 503)."""
+    return render_template("reporter/closed.html"), 503
 
 
 @bp.get("/")
 def index() -> str:
-    return "<!doctype html><title>Varsel</title><h1>Varsel</h1>"
+    keys_dir = _settings().keys_dir
+    return render_template(
+        "reporter/index.html", office=load_office(keys_dir), committee=load_committee(keys_dir)
+    )
+
+
+@bp.route("/report", methods=["GET", "POST"])
+def report() -> str | tuple[str, int]:
+    settings = _settings()
+    if load_office(settings.keys_dir) is None:
+        return render_template("reporter/closed.html"), 503
+    committee = load_committee(settings.keys_dir)
+    form = ReportForm()
+    files_lost = False
+    if request.method == "POST":
+        limit_client("submit", settings.submissions_per_hour, HOUR)
+        if form.is_bot():
+            raise BadRequest()
+        files = _files()
+        files_lost = bool(files)
+        if form.validate() and _check_file_count(form.attachments, files):
+            answers = form.answers()
+            receipt = generate_receipt()
+            with argon2_slot(settings.argon2_wait_seconds):
+                keys = derive_receipt_keys(receipt, secrets_of(current_app).receipt_salt)
+            db = get_db()
+            create_report(
+                db,
+                keys=keys,
+                pepper=secrets_of(current_app).login_pepper,
+                answers=answers,
+                files=files,
+                own_copy_text=summary(answers),
+                recipients=recipient_keys(
+                    settings.keys_dir, bool(committee) and form.send_to_committee.data
+                ),
+            )
+            db.commit()
+            claim_uploads()
+            # The receipt exists only in this response: never in a cookie, log or row.
+            return render_template("reporter/receipt.html", words=receipt.split(" "))
+    return render_template(
+        "reporter/report.html", form=form, committee=committee, files_lost=files_lost
+    )
+
+
+@bp.post("/report/written-down")
+def receipt_written() -> Response:
+    """The receipt page's "I have written it down" (CSRFProtect checks the form's token)."""
+    flash(_("Your report has been sent. Log in with your receipt to follow it up."))
+    return redirect(url_for("reporter.login"), code=303)
+
+
+@bp.route("/follow-up", methods=["GET", "POST"])
+def login() -> str | Response:
+    settings = _settings()
+    form = LoginForm()
+    failed = False
+    if request.method == "POST":
+        limit_client("login", settings.receipt_login_attempts_per_hour, HOUR)
+        limit_global("login", settings.global_login_attempts_per_minute, 60)
+        if form.validate():
+            response = _log_in(form.receipt.data or "", settings)
+            if response is not None:
+                return response
+            failed = True
+    return render_template("reporter/login.html", form=form, failed=failed)
+
+
+@bp.get("/thread")
+def thread() -> str | Response:
+    opened = _open_session()
+    if isinstance(opened, Response):
+        return opened
+    form = MessageForm(send_to_committee=committee_was_chosen(opened.thread))
+    return _render_thread(opened, form)
+
+
+@bp.post("/thread")
+def send_message() -> str | Response:
+    opened = _open_session()
+    if isinstance(opened, Response):
+        return opened
+    settings = _settings()
+    limit_client("submit", settings.submissions_per_hour, HOUR)
+    form = MessageForm()
+    if form.is_bot():
+        raise BadRequest()
+    files = _files()
+    if form.validate() and _check_file_count(form.attachments, files):
+        db = get_db()
+        add_message(
+            db,
+            opened.thread,
+            text=form.text.data or "",
+            files=files,
+            recipients=recipient_keys(
+                settings.keys_dir,
+                bool(load_committee(settings.keys_dir)) and form.send_to_committee.data,
+            ),
+        )
+        db.commit()
+        claim_uploads()
+        flash(_("Your message has been sent."))
+        return redirect(url_for("reporter.thread"), code=303)
+    return _render_thread(opened, form, files_lost=bool(files))
+
+
+@bp.post("/logout")
+def logout() -> Response:
+    db = get_db()
+    reporter_session.destroy(db, request.cookies.get(reporter_session.COOKIE_NAME))
+    db.commit()
+    flash(_("You are logged out."))
+    response = redirect(url_for("reporter.index"), code=303)
+    _forget_cookie(response)
+    return response
+
+
+# -- helpers ---------------------------------------------------------------------------
+
+
+def _render_thread(
+    opened: reporter_session.OpenSession, form: MessageForm, files_lost: bool = False
+) -> str:
+    settings = _settings()
+    t = opened.thread
+    return render_template(
+        "reporter/thread.html",
+        thread=t,
+        status=STATUS_LABELS.get(t.status, STATUS_LABELS["received"]),
+        items=_conversation(t, opened.secret_key),
+        expires=t.last_activity_day + timedelta(days=settings.thread_expiry_days),
+        form=form,
+        committee=load_committee(settings.keys_dir),
+        files_lost=files_lost,
+    )
+
+
+def _files() -> list[File]:
+    return [File(_clean_name(fs.filename), up) for fs, up in uploaded_files("attachments")]
+
+
+def _clean_name(name: str | None) -> str:
+    """The file's own name, without any folder a browser may send, cut to the limit."""
+    base = (name or "").replace("\\", "/").rsplit("/", 1)[-1].strip()
+    return (base or "file")[:MAX_NAME]
+
+
+def _check_file_count(field: Field, files: list[File]) -> bool:
+    if len(files) > MAX_ATTACHMENTS:
+        field.errors.append(_("You can send at most %(n)d files at a time.", n=MAX_ATTACHMENTS))
+        return False
+    return True
+
+
+def _log_in(typed: str, settings: Settings) -> Response | None:
+    """Derive the keys from a typed receipt and open a session; None when it matches nothing."""
+    secrets = secrets_of(current_app)
+    try:
+        receipt = normalise_receipt(typed)
+    except ReceiptFormatError:
+        return None
+    with argon2_slot(settings.argon2_wait_seconds):
+        keys = derive_receipt_keys(receipt, secrets.receipt_salt)
+    db = get_db()
+    thread = db.scalars(
+        select(Thread).where(Thread.login_hash == login_hash(keys.login_key, secrets.login_pepper))
+    ).one_or_none()
+    if thread is None:
+        return None
+    now = reporter_session.utcnow()
+    reporter_session.purge_expired_sessions(db, now)
+    cookie = reporter_session.create(
+        db, thread, keys.reporter_secret_key, now, settings.session_idle_minutes
+    )
+    db.commit()
+    response = redirect(url_for("reporter.thread"), code=303)
+    response.set_cookie(
+        reporter_session.COOKIE_NAME,
+        cookie,
+        httponly=True,
+        samesite="Strict",
+        secure=settings.secure_cookies,
+        path="/",
+    )
+    return response
+
+
+def _open_session() -> reporter_session.OpenSession | Response:
+    """The reporter's session, or a redirect to the login page (the session has ended)."""
+    settings = _settings()
+    cookie = request.cookies.get(reporter_session.COOKIE_NAME)
+    db = get_db()
+    opened = reporter_session.load(
+        db, cookie, reporter_session.utcnow(), settings.session_idle_minutes
+    )
+    db.commit()
+    if opened is not None:
+        return opened
+    if cookie:
+        flash(_("Your session has ended. Log in again with your receipt."))
+    response = redirect(url_for("reporter.login"), code=303)
+    _forget_cookie(response)
+    return response
+
+
+def _forget_cookie(response: Response) -> None:
+    response.delete_cookie(
+        reporter_session.COOKIE_NAME,
+        path="/",
+        httponly=True,
+        samesite="Strict",
+        secure=_settings().secure_cookies,
+    )
+
+
+def _conversation(thread: Thread, secret_key: bytes) -> list[dict[str, object]]:
+    """The reporter's own copies and the office's replies, in thread order, decrypted."""
+    public_key = thread.reporter_public_key
+    items: list[tuple[int, dict[str, object]]] = []
+    for s in thread.submissions:
+        copy = open_for_reporter(s.own_copy, public_key, secret_key)
+        if isinstance(copy, OwnCopy):
+            items.append(
+                (
+                    s.position,
+                    {"who": "me", "kind": s.kind, "day": s.day, "text": copy.text,
+                     "files": copy.file_names},
+                )
+            )
+    for r in thread.replies:
+        reply = open_for_reporter(r.envelope, public_key, secret_key)
+        if isinstance(reply, Reply):
+            items.append(
+                (r.position, {"who": "office", "kind": "reply", "day": r.day,
+                              "text": reply.text, "files": ()})
+            )
+    return [item for _pos, item in sorted(items, key=lambda pair: pair[0])]

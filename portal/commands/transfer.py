@@ -1,5 +1,119 @@
-"""Placeholder: filled in by the area's issue."""
+"""Office users, bundle transfers and expiry from the command line (``varsel-portal ...``).
+
+The transfer commands run the same code as the office pages (portal/transfer.py), for
+operators who carry bundles on a USB stick to the server instead of using a browser.
+"""
+
+import os
+from datetime import date
+from pathlib import Path
 
 import click
+from flask import current_app
+from flask.cli import with_appcontext
 
-COMMANDS: list[click.Command] = []
+from .. import secrets_of, settings_of
+from ..db import session_scope
+from ..office_auth import OfficeUserError, create_office_user
+from ..purge import purge_expired
+from ..transfer import MAX_OUTBOUND_BYTES, TransferRefused, apply_outbound, export_inbound
+
+
+@click.command("add-office-user")
+@click.argument("name")
+@click.option(
+    "--reset", is_flag=True, help="Void an existing user's password and TOTP; new setup code."
+)
+@with_appcontext
+def add_office_user_command(name: str, reset: bool) -> None:
+    """Create a party-office login and print its one-time setup code."""
+    try:
+        with session_scope(current_app) as db:
+            code = create_office_user(db, name, reset=reset)
+    except OfficeUserError as exc:
+        raise click.ClickException(str(exc)) from exc
+    prefix = settings_of(current_app).office_url_prefix
+    click.echo(f"Setup code for {name.strip().lower()} (shown once, give it in person):")
+    click.echo(f"  {code}")
+    click.echo(f"The user opens {prefix}/oppsett, enters the name and this code, chooses a")
+    click.echo("password and enrols an authenticator app. The code then stops working.")
+
+
+@click.command("export-inbound")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Overwrite FILE if it exists.")
+@with_appcontext
+def export_inbound_command(file: Path, force: bool) -> None:
+    """Write an inbound bundle (every unacknowledged item) to FILE for the offline inbox."""
+    try:
+        with session_scope(current_app) as db:
+            export = export_inbound(
+                db,
+                settings_of(current_app),
+                secrets_of(current_app).portal_identity,
+                date.today(),
+            )
+    except TransferRefused as exc:
+        raise click.ClickException(str(exc)) from exc
+    flags = os.O_WRONLY | os.O_CREAT | (os.O_TRUNC if force else os.O_EXCL)
+    try:
+        fd = os.open(file, flags, 0o600)
+    except FileExistsError as exc:
+        raise click.ClickException(f"{file} exists (use --force to overwrite)") from exc
+    except OSError as exc:
+        raise click.ClickException(f"cannot write {file}: {exc.strerror}") from exc
+    with os.fdopen(fd, "wb") as f:
+        f.write(export.data)
+    click.echo(
+        f"Wrote {file}: {export.items} items, {export.attachments} attachments, "
+        f"{export.threads} threads."
+    )
+
+
+@click.command("import-outbound")
+@click.argument("file", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@with_appcontext
+def import_outbound_command(file: Path) -> None:
+    """Verify an outbound bundle from the inbox and apply it (all or nothing)."""
+    try:
+        with file.open("rb") as f:
+            data = f.read(MAX_OUTBOUND_BYTES + 1)
+    except OSError as exc:
+        raise click.ClickException(f"cannot read {file}: {exc.strerror}") from exc
+    try:
+        with session_scope(current_app) as db:
+            summary = apply_outbound(
+                db,
+                settings_of(current_app),
+                secrets_of(current_app).portal_identity,
+                data,
+                date.today(),
+            )
+    except TransferRefused as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(
+        f"Applied bundle {summary.sequence}: {summary.acknowledged} acknowledged, "
+        f"{summary.replies} replies, {summary.status_changes} status changes, "
+        f"{summary.skipped} skipped."
+    )
+
+
+@click.command("purge-expired")
+@with_appcontext
+def purge_expired_command() -> None:
+    """Delete threads inactive for longer than VARSEL_THREAD_EXPIRY_DAYS (run daily)."""
+    with session_scope(current_app) as db:
+        result = purge_expired(db, settings_of(current_app), date.today())
+    click.echo(
+        f"Deleted {result.threads} threads ({result.submissions} submissions, "
+        f"{result.replies} replies, {result.attachments} attachments) and "
+        f"{result.sessions} reporter sessions."
+    )
+
+
+COMMANDS: list[click.Command] = [
+    add_office_user_command,
+    export_inbound_command,
+    import_outbound_command,
+    purge_expired_command,
+]

@@ -25,6 +25,7 @@ def upgrade() -> None:
     sa.Column('last_totp_step', sa.Integer(), nullable=False),
     sa.Column('failed_logins', sa.Integer(), nullable=False),
     sa.Column('locked_until', sa.DateTime(), nullable=True),
+    sa.Column('session_epoch', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_office_users')),
     sa.UniqueConstraint('name', name=op.f('uq_office_users_name'))
     )

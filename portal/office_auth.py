@@ -1,0 +1,371 @@
+"""Party-office logins: a name, a password (argon2id) and a TOTP code (DESIGN.md req. 7).
+
+An operator creates a user with ``varsel-portal add-office-user NAME``, which prints a
+one-time setup code (only its hash is stored). With that code the person chooses a
+password and enrols an authenticator app; the code is then void.
+
+Failed logins and failed setup attempts count per user: after ``MAX_FAILURES`` the user is
+locked for ``LOCK_MINUTES``. Unknown names, wrong passwords and wrong codes get the same
+answer, and an unknown name costs the same argon2 work as a known one. Argon2 runs in the
+portal's bounded slots (portal.ratelimit), so a flood of logins cannot exhaust memory, and
+attempts are rate-limited per client and globally as well.
+
+The office session lives in Flask's signed session cookie: user id, the user's session
+epoch (raised at logout, which voids copies of the cookie), login time and last-seen time.
+"""
+
+import base64
+import hashlib
+import hmac
+import logging
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from enum import Enum
+from typing import Any
+
+import pyotp
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import Flask, current_app, session
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from . import ratelimit
+from .models import OfficeUser
+
+MAX_FAILURES = 5
+LOCK_MINUTES = 15
+MIN_PASSWORD = 12
+MAX_PASSWORD = 1024  # bounds the bytes argon2 has to chew on
+TOTP_ISSUER = "Varsel"
+TOTP_INTERVAL = 30
+TOTP_WINDOW = 1  # one step either side (clock drift)
+SETUP_CODE_BYTES = 15  # 120 bits, 24 base32 characters
+SETUP_MINUTES = 30  # how long a started setup stays open in the browser
+ABSOLUTE_SESSION = timedelta(hours=8)  # a working day, whatever the idle limit
+ATTEMPTS_PER_CLIENT_HOUR = 30
+AUTH_KEY = "varsel.office_auth"
+SESSION_KEY = "office"
+SETUP_KEY = "office_setup"
+_NAME = re.compile(r"[\w.-]{1,64}")
+
+log = logging.getLogger("varsel.office")
+
+
+class OfficeUserError(Exception):
+    """An operator command about office users was refused (message for the terminal)."""
+
+
+class Outcome(Enum):
+    OK = "ok"
+    FAILED = "failed"  # the one generic answer: unknown name, wrong password, wrong code
+    LOCKED = "locked"
+
+
+@dataclass(frozen=True)
+class Attempt:
+    outcome: Outcome
+    user: OfficeUser | None = None
+    locked_until: datetime | None = None
+
+
+def utcnow() -> datetime:
+    """Naive UTC, as the DateTime columns store it."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def normalise_name(name: str) -> str:
+    return name.strip().lower()
+
+
+def check_name(name: str) -> str:
+    name = normalise_name(name)
+    if not _NAME.fullmatch(name):
+        raise OfficeUserError("a user name is 1-64 letters, digits, '.', '_' or '-'")
+    return name
+
+
+def new_setup_code() -> str:
+    raw = base64.b32encode(secrets.token_bytes(SETUP_CODE_BYTES)).decode("ascii")
+    return "-".join(raw[i : i + 4] for i in range(0, len(raw), 4))
+
+
+def hash_setup_code(code: str) -> bytes:
+    """SHA-256 of the code without separators; the code has 120 random bits, so no
+    stretching is needed."""
+    canonical = re.sub(r"[\s-]", "", code).upper()
+    return hashlib.sha256(b"varsel-office-setup-code\n" + canonical.encode("utf-8")).digest()
+
+
+def create_office_user(db: Session, name: str, *, reset: bool = False) -> str:
+    """Create a user (or, with ``reset``, void an existing user's password and TOTP) and
+    return the one-time setup code. The caller commits."""
+    name = check_name(name)
+    user = db.scalar(select(OfficeUser).where(OfficeUser.name == name))
+    if user is None:
+        if reset:
+            raise OfficeUserError(f"there is no office user named {name!r}")
+        user = OfficeUser(name=name, last_totp_step=0, failed_logins=0, session_epoch=0)
+        db.add(user)
+    elif not reset:
+        raise OfficeUserError(f"an office user named {name!r} exists (use --reset)")
+    code = new_setup_code()
+    user.setup_code_hash = hash_setup_code(code)
+    user.password_hash = None
+    user.totp_secret = None
+    user.failed_logins = 0
+    user.locked_until = None
+    user.session_epoch = (user.session_epoch or 0) + 1
+    return code
+
+
+def choose_password(user: OfficeUser, password: str) -> None:
+    """Setup: store the new password's hash and a fresh TOTP secret.
+    The caller commits; the user stays inactive until :func:`confirm_totp`."""
+    user.password_hash = authenticator().hash_password(password)
+    user.totp_secret = pyotp.random_base32()  # 160 bits
+
+
+def is_active(user: OfficeUser) -> bool:
+    """Setup finished: a password, a TOTP secret, and no open setup code."""
+    return user.setup_code_hash is None and bool(user.password_hash) and bool(user.totp_secret)
+
+
+def totp_uri(user: OfficeUser) -> str:
+    assert user.totp_secret
+    return pyotp.TOTP(user.totp_secret, interval=TOTP_INTERVAL).provisioning_uri(
+        name=user.name, issuer_name=TOTP_ISSUER
+    )
+
+
+def match_totp(user: OfficeUser, code: str, now: datetime) -> int | None:
+    """The time step ``code`` belongs to, if it is valid now (±1 step) and newer than the
+    last step this user spent; None otherwise. The caller records the step when the whole
+    login succeeds."""
+    code = re.sub(r"\s", "", code)
+    if not user.totp_secret or not re.fullmatch(r"\d{6}", code):
+        return None
+    totp = pyotp.TOTP(user.totp_secret, interval=TOTP_INTERVAL)
+    current = int(now.replace(tzinfo=UTC).timestamp()) // TOTP_INTERVAL
+    for step in range(current - TOTP_WINDOW, current + TOTP_WINDOW + 1):
+        if step > user.last_totp_step and hmac.compare_digest(totp.generate_otp(step), code):
+            return step
+    return None
+
+
+class Authenticator:
+    """argon2id password hashing inside the portal's bounded argon2 slots (portal.ratelimit);
+    raises ``ratelimit.Busy`` (HTTP 503) when every slot stays taken."""
+
+    def __init__(self) -> None:
+        self._hasher = PasswordHasher()  # argon2id, RFC 9106 low-memory profile (64 MiB)
+        self._dummy_hash: str | None = None  # made on first use, not at start-up
+
+    def hash_password(self, password: str) -> str:
+        with _argon2_slot():
+            return self._hasher.hash(password)
+
+    def verify_password(self, user: OfficeUser | None, password: str) -> bool:
+        """Unknown users and users without a password cost the same work and fail."""
+        stored = user.password_hash if user is not None else None
+        with _argon2_slot():
+            if not stored:
+                if self._dummy_hash is None:  # a race here only costs a second hash
+                    self._dummy_hash = self._hasher.hash(secrets.token_urlsafe(16))
+                self._verify(self._dummy_hash, password)
+                return False
+            ok = self._verify(stored, password)
+            if ok and user is not None and self._hasher.check_needs_rehash(stored):
+                user.password_hash = self._hasher.hash(password)
+            return ok
+
+    def _verify(self, stored: str, password: str) -> bool:
+        try:
+            return self._hasher.verify(stored, password)
+        except (VerificationError, InvalidHashError):
+            return False
+
+
+def _argon2_slot() -> ratelimit.argon2_slot:
+    settings: Any = current_app.extensions["varsel.settings"]
+    return ratelimit.argon2_slot(settings.argon2_wait_seconds)
+
+
+def init_app(app: Flask) -> None:
+    app.extensions[AUTH_KEY] = Authenticator()
+
+
+def authenticator() -> Authenticator:
+    auth: Authenticator = current_app.extensions[AUTH_KEY]
+    return auth
+
+
+def limit_attempts() -> None:
+    """Per-client and global limits on office login and setup attempts (HTTP 429), on top
+    of the per-user lockout."""
+    settings: Any = current_app.extensions["varsel.settings"]
+    ratelimit.limit_client("office-login", ATTEMPTS_PER_CLIENT_HOUR, 3600)
+    ratelimit.limit_global("office-login", settings.global_login_attempts_per_minute, 60)
+
+
+def _find(db: Session, name: str) -> OfficeUser | None:
+    return db.scalar(select(OfficeUser).where(OfficeUser.name == normalise_name(name)))
+
+
+def _lock_state(user: OfficeUser | None, now: datetime) -> Attempt | None:
+    """LOCKED while a lock lasts; an expired lock is lifted and the count starts over."""
+    if user is None or user.locked_until is None:
+        return None
+    if user.locked_until > now:
+        return Attempt(Outcome.LOCKED, locked_until=user.locked_until)
+    user.locked_until = None
+    user.failed_logins = 0
+    return None
+
+
+def _fail(db: Session, user: OfficeUser | None, now: datetime, what: str) -> Attempt:
+    if user is None:
+        return Attempt(Outcome.FAILED)
+    user.failed_logins = (user.failed_logins or 0) + 1
+    if user.failed_logins >= MAX_FAILURES:
+        user.locked_until = now + timedelta(minutes=LOCK_MINUTES)
+        db.commit()
+        log.warning("office user %s locked after %d failed %s", user.name, MAX_FAILURES, what)
+        return Attempt(Outcome.LOCKED, locked_until=user.locked_until)
+    db.commit()
+    log.info("failed office %s for %s", what, user.name)
+    return Attempt(Outcome.FAILED)
+
+
+def login(db: Session, name: str, password: str, code: str, now: datetime) -> Attempt:
+    """Check all three factors; on success record the TOTP step and clear failures."""
+    user = _find(db, name)
+    locked = _lock_state(user, now)
+    if locked is not None:
+        return locked
+    if len(password) > MAX_PASSWORD:
+        return _fail(db, user, now, "login")
+    password_ok = authenticator().verify_password(user, password)
+    if user is None or not password_ok or not is_active(user):
+        return _fail(db, user, now, "login")
+    step = match_totp(user, code, now)
+    if step is None:
+        return _fail(db, user, now, "login")
+    user.last_totp_step = step
+    user.failed_logins = 0
+    db.commit()
+    log.info("office user %s logged in", user.name)
+    return Attempt(Outcome.OK, user=user)
+
+
+def check_setup_code(db: Session, name: str, code: str, now: datetime) -> Attempt:
+    user = _find(db, name)
+    locked = _lock_state(user, now)
+    if locked is not None:
+        return locked
+    stored = user.setup_code_hash if user is not None else None
+    if user is None or stored is None or not hmac.compare_digest(stored, hash_setup_code(code)):
+        return _fail(db, user, now, "setup")
+    db.commit()
+    return Attempt(Outcome.OK, user=user)
+
+
+def confirm_totp(db: Session, user: OfficeUser, code: str, now: datetime) -> Attempt:
+    """The last setup step: the first code from the new authenticator closes the setup."""
+    locked = _lock_state(user, now)
+    if locked is not None:
+        return locked
+    step = match_totp(user, code, now)
+    if step is None:
+        return _fail(db, user, now, "setup")
+    user.last_totp_step = step
+    user.setup_code_hash = None
+    user.failed_logins = 0
+    db.commit()
+    log.info("office user %s finished setup", user.name)
+    return Attempt(Outcome.OK, user=user)
+
+
+# --- the session cookie -------------------------------------------------------------------
+
+
+def start_session(user: OfficeUser, now: datetime) -> None:
+    session.clear()
+    stamp = int(now.replace(tzinfo=UTC).timestamp())
+    session[SESSION_KEY] = {
+        "uid": user.id,
+        "epoch": user.session_epoch,
+        "login": stamp,
+        "seen": stamp,
+    }
+
+
+def end_session(db: Session, user: OfficeUser | None) -> None:
+    if user is not None:
+        user.session_epoch = (user.session_epoch or 0) + 1
+        db.commit()
+        log.info("office user %s logged out", user.name)
+    session.clear()
+
+
+def session_user(db: Session, idle: timedelta, now: datetime) -> OfficeUser | None:
+    """The logged-in user, or None (no session, expired, logged out elsewhere, or reset).
+    Refreshes the idle clock."""
+    data = session.get(SESSION_KEY)
+    if not isinstance(data, dict):
+        return None
+    try:
+        uid, epoch = int(data["uid"]), int(data["epoch"])
+        login_at = datetime.fromtimestamp(int(data["login"]), UTC).replace(tzinfo=None)
+        seen_at = datetime.fromtimestamp(int(data["seen"]), UTC).replace(tzinfo=None)
+    except (KeyError, TypeError, ValueError, OverflowError, OSError):
+        session.pop(SESSION_KEY, None)
+        return None
+    if now - seen_at > idle or now - login_at > max(ABSOLUTE_SESSION, idle):
+        session.pop(SESSION_KEY, None)
+        return None
+    user = db.get(OfficeUser, uid)
+    if user is None or user.session_epoch != epoch or not is_active(user):
+        session.pop(SESSION_KEY, None)
+        return None
+    data["seen"] = int(now.replace(tzinfo=UTC).timestamp())
+    session[SESSION_KEY] = data
+    return user
+
+
+def begin_setup(user: OfficeUser, now: datetime) -> None:
+    session.clear()
+    session[SETUP_KEY] = {
+        "uid": user.id,
+        "epoch": user.session_epoch,
+        "at": int(now.replace(tzinfo=UTC).timestamp()),
+    }
+
+
+def setup_user(db: Session, now: datetime) -> OfficeUser | None:
+    """The user whose setup this browser started (after the setup code was accepted)."""
+    data = session.get(SETUP_KEY)
+    if not isinstance(data, dict):
+        return None
+    try:
+        uid, epoch = int(data["uid"]), int(data["epoch"])
+        started = datetime.fromtimestamp(int(data["at"]), UTC).replace(tzinfo=None)
+    except (KeyError, TypeError, ValueError, OverflowError, OSError):
+        session.pop(SETUP_KEY, None)
+        return None
+    user = db.get(OfficeUser, uid)
+    if (
+        now - started > timedelta(minutes=SETUP_MINUTES)
+        or user is None
+        or user.session_epoch != epoch
+        or user.setup_code_hash is None
+    ):
+        session.pop(SETUP_KEY, None)
+        return None
+    return user
+
+
+def end_setup() -> None:
+    session.pop(SETUP_KEY, None)

@@ -1,0 +1,164 @@
+"""Build, encrypt and store what a reporter sends: a report (new thread) or a message.
+
+Everything readable is sealed here, in memory, before anything is written: the envelope to
+the recipients (office, plus the committee when the reporter chose it) and the reporter's
+own copy sealed to the reporter's key only. The database receives ciphertext and days.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from crypto.envelope import open_envelope, recipient_count, seal
+from crypto.errors import CryptoError
+from crypto.payload import (
+    Answers,
+    AttachmentRef,
+    Message,
+    OwnCopy,
+    Payload,
+    Report,
+    decode_payload,
+    encode_payload,
+)
+from crypto.receipt import ReceiptKeys, login_hash
+
+from .models import Attachment, Submission, Thread
+from .recipients import load_committee, load_office
+from .upload import EncryptedUpload
+
+
+class NotAccepting(Exception):
+    """No office key is configured: the portal takes no reports."""
+
+
+@dataclass(frozen=True)
+class File:
+    """One uploaded file: its name (kept only inside envelopes) and its encrypted blob."""
+
+    name: str
+    upload: EncryptedUpload
+
+    def ref(self) -> AttachmentRef:
+        return AttachmentRef(
+            name=self.name,
+            size=self.upload.size,
+            media_type=self.upload.media_type,
+            key=self.upload.key,
+            blob=self.upload.blob_id,
+        )
+
+
+def today() -> date:
+    """Days only, in UTC: no exact time is kept for anything a reporter does."""
+    return datetime.now(UTC).date()
+
+
+def recipient_keys(keys_dir: Path, include_committee: bool) -> list[bytes]:
+    """X25519 keys to seal to: the office first, then the committee if chosen (§7.1, §12)."""
+    office = load_office(keys_dir)
+    if office is None:
+        raise NotAccepting()
+    keys = [office.identity.encryption_key]
+    if include_committee:
+        keys += [r.identity.encryption_key for r in load_committee(keys_dir)]
+    return keys
+
+
+def create_report(
+    db: Session,
+    *,
+    keys: ReceiptKeys,
+    pepper: bytes,
+    answers: Answers,
+    files: Sequence[File],
+    own_copy_text: str,
+    recipients: Sequence[bytes],
+) -> Thread:
+    """A new thread holding the report. The caller commits."""
+    day = today()
+    thread = Thread(
+        login_hash=login_hash(keys.login_key, pepper),
+        reporter_public_key=keys.reporter_public_key,
+        created_day=day,
+        last_activity_day=day,
+        status="received",
+        next_position=0,
+    )
+    db.add(thread)
+    report = Report(
+        answers=answers,
+        reporter_public_key=keys.reporter_public_key,
+        attachments=tuple(f.ref() for f in files),
+    )
+    _store(db, thread, "report", report, OwnCopy(own_copy_text, _names(files)), files, recipients)
+    return thread
+
+
+def add_message(
+    db: Session,
+    thread: Thread,
+    *,
+    text: str,
+    files: Sequence[File],
+    recipients: Sequence[bytes],
+) -> Submission:
+    """A follow-up from the reporter on an existing thread. The caller commits."""
+    message = Message(
+        text=text,
+        reporter_public_key=thread.reporter_public_key,
+        attachments=tuple(f.ref() for f in files),
+    )
+    submission = _store(
+        db, thread, "message", message, OwnCopy(text, _names(files)), files, recipients
+    )
+    thread.last_activity_day = today()
+    return submission
+
+
+def committee_was_chosen(thread: Thread) -> bool:
+    """Whether the thread's report went to more than the office (while its envelope exists)."""
+    for submission in thread.submissions:
+        if submission.kind == "report" and submission.office_envelope is not None:
+            return recipient_count(submission.office_envelope) > 1
+    return False
+
+
+def open_for_reporter(envelope: bytes, public_key: bytes, secret_key: bytes) -> Payload | None:
+    """Open an own copy or a reply with the reporter's key pair; None if it won't open."""
+    try:
+        return decode_payload(open_envelope(envelope, public_key, secret_key))
+    except CryptoError:
+        return None
+
+
+def _names(files: Sequence[File]) -> tuple[str, ...]:
+    return tuple(f.name for f in files)
+
+
+def _store(
+    db: Session,
+    thread: Thread,
+    kind: str,
+    payload: Report | Message,
+    own_copy: OwnCopy,
+    files: Sequence[File],
+    recipients: Sequence[bytes],
+) -> Submission:
+    submission = Submission(
+        position=thread.take_position(),
+        kind=kind,
+        day=today(),
+        office_envelope=seal(encode_payload(payload), recipients),
+        own_copy=seal(encode_payload(own_copy), [thread.reporter_public_key]),
+        acknowledged=False,
+    )
+    thread.submissions.append(submission)
+    for f in files:
+        submission.attachments.append(
+            Attachment(id=f.upload.blob_id, stored_size=f.upload.stored_size)
+        )
+    return submission

@@ -1,0 +1,125 @@
+"""A person in a real Chromium with JavaScript off (Tor Browser "Safest"), end to end.
+
+DESIGN.md requirement 2: every request goes to the portal's own origin. The layout is
+checked at 360 px (a small phone): no horizontal scrolling on any reporter page.
+Set VARSEL_SHOTS=<dir> to keep screenshots of every page at 360 and 1280 px.
+"""
+
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from conftest import LiveServer
+from playwright.sync_api import Browser, Page, sync_playwright
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+def walk(page: Page, base: str, lang: str, at: Callable[[str], None]) -> None:
+    """Landing -> form -> report with two files -> receipt -> login -> thread -> follow-up,
+    calling ``at(name)`` on every page. Uses only links, fields and buttons (no JS)."""
+    page.goto(f"{base}/?lang={lang}")
+    at("landing")
+    page.locator("main a.button.primary").click()
+    page.wait_for_url(f"{base}/report")
+    at("form")
+    page.locator("#what_happened").fill("At the summer gathering someone kept touching me.")
+    page.locator("#when").fill("July")
+    page.locator("input[name=where][value=overnight_event]").check()
+    page.locator("input[name=kind][value=sexual_harassment]").check()
+    page.locator("input[name=involved_roles][value=tillitsvalgt]").check()
+    page.locator("input[name=reporter_relation][value=affected]").check()
+    page.locator("#attachments").set_input_files(
+        [
+            {"name": "chat.txt", "mimeType": "text/plain", "buffer": b"messages"},
+            {"name": "photo.jpg", "mimeType": "image/jpeg", "buffer": b"\xff\xd8" + b"j" * 5000},
+        ]
+    )
+    page.locator("#understood").check()
+    page.locator("form.report button[type=submit]").click()
+    page.locator(".receipt .w").first.wait_for()
+    at("receipt")
+    words = page.locator(".receipt .w").all_inner_texts()
+    assert len(words) == 8
+    page.locator("form[action='/report/written-down'] button").click()
+    page.wait_for_url(f"{base}/follow-up")
+    at("login")
+    page.locator("#receipt").fill(" ".join(words))
+    page.locator("form.login button").click()
+    page.wait_for_url(f"{base}/thread")
+    assert "summer gathering" in page.locator(".conversation").inner_text()
+    assert "photo.jpg" in page.locator(".conversation").inner_text()
+    page.locator("#text").fill("I remembered who else was there.")
+    page.locator("form[action='/thread'] #attachments").set_input_files(
+        [{"name": "list.txt", "mimeType": "text/plain", "buffer": b"names"}]
+    )
+    page.locator("form[action='/thread'] button[type=submit]").click()
+    page.wait_for_url(f"{base}/thread")
+    assert "I remembered who else was there." in page.locator(".conversation").inner_text()
+    at("thread")
+
+
+def test_report_and_follow_up_without_javascript_stay_on_origin(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    context = browser.new_context(
+        java_script_enabled=False, viewport={"width": 1280, "height": 900}
+    )
+    page = context.new_page()
+    requests: list[str] = []
+    page.on("request", lambda request: requests.append(request.url))
+    try:
+        walk(page, live_server.url, "en", lambda _name: None)
+        # Log out ends the session.
+        page.locator("form.logout button").click()
+        page.wait_for_url(f"{live_server.url}/")
+        page.goto(f"{live_server.url}/thread")
+        page.wait_for_url(f"{live_server.url}/follow-up")
+    finally:
+        context.close()
+    assert requests
+    foreign = [u for u in requests if not u.startswith(live_server.url + "/")]
+    assert foreign == []
+
+
+@pytest.mark.parametrize("width", [360, 1280])
+def test_layout_fits_the_screen(browser: Browser, live_server: LiveServer, width: int) -> None:
+    """Measured in a JS-enabled context (the pages have no script of their own; JS is only
+    the test's ruler). Screenshots go to $VARSEL_SHOTS when set."""
+    shots = os.environ.get("VARSEL_SHOTS")
+    context = browser.new_context(viewport={"width": width, "height": 800})
+    page = context.new_page()
+
+    def check(name: str) -> None:
+        overflow = page.evaluate(
+            "document.scrollingElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        assert overflow <= 0, f"{name} scrolls sideways by {overflow}px at {width}px"
+        if shots:
+            Path(shots).mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=f"{shots}/{name}-{width}.png", full_page=True)
+
+    try:
+        walk(page, live_server.url, "nb", check)
+    finally:
+        context.close()

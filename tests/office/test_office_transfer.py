@@ -1,0 +1,472 @@
+"""Dashboard counts, inbound download, outbound upload (DESIGN.md requirements 5 and 6)."""
+
+import io
+import re
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from crypto.bundle import (
+    OutboundBundle,
+    OutboundReply,
+    StatusChange,
+    read_inbound,
+    signer_fingerprint,
+    write_outbound,
+)
+from crypto.envelope import open_envelope, seal
+from crypto.errors import SignatureError
+from crypto.keys import SecretIdentity
+from crypto.payload import Reply as ReplyPayload
+from crypto.payload import decode_payload, encode_payload
+from portal import secrets_of
+from portal.db import session_scope
+from portal.models import Attachment, Reply, Submission, Thread, TransferState, new_id
+from portal.store import BlobStore
+
+from .conftest import Clock, OfficeLogin, Seeded, cli, csrf_token, seed_thread
+
+TODAY = date.today()
+
+
+def portal_key(app: Flask) -> bytes:
+    return secrets_of(app).portal_identity.public.verify_key
+
+
+def audience(app: Flask) -> str:
+    return signer_fingerprint(portal_key(app))
+
+
+def blob_path(app: Flask, blob_id: str) -> Path:
+    return BlobStore(app.extensions["varsel.settings"].blobs_dir).path(blob_id)
+
+
+def outbound(
+    app: Flask,
+    office: SecretIdentity,
+    sequence: int,
+    *,
+    acks: tuple[str, ...] = (),
+    replies: tuple[tuple[str, Seeded], ...] = (),
+    statuses: tuple[tuple[str, str], ...] = (),
+    to: str | None = None,
+) -> bytes:
+    return write_outbound(
+        OutboundBundle(
+            sequence=sequence,
+            audience=to if to is not None else audience(app),
+            created_day=TODAY.isoformat(),
+            acks=acks,
+            replies=tuple(
+                OutboundReply(
+                    id=reply_id,
+                    thread=seeded.thread_id,
+                    day=TODAY.isoformat(),
+                    envelope=seal(
+                        encode_payload(ReplyPayload(text="Takk, vi har mottatt varselet.")),
+                        [bytes(seeded.reporter_secret.public_key)],
+                    ),
+                )
+                for reply_id, seeded in replies
+            ),
+            statuses=tuple(StatusChange(thread=t, status=s) for t, s in statuses),
+        ),
+        office,
+    )
+
+
+def upload(client: FlaskClient, data: bytes, *, token: bool = True) -> tuple[int, str]:
+    form: dict[str, object] = {"bundle": (io.BytesIO(data), "varsel-ut-1.bundle")}
+    if token:
+        form["csrf_token"] = csrf_token(client, "/kontor/")
+    r = client.post("/kontor/last-opp", data=form, content_type="multipart/form-data")
+    return r.status_code, r.get_data(as_text=True)
+
+
+def download(client: FlaskClient) -> bytes:
+    r = client.post("/kontor/last-ned", data={"csrf_token": csrf_token(client, "/kontor/")})
+    assert r.status_code == 200
+    assert r.headers["Cache-Control"] == "no-store"
+    disposition = r.headers["Content-Disposition"]
+    assert disposition.startswith("attachment;")
+    assert re.search(r'filename="varsel-inn-\d{4}-\d{2}-\d{2}\.bundle"', disposition)
+    return bytes(r.data)
+
+
+def snapshot(app: Flask) -> dict[str, object]:
+    """Everything an outbound bundle could change."""
+    with session_scope(app) as db:
+        blobs = BlobStore(app.extensions["varsel.settings"].blobs_dir).directory
+        return {
+            "envelopes": sorted(
+                (s.id, s.office_envelope is None, s.acknowledged)
+                for s in db.scalars(select(Submission))
+            ),
+            "attachments": sorted(db.scalars(select(Attachment.id))),
+            "replies": sorted(db.scalars(select(Reply.id))),
+            "statuses": sorted(
+                (t.id, t.status, t.last_activity_day) for t in db.scalars(select(Thread))
+            ),
+            "sequence": db.scalar(select(TransferState.last_outbound_sequence)),
+            "blob_files": sorted(p.name for p in blobs.iterdir()),
+        }
+
+
+@pytest.fixture
+def two_threads(app: Flask, office_identity: SecretIdentity) -> tuple[Seeded, Seeded]:
+    first = seed_thread(
+        app,
+        office_identity,
+        created=TODAY - timedelta(days=2),
+        submissions=[(TODAY - timedelta(days=2), False)],
+        attachments_per_submission=2,
+    )
+    second = seed_thread(
+        app,
+        office_identity,
+        created=TODAY - timedelta(days=30),
+        submissions=[(TODAY - timedelta(days=30), True), (TODAY - timedelta(days=1), False)],
+        attachments_per_submission=1,
+    )
+    return first, second
+
+
+# --- dashboard -----------------------------------------------------------------------------
+
+
+def count_on_page(page: str, element_id: str) -> int:
+    found = re.search(rf'id="{element_id}">(\d+)<', page)
+    assert found, element_id
+    return int(found.group(1))
+
+
+def test_dashboard_counts_deadlines_without_content(
+    app: Flask, client: FlaskClient, office: OfficeLogin, office_identity: SecretIdentity
+) -> None:
+    # Acknowledgement deadline: 7 days. Day 7 is still in time, day 8 is late.
+    seed_thread(app, office_identity, created=TODAY - timedelta(days=7))
+    seed_thread(app, office_identity, created=TODAY - timedelta(days=8))
+    # A late follow-up in an old thread that already has its first item acknowledged.
+    seed_thread(
+        app,
+        office_identity,
+        created=TODAY - timedelta(days=20),
+        submissions=[(TODAY - timedelta(days=20), True), (TODAY - timedelta(days=10), False)],
+    )
+    # Feedback deadline: 3 months without any reply.
+    old = seed_thread(
+        app,
+        office_identity,
+        created=TODAY - timedelta(days=100),
+        submissions=[(TODAY - timedelta(days=100), True)],
+    )
+    answered = seed_thread(
+        app,
+        office_identity,
+        created=TODAY - timedelta(days=120),
+        submissions=[(TODAY - timedelta(days=120), True)],
+    )
+    seed_thread(
+        app,
+        office_identity,
+        created=TODAY - timedelta(days=80),
+        submissions=[(TODAY - timedelta(days=80), True)],
+    )
+    with session_scope(app) as db:
+        thread = db.get(Thread, answered.thread_id)
+        assert thread is not None
+        db.add(Reply(id=new_id(), thread=thread, day=TODAY, envelope=b"x", position=9))
+        db.add(TransferState(id=1, last_outbound_sequence=4))
+
+    page = client.get("/kontor/").get_data(as_text=True)
+    assert count_on_page(page, "waiting-items") == 3
+    assert count_on_page(page, "oldest-waiting-days") == 10
+    assert count_on_page(page, "ack-overdue") == 2
+    assert count_on_page(page, "feedback-overdue") == 1
+    assert count_on_page(page, "total-threads") == 6
+    assert count_on_page(page, "last-sequence") == 4
+    assert signer_fingerprint(portal_key(app)) in page
+    assert office_identity.public.fingerprint in page
+    assert old.thread_id not in page  # counts only: no identifiers, no content
+
+
+def test_dashboard_needs_login(client: FlaskClient) -> None:
+    r = client.get("/kontor/")
+    assert r.status_code == 302 and r.location.endswith("/kontor/logg-inn")
+
+
+# --- download ------------------------------------------------------------------------------
+
+
+def test_download_contains_exactly_the_unacknowledged_items(
+    app: Flask,
+    client: FlaskClient,
+    office: OfficeLogin,
+    office_identity: SecretIdentity,
+    two_threads: tuple[Seeded, Seeded],
+) -> None:
+    first, second = two_threads
+    before = snapshot(app)
+    bundle = read_inbound(download(client), portal_key(app))
+
+    expected_items = {first.submission_ids[0], second.submission_ids[1]}
+    assert {item.id for item in bundle.items} == expected_items
+    assert {t.id for t in bundle.threads} == {first.thread_id, second.thread_id}
+    assert bundle.last_outbound_sequence == 0
+    assert bundle.created_day == TODAY.isoformat()
+    store = BlobStore(app.extensions["varsel.settings"].blobs_dir)
+    attachment_ids = set()
+    for item in bundle.items:
+        assert open_envelope(
+            item.envelope,
+            office_identity.public.encryption_key,
+            office_identity.encryption_secret,
+        ).startswith(b"report")
+        for blob in item.attachments:
+            assert blob.data == store.read(blob.id)
+            attachment_ids.add(blob.id)
+    assert attachment_ids == set(first.attachment_ids) | set(second.attachment_ids)
+    for thread in bundle.threads:
+        seeded = first if thread.id == first.thread_id else second
+        assert thread.reporter_public_key == bytes(seeded.reporter_secret.public_key)
+    assert snapshot(app) == before  # downloading deletes nothing
+
+
+def test_download_is_refused_by_another_pinned_key(
+    app: Flask, client: FlaskClient, office: OfficeLogin, two_threads: tuple[Seeded, Seeded]
+) -> None:
+    with pytest.raises(SignatureError):
+        read_inbound(download(client), SecretIdentity.generate().public.verify_key)
+
+
+def test_download_needs_login(client: FlaskClient) -> None:
+    token = csrf_token(client, "/kontor/logg-inn")
+    r = client.post("/kontor/last-ned", data={"csrf_token": token})
+    assert r.status_code == 302 and r.location.endswith("/kontor/logg-inn")
+
+
+# --- upload --------------------------------------------------------------------------------
+
+
+def test_upload_applies_acks_replies_statuses_and_sequence(
+    app: Flask,
+    client: FlaskClient,
+    office: OfficeLogin,
+    office_identity: SecretIdentity,
+    two_threads: tuple[Seeded, Seeded],
+) -> None:
+    first, second = two_threads
+    gone = "g0neThreadIdentifier"
+    data = outbound(
+        app,
+        office_identity,
+        1,
+        acks=(first.submission_ids[0], "unknownItem0001"),
+        replies=(("reply0000000001", first),),
+        statuses=((first.thread_id, "acknowledged"), (gone, "closed")),
+    )
+    status, page = upload(client, data)
+    assert status == 200, page
+    assert count_on_page(page, "acknowledged") == 1
+    assert count_on_page(page, "replies") == 1
+    assert count_on_page(page, "status-changes") == 1
+    assert count_on_page(page, "skipped") == 2
+
+    with session_scope(app) as db:
+        sub = db.get(Submission, first.submission_ids[0])
+        assert sub is not None
+        assert sub.office_envelope is None and sub.acknowledged
+        assert sub.own_copy  # the reporter's own copy stays until the thread expires
+        assert not sub.attachments
+        thread = db.get(Thread, first.thread_id)
+        assert thread is not None
+        assert thread.status == "acknowledged" and thread.last_activity_day == TODAY
+        reply = db.get(Reply, "reply0000000001")
+        assert reply is not None and reply.thread_id == first.thread_id
+        text = decode_payload(
+            open_envelope(
+                reply.envelope,
+                bytes(first.reporter_secret.public_key),
+                bytes(first.reporter_secret),
+            )
+        )
+        assert isinstance(text, ReplyPayload)
+        assert reply.position == 1  # after the report
+        assert db.scalar(select(TransferState.last_outbound_sequence)) == 1
+        other = db.get(Submission, second.submission_ids[1])
+        assert other is not None and other.office_envelope is not None
+    for blob_id in first.attachment_ids:
+        assert not blob_path(app, blob_id).exists()  # shredded
+    for blob_id in second.attachment_ids:
+        assert blob_path(app, blob_id).exists()
+
+    # The next download carries only what is still unacknowledged.
+    bundle = read_inbound(download(client), portal_key(app))
+    assert [i.id for i in bundle.items] == [second.submission_ids[1]]
+    assert bundle.last_outbound_sequence == 1
+
+
+def test_replay_and_older_bundles_are_refused_and_change_nothing(
+    app: Flask,
+    client: FlaskClient,
+    office: OfficeLogin,
+    office_identity: SecretIdentity,
+    two_threads: tuple[Seeded, Seeded],
+) -> None:
+    first, second = two_threads
+    bundle5 = outbound(app, office_identity, 5, statuses=((first.thread_id, "in_progress"),))
+    assert upload(client, bundle5)[0] == 200
+    with session_scope(app) as db:  # the office could change a status back later
+        thread = db.get(Thread, first.thread_id)
+        assert thread is not None
+        thread.status = "received"
+    before = snapshot(app)
+
+    status, page = upload(client, bundle5)
+    assert status == 400 and "5" in page
+    older = outbound(app, office_identity, 3, acks=(second.submission_ids[1],))
+    status, page = upload(client, older)
+    assert status == 400
+    assert re.search(r"\b3\b", page) and re.search(r"\b5\b", page)  # names both numbers
+    assert snapshot(app) == before
+
+
+@pytest.mark.parametrize(
+    "fault", ["other key", "flipped bit", "flipped manifest bit", "wrong audience", "garbage"]
+)
+def test_bad_bundles_are_refused_whole(
+    app: Flask,
+    client: FlaskClient,
+    office: OfficeLogin,
+    office_identity: SecretIdentity,
+    two_threads: tuple[Seeded, Seeded],
+    fault: str,
+) -> None:
+    first, second = two_threads
+
+    def make(signer: SecretIdentity, to: str | None = None) -> bytes:
+        return outbound(
+            app,
+            signer,
+            1,
+            acks=(first.submission_ids[0], second.submission_ids[1]),
+            replies=(("reply0000000001", first),),
+            statuses=((first.thread_id, "closed"),),
+            to=to,
+        )
+
+    if fault == "other key":
+        data = make(SecretIdentity.generate())
+    elif fault == "wrong audience":
+        data = make(
+            office_identity, to=signer_fingerprint(SecretIdentity.generate().public.verify_key)
+        )
+    elif fault == "garbage":
+        data = b"not a bundle at all"
+    else:  # a bit in a blob, or in the signed manifest
+        flipped = bytearray(make(office_identity))
+        flipped[len(flipped) // 2 if fault == "flipped bit" else 60] ^= 0x10
+        data = bytes(flipped)
+    before = snapshot(app)
+    status, page = upload(client, data)
+    assert status == 400
+    assert 'id="upload-error"' in page
+    assert snapshot(app) == before
+
+
+def test_upload_needs_login_and_csrf(
+    app: Flask, client: FlaskClient, office_identity: SecretIdentity, clock: Clock
+) -> None:
+    data = outbound(app, office_identity, 1)
+    token = csrf_token(client, "/kontor/logg-inn")
+    r = client.post(
+        "/kontor/last-opp",
+        data={"csrf_token": token, "bundle": (io.BytesIO(data), "b.bundle")},
+        content_type="multipart/form-data",
+    )
+    assert r.status_code == 302 and r.location.endswith("/kontor/logg-inn")
+    assert snapshot(app)["sequence"] is None
+
+
+def test_upload_without_csrf_token_is_refused(
+    app: Flask, client: FlaskClient, office: OfficeLogin, office_identity: SecretIdentity
+) -> None:
+    status, _page = upload(client, outbound(app, office_identity, 1), token=False)
+    assert status == 400
+    assert snapshot(app)["sequence"] is None
+    assert snapshot(app)["blob_files"] == []  # the upload's encrypted spool was discarded
+
+
+def test_the_upload_leaves_no_file_behind(
+    app: Flask,
+    client: FlaskClient,
+    office: OfficeLogin,
+    office_identity: SecretIdentity,
+    two_threads: tuple[Seeded, Seeded],
+) -> None:
+    first, _second = two_threads
+    data = outbound(app, office_identity, 1, replies=(("reply0000000001", first),))
+    files_before = set(blob_path(app, "x" * 8).parent.iterdir())
+    assert upload(client, data)[0] == 200
+    assert set(blob_path(app, "x" * 8).parent.iterdir()) == files_before
+
+
+# --- command line --------------------------------------------------------------------------
+
+
+def test_cli_export_and_import(
+    app: Flask,
+    tmp_path: Path,
+    office_identity: SecretIdentity,
+    two_threads: tuple[Seeded, Seeded],
+) -> None:
+    first, second = two_threads
+    target = tmp_path / "inn.bundle"
+    result = cli(app, "export-inbound", str(target))
+    assert result.exit_code == 0, result.output
+    bundle = read_inbound(target.read_bytes(), portal_key(app))
+    assert {i.id for i in bundle.items} == {first.submission_ids[0], second.submission_ids[1]}
+    assert target.stat().st_mode & 0o077 == 0
+    assert cli(app, "export-inbound", str(target)).exit_code != 0  # no silent overwrite
+
+    out = tmp_path / "ut.bundle"
+    out.write_bytes(
+        outbound(
+            app,
+            office_identity,
+            2,
+            acks=(second.submission_ids[1],),
+            statuses=((second.thread_id, "in_progress"),),
+        )
+    )
+    result = cli(app, "import-outbound", str(out))
+    assert result.exit_code == 0, result.output
+    assert "1 acknowledged" in result.output
+    for blob_id in second.attachment_ids:
+        assert not blob_path(app, blob_id).exists()
+
+    before = snapshot(app)
+    replay = cli(app, "import-outbound", str(out))
+    assert replay.exit_code != 0
+    assert "sequence number 2" in replay.output
+    assert len(replay.output.strip().splitlines()) == 1
+    tampered = tmp_path / "tampered.bundle"
+    raw = bytearray(out.read_bytes())
+    raw[-1] ^= 1
+    tampered.write_bytes(bytes(raw))
+    assert cli(app, "import-outbound", str(tampered)).exit_code != 0
+    assert snapshot(app) == before
+
+
+def test_cli_import_refuses_without_office_key(
+    app: Flask, tmp_path: Path, office_identity: SecretIdentity
+) -> None:
+    out = tmp_path / "ut.bundle"
+    out.write_bytes(outbound(app, office_identity, 1))
+    (tmp_path / "keys" / "office.pub").unlink()
+    result = cli(app, "import-outbound", str(out))
+    assert result.exit_code != 0 and "office.pub" in result.output

@@ -1,0 +1,129 @@
+"""Expiry: inactive threads go with everything they hold (DESIGN.md requirement 6)."""
+
+from datetime import date, datetime, timedelta
+
+import nacl.utils
+from flask import Flask
+from sqlalchemy import func, select
+
+from crypto.keys import SecretIdentity
+from portal.db import session_scope
+from portal.models import Attachment, Reply, ReporterSession, Submission, Thread
+from portal.purge import purge_expired
+from portal.store import BlobStore
+
+from .conftest import Seeded, cli, seed_thread
+
+TODAY = date.today()
+
+
+def add_reporter_session(app: Flask, thread_id: str, expires_at: datetime) -> None:
+    with session_scope(app) as db:
+        db.add(
+            ReporterSession(
+                id_hash=nacl.utils.random(32),
+                thread_id=thread_id,
+                wrapped_secret_key=b"wrapped",
+                expires_at=expires_at,
+            )
+        )
+
+
+def add_reply(app: Flask, thread_id: str) -> None:
+    with session_scope(app) as db:
+        thread = db.get(Thread, thread_id)
+        assert thread is not None
+        db.add(
+            Reply(
+                id=f"reply-{thread_id}",
+                thread=thread,
+                day=TODAY,
+                envelope=b"sealed",
+                position=thread.take_position(),
+            )
+        )
+
+
+def seed_pair(app: Flask, office: SecretIdentity, expiry: int) -> tuple[Seeded, Seeded]:
+    expired = seed_thread(
+        app,
+        office,
+        created=TODAY - timedelta(days=expiry + 30),
+        last_activity=TODAY - timedelta(days=expiry + 1),
+        submissions=[(TODAY - timedelta(days=expiry + 30), False)],
+        attachments_per_submission=2,
+    )
+    kept = seed_thread(
+        app,
+        office,
+        created=TODAY - timedelta(days=expiry + 30),
+        last_activity=TODAY - timedelta(days=expiry),  # exactly at the limit: kept
+        submissions=[(TODAY - timedelta(days=expiry + 30), False)],
+        attachments_per_submission=1,
+    )
+    return expired, kept
+
+
+def counts(app: Flask) -> dict[str, int]:
+    with session_scope(app) as db:
+        return {
+            model.__tablename__: db.scalar(select(func.count()).select_from(model)) or 0
+            for model in (Thread, Submission, Attachment, Reply, ReporterSession)
+        }
+
+
+def test_purge_removes_exactly_the_expired_threads_and_their_blobs(
+    app: Flask, office_identity: SecretIdentity
+) -> None:
+    settings = app.extensions["varsel.settings"]
+    store = BlobStore(settings.blobs_dir)
+    expired, kept = seed_pair(app, office_identity, settings.thread_expiry_days)
+    add_reply(app, expired.thread_id)
+    add_reply(app, kept.thread_id)
+    now = datetime(2030, 1, 1, 12, 0)
+    add_reporter_session(app, expired.thread_id, now + timedelta(minutes=10))
+    add_reporter_session(app, kept.thread_id, now + timedelta(minutes=10))  # still valid
+    add_reporter_session(app, kept.thread_id, now - timedelta(minutes=1))  # idle: expired
+
+    with session_scope(app) as db:
+        result = purge_expired(db, settings, TODAY, now)
+
+    assert (result.threads, result.submissions, result.replies) == (1, 1, 1)
+    assert (result.attachments, result.sessions) == (2, 2)
+    assert counts(app) == {
+        "threads": 1,
+        "submissions": 1,
+        "attachments": 1,
+        "replies": 1,
+        "reporter_sessions": 1,
+    }
+    with session_scope(app) as db:
+        assert db.get(Thread, expired.thread_id) is None
+        assert db.get(Thread, kept.thread_id) is not None
+    for blob_id in expired.attachment_ids:
+        assert not store.path(blob_id).exists()
+    for blob_id in kept.attachment_ids:
+        assert store.path(blob_id).exists()
+
+
+def test_purge_with_nothing_expired_changes_nothing(
+    app: Flask, office_identity: SecretIdentity
+) -> None:
+    seed_thread(app, office_identity, created=TODAY)
+    before = counts(app)
+    with session_scope(app) as db:
+        result = purge_expired(db, app.extensions["varsel.settings"], TODAY)
+    assert result.threads == 0 and result.sessions == 0
+    assert counts(app) == before
+
+
+def test_purge_expired_command_prints_counts_only(
+    app: Flask, office_identity: SecretIdentity
+) -> None:
+    settings = app.extensions["varsel.settings"]
+    expired, kept = seed_pair(app, office_identity, settings.thread_expiry_days)
+    result = cli(app, "purge-expired")
+    assert result.exit_code == 0, result.output
+    assert "Deleted 1 threads" in result.output
+    assert expired.thread_id not in result.output and kept.thread_id not in result.output
+    assert counts(app)["threads"] == 1

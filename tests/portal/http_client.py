@@ -1,0 +1,78 @@
+"""A tiny browser without JavaScript over urllib: cookies, GET, urlencoded and multipart POST."""
+
+import http.cookiejar
+import secrets
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass
+
+Fields = list[tuple[str, str]]
+Files = list[tuple[str, str, bytes]]  # (field name, file name, body)
+
+
+@dataclass
+class Page:
+    status: int
+    url: str
+    html: str
+    headers: dict[str, str]
+
+
+class NoJsBrowser:
+    def __init__(self, base_url: str) -> None:
+        self.base_url = base_url
+        self.cookies = http.cookiejar.CookieJar()
+        self._opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.cookies))
+
+    def get(self, path: str) -> Page:
+        return self._open(urllib.request.Request(self.base_url + path))
+
+    def post_form(self, path: str, fields: Fields) -> Page:
+        body = urllib.parse.urlencode(fields).encode()
+        request = urllib.request.Request(
+            self.base_url + path,
+            data=body,
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+        )
+        return self._open(request)
+
+    def post_multipart(self, path: str, fields: Fields, files: Files) -> Page:
+        boundary = "----nojs" + secrets.token_hex(12)
+        parts: list[bytes] = []
+        for name, value in fields:
+            parts.append(
+                f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'.encode()
+                + value.encode("utf-8")
+                + b"\r\n"
+            )
+        for name, filename, data in files:
+            parts.append(
+                (
+                    f"--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; "
+                    f'filename="{filename}"\r\nContent-Type: application/octet-stream\r\n\r\n'
+                ).encode()
+                + data
+                + b"\r\n"
+            )
+        body = b"".join(parts) + f"--{boundary}--\r\n".encode()
+        request = urllib.request.Request(
+            self.base_url + path,
+            data=body,
+            headers={"Content-Type": f"multipart/form-data; boundary={boundary}"},
+        )
+        return self._open(request)
+
+    def _open(self, request: urllib.request.Request) -> Page:
+        try:
+            with self._opener.open(request, timeout=60) as response:
+                return Page(
+                    response.status,
+                    response.url,
+                    response.read().decode("utf-8"),
+                    dict(response.headers),
+                )
+        except urllib.error.HTTPError as error:
+            return Page(
+                error.code, error.url or "", error.read().decode("utf-8"), dict(error.headers)
+            )

@@ -1,0 +1,93 @@
+"""Helpers for driving the reporter pages without JavaScript: parse forms as a browser would
+(no JS), fill them, read the receipt. Used by the test-client and real-HTTP tests."""
+
+import re
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+
+HONEYPOT = "website"
+
+
+@dataclass
+class FormSpec:
+    """The fields of one HTML form, as a browser without JavaScript would see them."""
+
+    action: str
+    hidden: dict[str, str] = field(default_factory=dict)
+    texts: list[str] = field(default_factory=list)  # text inputs and textareas
+    radios: dict[str, list[str]] = field(default_factory=dict)
+    checkboxes: dict[str, list[str]] = field(default_factory=dict)
+    files: list[str] = field(default_factory=list)
+
+    @property
+    def csrf_token(self) -> str:
+        return self.hidden["csrf_token"]
+
+
+class _FormParser(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.forms: list[FormSpec] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: v or "" for k, v in attrs}
+        if tag == "form":
+            self.forms.append(FormSpec(action=a.get("action", "")))
+            return
+        if not self.forms or "name" not in a:
+            return
+        form, name = self.forms[-1], a["name"]
+        if tag == "textarea":
+            form.texts.append(name)
+        elif tag == "input":
+            kind = a.get("type", "text")
+            if kind == "hidden":
+                form.hidden[name] = a.get("value", "")
+            elif kind == "text" and name != HONEYPOT:
+                form.texts.append(name)
+            elif kind == "radio":
+                form.radios.setdefault(name, []).append(a["value"])
+            elif kind == "checkbox":
+                form.checkboxes.setdefault(name, []).append(a.get("value", "y"))
+            elif kind == "file":
+                form.files.append(name)
+
+
+def forms(html: str) -> list[FormSpec]:
+    parser = _FormParser()
+    parser.feed(html)
+    return parser.forms
+
+
+def form(html: str, action: str) -> FormSpec:
+    for spec in forms(html):
+        if spec.action == action:
+            return spec
+    raise AssertionError(f"no form posting to {action}")
+
+
+def csrf_token(html: str) -> str:
+    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert match, "page has no CSRF token"
+    return match.group(1)
+
+
+def receipt_words(html: str) -> list[str]:
+    words = re.findall(r'<span class="w">([a-z]+)</span>', html)
+    assert len(words) == 8, "receipt page shows eight words"
+    return words
+
+
+def filled(
+    spec: FormSpec, text_for: dict[str, str] | None = None, marker: str = ""
+) -> dict[str, object]:
+    """Every text field filled (``marker`` + field name unless given), the first choice of
+    every radio group and every checkbox ticked."""
+    data: dict[str, object] = dict(spec.hidden)
+    for name in spec.texts:
+        data[name] = (text_for or {}).get(name, f"{marker} {name}")
+    for name, values in spec.radios.items():
+        data[name] = values[0]
+    for name, values in spec.checkboxes.items():
+        data[name] = values if len(values) > 1 else values[0]
+    return data

@@ -1,0 +1,118 @@
+"""Rate limits, the argon2 bound and the upload limit (DESIGN.md requirement 7)."""
+
+import io
+from collections.abc import Callable
+
+from flask import Flask
+from reporter_pages import csrf_token
+from sqlalchemy import select
+from test_reporter_flow import send_report
+
+from portal.models import Attachment, Submission, Thread
+from portal.ratelimit import ARGON2_KEY, RateLimited, RateLimiter
+
+
+def _login(client, receipt: str = "feil kvittering"):  # type: ignore[no-untyped-def]
+    token = csrf_token(client.get("/follow-up").text)
+    return client.post("/follow-up?lang=en", data={"csrf_token": token, "receipt": receipt})
+
+
+def test_receipt_logins_per_client_are_limited(make_app: Callable[..., Flask]) -> None:
+    app = make_app(receipt_login_attempts_per_hour=3)
+    client = app.test_client()
+    for _ in range(3):
+        assert _login(client).status_code == 200
+    response = _login(client)
+    assert response.status_code == 429
+    assert "try again in 60 minutes" in response.text
+    assert response.headers["Retry-After"] == "3600"
+
+
+def test_receipt_logins_are_limited_globally(make_app: Callable[..., Flask]) -> None:
+    app = make_app(global_login_attempts_per_minute=2)
+    a = app.test_client()
+    b = app.test_client()
+    b.environ_base["REMOTE_ADDR"] = "10.1.2.3"
+    assert _login(a).status_code == 200
+    assert _login(b).status_code == 200
+    response = _login(a)
+    assert response.status_code == 429 and "1 minute" in response.text
+
+
+def test_submissions_are_limited(make_app: Callable[..., Flask]) -> None:
+    app = make_app(submissions_per_hour=1)
+    client = app.test_client()
+    send_report(client)
+    page = client.get("/report").text
+    response = client.post(
+        "/report", data={"csrf_token": csrf_token(page), "what_happened": "x", "understood": "y"}
+    )
+    assert response.status_code == 429
+
+
+def test_argon2_work_is_bounded(make_app: Callable[..., Flask]) -> None:
+    app = make_app(argon2_concurrency=1, argon2_wait_seconds=0.2)
+    client = app.test_client()
+    semaphore = app.extensions[ARGON2_KEY]
+    assert semaphore.acquire(timeout=1)  # someone else is deriving
+    try:
+        response = _login(client, " ".join(["hus"] * 8))
+        assert response.status_code == 503
+        assert "busy" in response.text
+        page = client.get("/report").text
+        response = client.post(
+            "/report",
+            data={"csrf_token": csrf_token(page), "what_happened": "x", "understood": "y"},
+        )
+        assert response.status_code == 503
+    finally:
+        semaphore.release()
+    with app.extensions["varsel.sessionmaker"]() as db:
+        assert db.scalars(select(Thread)).all() == []
+    assert _login(client, " ".join(["hus"] * 8)).status_code == 200
+
+
+def test_limiter_window_slides() -> None:
+    now = [1000.0]
+    limiter = RateLimiter(clock=lambda: now[0])
+    key = limiter.client("192.0.2.1")
+    assert key != limiter.client("192.0.2.2") and b"192" not in key
+    limiter.hit("b", key, 2, 60)
+    limiter.hit("b", key, 2, 60)
+    try:
+        limiter.hit("b", key, 2, 60)
+        raise AssertionError("third hit should be refused")
+    except RateLimited as exc:
+        assert exc.retry_after_minutes == 1
+    now[0] += 61
+    limiter.hit("b", key, 2, 60)
+
+
+def test_upload_over_the_limit_is_refused_and_nothing_is_kept(
+    make_app: Callable[..., Flask],
+) -> None:
+    app = make_app(max_upload_bytes=50_000)
+    client = app.test_client()
+    page = client.get("/report").text
+    response = client.post(
+        "/report?lang=en",
+        data={
+            "csrf_token": csrf_token(page),
+            "what_happened": "too big",
+            "understood": "y",
+            "attachments": [
+                (io.BytesIO(b"a" * 30_000), "one.bin"),
+                (io.BytesIO(b"b" * 30_000), "two.bin"),
+            ],
+        },
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 413
+    assert "too large" in response.text and "Nothing was stored" in response.text
+    with app.extensions["varsel.sessionmaker"]() as db:
+        assert db.scalars(select(Thread)).all() == []
+        assert db.scalars(select(Submission)).all() == []
+        assert db.scalars(select(Attachment)).all() == []
+    assert list(app.extensions["varsel.settings"].blobs_dir.iterdir()) == []
+    # Under the limit, the same form goes through.
+    send_report(app.test_client(), files=[(b"a" * 30_000, "one.bin")])

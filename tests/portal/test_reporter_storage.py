@@ -1,0 +1,66 @@
+"""What the server keeps about a reporter (DESIGN.md requirements 1 and 2)."""
+
+from datetime import date
+
+from flask import Flask
+from flask.testing import FlaskClient
+from reporter_pages import receipt_words
+from sqlalchemy import Date, inspect, select
+from test_reporter_flow import log_in, send_report
+
+from portal.models import Attachment, ReporterSession, Submission, Thread
+from portal.submission import today
+
+# Every column of the reporter's tables. A new column fails this test on purpose: decide
+# whether it identifies anyone before adding it here.
+EXPECTED_COLUMNS = {
+    "threads": {
+        "id", "login_hash", "reporter_public_key", "created_day", "last_activity_day",
+        "status", "next_position",
+    },
+    "submissions": {
+        "id", "position", "thread_id", "kind", "day", "office_envelope", "own_copy",
+        "acknowledged",
+    },
+    "attachments": {"id", "submission_id", "stored_size"},
+    "replies": {"id", "position", "thread_id", "day", "envelope"},
+    "reporter_sessions": {"id_hash", "thread_id", "wrapped_secret_key", "expires_at"},
+}
+FORBIDDEN = ("ip", "addr", "agent", "browser", "time", "created_at", "updated_at", "name")
+
+
+def test_schema_holds_no_identifying_metadata(app: Flask) -> None:
+    inspector = inspect(app.extensions["varsel.engine"])
+    for table, expected in EXPECTED_COLUMNS.items():
+        columns = {c["name"]: c for c in inspector.get_columns(table)}
+        assert set(columns) == expected, table
+        for name in columns:
+            if name == "expires_at":  # the session's idle deadline, deleted with it
+                continue
+            parts = name.split("_")
+            assert not any(word in parts for word in FORBIDDEN), f"{table}.{name}"
+    days = {c["name"]: c["type"] for c in inspector.get_columns("threads")}
+    assert isinstance(days["created_day"], Date) and isinstance(days["last_activity_day"], Date)
+
+
+def test_rows_hold_only_ciphertext_hashes_and_days(app: Flask, client: FlaskClient) -> None:
+    words = receipt_words(send_report(client, files=[(b"abc", "a.txt")]))
+    log_in(client, " ".join(words))
+    receipt = " ".join(words).encode()
+    with app.extensions["varsel.sessionmaker"]() as db:
+        thread = db.scalars(select(Thread)).one()
+        submission = db.scalars(select(Submission)).one()
+        attachment = db.scalars(select(Attachment)).one()
+        session = db.scalars(select(ReporterSession)).one()
+    assert len(thread.login_hash) == 32 and len(thread.reporter_public_key) == 32
+    assert thread.created_day == thread.last_activity_day == today()
+    assert type(thread.created_day) is date and type(submission.day) is date
+    assert thread.status == "received"
+    assert submission.office_envelope is not None
+    assert submission.office_envelope.startswith(b"VSE1")
+    assert submission.own_copy.startswith(b"VSE1")
+    # Padded: the stored size is a bucket, not the 3-byte file.
+    assert attachment.stored_size > 1024
+    for value in (thread.login_hash, submission.own_copy, session.wrapped_secret_key):
+        assert receipt not in value
+        assert b"Something happened" not in value
