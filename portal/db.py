@@ -79,6 +79,18 @@ def session_scope(app: Flask) -> Iterator[Session]:
         session.close()
 
 
+def release_deleted(session: Session) -> None:
+    """After ciphertext was deleted and committed: on SQLite, checkpoint the write-ahead log
+    into the database file (where ``secure_delete`` has zeroed the freed bytes) and truncate
+    it, so deleted bytes do not linger in ``-wal``. PostgreSQL: autovacuum reclaims the rows;
+    see docs/OPERATOR-GUIDE.md."""
+    bind = session.get_bind()
+    engine = bind if isinstance(bind, Engine) else bind.engine
+    if engine.dialect.name == "sqlite":
+        with engine.connect() as connection:
+            connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
 def _close_session(_exc: BaseException | None) -> None:
     session = g.pop("db", None)
     if session is not None:

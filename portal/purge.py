@@ -15,6 +15,7 @@ from sqlalchemy import ColumnElement, delete, func, select
 from sqlalchemy.orm import Session
 
 from .config import Settings
+from .db import release_deleted
 from .models import Attachment, Reply, ReporterSession, Submission, Thread
 from .office_auth import utcnow
 from .store import BlobStore
@@ -57,6 +58,7 @@ def purge_expired(
             session.delete(thread)  # cascades to submissions, attachments and replies
     reporter_sessions += _delete(session, ReporterSession.expires_at < now)
     session.commit()
+    release_deleted(session)
     store = BlobStore(settings.blobs_dir)
     for blob_id in blob_ids:
         store.delete(blob_id)

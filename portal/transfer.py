@@ -32,6 +32,7 @@ from crypto.errors import CryptoError
 from crypto.keys import SecretIdentity
 
 from .config import Settings
+from .db import release_deleted
 from .models import Reply, Submission, Thread, TransferState
 from .recipients import RecipientError, load_office
 from .store import BlobStore
@@ -216,6 +217,7 @@ def apply_outbound(
             N_("The bundle could not be applied, and nothing of it was: %(reason)s"),
             reason=type(exc).__name__,
         ) from exc
+    release_deleted(db)
     store = BlobStore(settings.blobs_dir)
     for blob_id in shred_ids:
         store.delete(blob_id)

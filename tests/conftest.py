@@ -24,7 +24,7 @@ from babel.messages.pofile import read_po
 from flask import Flask
 from flask.testing import FlaskClient
 
-from crypto.keys import SecretIdentity
+from crypto.keys import PublicIdentity, SecretIdentity
 from portal import create_app
 from portal.config import Settings
 
@@ -45,11 +45,12 @@ def compiled_translations() -> None:
             write_mo(f, catalog)
 
 
-def install_office_key(data_dir: Path, identity: SecretIdentity) -> Path:
+def install_office_key(data_dir: Path, identity: SecretIdentity | PublicIdentity) -> Path:
     keys = data_dir / "keys"
     keys.mkdir(parents=True, exist_ok=True)
     path = keys / "office.pub"
-    path.write_text(identity.public.to_text(), encoding="utf-8")
+    public = identity.public if isinstance(identity, SecretIdentity) else identity
+    path.write_text(public.to_text(), encoding="utf-8")
     return path
 
 
@@ -121,7 +122,9 @@ def _free_port() -> int:
 
 
 def start_live_server(
-    base: Path, identity: SecretIdentity | None, extra_env: dict[str, str] | None = None
+    base: Path,
+    identity: SecretIdentity | PublicIdentity | None,
+    extra_env: dict[str, str] | None = None,
 ) -> LiveServer:
     """Start ``varsel-portal run`` with its own data dir and TMPDIR under ``base``."""
     data_dir, tmp_dir = base / "data", base / "tmp"

@@ -17,6 +17,7 @@ class Page:
     url: str
     html: str
     headers: dict[str, str]
+    body: bytes = b""
 
 
 class NoJsBrowser:
@@ -38,6 +39,7 @@ class NoJsBrowser:
         return self._open(request)
 
     def post_multipart(self, path: str, fields: Fields, files: Files) -> Page:
+        """POST multipart/form-data as a browser without JavaScript sends it."""
         boundary = "----nojs" + secrets.token_hex(12)
         parts: list[bytes] = []
         for name, value in fields:
@@ -66,13 +68,20 @@ class NoJsBrowser:
     def _open(self, request: urllib.request.Request) -> Page:
         try:
             with self._opener.open(request, timeout=60) as response:
+                body = response.read()
                 return Page(
                     response.status,
                     response.url,
-                    response.read().decode("utf-8"),
+                    body.decode("utf-8", errors="replace"),
                     dict(response.headers),
+                    body,
                 )
         except urllib.error.HTTPError as error:
+            body = error.read()
             return Page(
-                error.code, error.url or "", error.read().decode("utf-8"), dict(error.headers)
+                error.code,
+                error.url or "",
+                body.decode("utf-8", errors="replace"),
+                dict(error.headers),
+                body,
             )
