@@ -14,12 +14,15 @@ import sys
 from pathlib import Path
 
 import click
-from flask import current_app
+from flask import Flask, current_app
 from flask.cli import with_appcontext
+from sqlalchemy import select
+from werkzeug.serving import run_simple
 
 from .. import settings_of
 from ..db import session_scope
 from ..models import OfficeUser
+from ..office_auth import create_office_user, is_active
 from ..recipients import load_office
 
 DEMO_USER = "demo"
@@ -31,7 +34,7 @@ DEMO_USER = "demo"
 @with_appcontext
 def demo_command(host: str, port: int) -> None:
     """Set up a demo office (key, inbox, user) if none exists, then serve the portal."""
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
     settings = settings_of(app)
     inbox_home = settings.data_dir / "demo-inbox"
     passphrase_file = inbox_home.parent / "demo-inbox-passphrase.txt"
@@ -58,13 +61,14 @@ def demo_command(host: str, port: int) -> None:
         )
     if passphrase and inbox_home.exists():
         lines += [
-            "  Offline inbox:   export VARSEL_INBOX_HOME=" + str(inbox_home),
-            "                   export VARSEL_INBOX_PASSPHRASE='" + passphrase + "'",
-            "                   varsel-inbox list   (see README, 'Try the whole loop')",
+            "  Offline inbox (the office's laptop), in another terminal:",
+            f"    export VARSEL_INBOX_HOME={inbox_home}",
+            f"    export VARSEL_INBOX_PASSPHRASE='{passphrase}'",
+            f"    {Path(sys.executable).with_name('varsel-inbox')} list",
         ]
     lines.append("Stop with Ctrl+C.\n")
     click.echo("\n".join(lines))
-    app.run(host=host, port=port, threaded=True, use_reloader=False)
+    run_simple(host, port, app, threaded=True)
 
 
 def _create_demo_inbox(home: Path, passphrase_file: Path) -> str:
@@ -89,14 +93,14 @@ def _create_demo_inbox(home: Path, passphrase_file: Path) -> str:
     return passphrase
 
 
-def _ensure_demo_user(app: object) -> str | None:
-    """Create the demo office user once; returns its setup code when it was just made."""
-    from ..office_auth import create_office_user
-
-    with session_scope(app) as session:  # type: ignore[arg-type]
-        if session.query(OfficeUser).count():
+def _ensure_demo_user(app: Flask) -> str | None:
+    """The demo office user's setup code, while its setup is unfinished (a new code each
+    run, since codes are stored only as hashes); None once it has a password and TOTP."""
+    with session_scope(app) as session:
+        user = session.scalar(select(OfficeUser).where(OfficeUser.name == DEMO_USER))
+        if user is not None and is_active(user):
             return None
-        return create_office_user(session, DEMO_USER)
+        return create_office_user(session, DEMO_USER, reset=user is not None)
 
 
 COMMANDS: list[click.Command] = [demo_command]
