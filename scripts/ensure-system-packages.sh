@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the test suite drives for real, when the machine lacks them:
 # chromium (browser tests), poppler-utils (reading the inbox's PDF case files back),
-# fonts-dejavu-core (full Unicode in those PDFs).
+# fonts-dejavu-core (full Unicode in those PDFs), postgresql (tests/postgres starts a
+# throwaway cluster from /usr/lib/postgresql/<version>/bin).
 set -euo pipefail
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)
 [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=(fonts-dejavu-core)
+compgen -G '/usr/lib/postgresql/*/bin/pg_ctl' >/dev/null || missing+=(postgresql)
 [ ${#missing[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" != 0 ]; then
   echo "Missing Debian packages: ${missing[*]} (sudo apt-get install ${missing[*]})" >&2
