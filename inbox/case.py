@@ -66,6 +66,7 @@ SYSTEM_KINDS: dict[str, str] = {
     "opprettet": "Sak opprettet",
     "tilstand": "Ny tilstand",
     "eksport": "Saksmappe eksportert",
+    "videresendt": "Forseglet saksmappe videresendt til saksbehandler (§6a)",
 }
 LOG_KINDS = {**NOTE_KINDS, **SYSTEM_KINDS}
 MAX_NOTE = 100_000

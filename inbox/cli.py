@@ -25,13 +25,14 @@ from crypto.errors import CryptoError
 
 from . import attachments as attachment_files
 from . import case as cases
-from . import casefile, outbox, threads
+from . import casefile, handover, outbox, sealed_casefile, threads
 from .editor import edit_text
 from .errors import InboxError, PortalKeyChanged
 from .home import Home, Unlocked, check_new_passphrase, default_home, init_home, unlock
 from .importer import import_bundle
 from .render import (
     case_json,
+    clean,
     render_case,
     render_list,
     render_thread,
@@ -119,6 +120,14 @@ def passphrase(*, confirm: bool = False) -> str:
         err=True,
     )
     return value
+
+
+def confirm(question: str) -> bool:
+    """Ask a yes/no question in Norwegian: «j»/«ja» (or «y»/«yes») means yes; default no."""
+    answer: str = click.prompt(
+        f"{question} [j/N]", default="", show_default=False, prompt_suffix=" "
+    )
+    return answer.strip().lower() in ("j", "ja", "y", "yes")
 
 
 def out() -> Console:
@@ -440,7 +449,7 @@ def status(ctx: Ctx, thread: str, status: str) -> None:
     """Sett statusen varsleren ser: mottatt, bekreftet, under-behandling eller avsluttet."""
     wire = outbox.parse_status(status)
     with ctx.open() as (_, store):
-        thread_id = store.resolve_thread(thread)
+        thread_id = store.resolve_thread(thread, deleted_ok=True)
         outbox.queue_status(store, thread_id, wire)
     out().print(f"Status for sak {thread_id[:8]} er satt til «{status_label(wire)}» (i kø).")
 
@@ -485,6 +494,9 @@ def case_group() -> None:
     Tilstander: mottatt → bekreftet (§9.1) → anklagedes-versjon (§9.2) →
     omforent-losning (§9.3) → avsluttet, eller undersokelse (§10.1) → kontradiksjon
     (§10.2) → avgjort (§10.4) → reaksjon (§13, §14) → avsluttet → overlevert (§6b).
+
+    Videresend til en saksbehandler med «case export SAK --to NØKKEL.pub» (§6a); avslutt og
+    slett med «case close-out SAK» (§6b).
     """
 
 
@@ -612,15 +624,46 @@ def case_show(ctx: Ctx, thread: str, as_json: bool) -> None:
     "out_file",
     required=True,
     type=click.Path(dir_okay=False, path_type=Path),
-    help="PDF-filen som skal lages (overskrives aldri).",
+    help="Filen som skal lages (overskrives aldri).",
 )
+@click.option(
+    "--to",
+    "handler_key",
+    metavar="SAKSBEHANDLER.pub",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="Saksbehandlerens offentlige nøkkel: lag en forseglet saksmappe som bare "
+    "saksbehandleren kan åpne (§6a).",
+)
+@click.option(
+    "--handler-name",
+    metavar="NAVN",
+    help="Saksbehandlerens navn, slik det skal stå i sakens logg (ellers fingeravtrykket).",
+)
+@click.option("--yes", "-y", is_flag=True, help="Ikke spør om bekreftelse av fingeravtrykket.")
 @pass_ctx
-def case_export(ctx: Ctx, thread: str, out_file: Path) -> None:
-    """Lag en saksmappe som PDF: sakshode, varselet, samtalen og loggen.
+def case_export(
+    ctx: Ctx,
+    thread: str,
+    out_file: Path,
+    handler_key: Path | None,
+    handler_name: str | None,
+    yes: bool,
+) -> None:
+    """Lag en saksmappe: sakshode, varselet, samtalen, loggen (og vedleggene).
 
-    PDF-filen er ikke kryptert. Gi den bare til den som skal behandle saken (§6a), og
-    sørg for at den leveres tilbake og slettes når saken er ferdig (§6b).
+    Med --to SAKSBEHANDLER.pub lages en forseglet saksmappe: PDF-en og alle vedlegg,
+    kryptert slik at bare saksbehandleren kan åpne den (med «varsel-inbox open-casefile»),
+    og signert av kontoret. Fingeravtrykket vises og må bekreftes (sammenlign det med
+    saksbehandleren på telefon). Videresendingen føres i sakens logg.
+
+    Uten --to skrives en UKRYPTERT PDF. Gi den bare til den som skal behandle saken (§6a),
+    og sørg for at den leveres tilbake og slettes når saken er ferdig (§6b).
     """
+    if handler_key is not None:
+        _export_sealed(ctx, thread, out_file, handler_key, handler_name, yes)
+        return
+    if handler_name is not None:
+        raise InboxError("--handler-name brukes bare sammen med --to.")
     with ctx.open() as (_, store):
         thread_id = store.resolve_thread(thread)
         case = cases.load_case(store, thread_id)
@@ -628,6 +671,170 @@ def case_export(ctx: Ctx, thread: str, out_file: Path) -> None:
         data = casefile.build_casefile(view, case)
         casefile.write_casefile(data, out_file)
         cases.log_event(store, thread_id, "eksport", f"Saksmappe skrevet ({date.today()}).")
-    out().print(
-        f"Saksmappen er skrevet til {out_file}. Den er ukryptert: behandle den fortrolig (§6a)."
+    console = out()
+    console.print(f"Saksmappen er skrevet til {out_file}.")
+    console.print(
+        Panel(
+            Text(
+                "Filen er UKRYPTERT. Alle som får tak i den, kan lese varselet. Kopier den "
+                "ikke til en tilkoblet maskin, e-post eller sky. Bruk heller "
+                "«case export SAK --to SAKSBEHANDLER.pub --out FIL» for en forseglet "
+                "saksmappe (§6a)."
+            ),
+            title="ADVARSEL – UKRYPTERT SAKSMAPPE",
+            title_align="left",
+            border_style="bold yellow",
+            style="yellow",
+        )
+    )
+
+
+def _export_sealed(
+    ctx: Ctx,
+    thread: str,
+    out_file: Path,
+    handler_key: Path,
+    handler_name: str | None,
+    yes: bool,
+) -> None:
+    recipient = handover.read_handler_key(handler_key)
+    if recipient == ctx.home.public_identity():
+        raise InboxError(
+            f"{handler_key} er kontorets egen nøkkel. Bruk saksbehandlerens offentlige nøkkel."
+        )
+    console = out()
+    name = handler_name.strip() if handler_name and handler_name.strip() else None
+    console.print(
+        Panel(
+            Text.assemble(
+                (recipient.fingerprint, "bold"),
+                f"\nSaksbehandler: {clean(name)}" if name else "",
+                "\nSammenlign fingeravtrykket tegn for tegn med det saksbehandleren leser opp "
+                "på telefon. Bare eieren av denne nøkkelen kan åpne saksmappen.",
+            ),
+            title="Saksbehandlerens fingeravtrykk",
+            title_align="left",
+        )
+    )
+    if not yes and not confirm("Er fingeravtrykket riktig?"):
+        raise InboxError("Avbrutt. Ingen saksmappe er skrevet.")
+    with ctx.open() as (unlocked, store):
+        thread_id = store.resolve_thread(thread)
+        result = handover.forward_case(
+            store, unlocked.identity, thread_id, recipient, out_file, handler_name=name
+        )
+    console.print(
+        f"Forseglet saksmappe for sak {thread_id[:8]} er skrevet til {result.path} "
+        f"({result.files} filer, {result.size} byte). Bare {clean(result.recipient)} kan "
+        "åpne den. Videresendingen er ført i sakens logg."
+    )
+
+
+@case_group.command("close-out")
+@THREAD
+@click.option("--yes", "-y", is_flag=True, help="Ikke spør om bekreftelse.")
+@pass_ctx
+def case_close_out(ctx: Ctx, thread: str, yes: bool) -> None:
+    """Avslutt og slett: overlever saken og slett innholdet fra innboksen (§6b).
+
+    Bare for saker i tilstanden «avsluttet» eller «overlevert». Saken settes til
+    «overlevert», og alt innhold slettes for godt: varselet, meldingene, vedleggene, svarene,
+    referatene og loggen. Igjen står bare saks-ID, mottatt-dato, slettedato og tilstand.
+    Importeres en gammel pakke på nytt, kommer innholdet ikke tilbake. Kan ikke angres.
+    """
+    console = out()
+    with ctx.open() as (_, store):
+        thread_id = store.resolve_thread(thread, deleted_ok=True)
+        handover.check_closable(store, thread_id)
+        console.print(
+            Panel(
+                Text(
+                    f"Sak {thread_id} settes til «overlevert», og alt innhold slettes fra "
+                    "innboksen: varselet, meldingene, vedleggene, svarene, referatene og "
+                    "loggen. Dette kan ikke angres.\n\nHar dere levert ut saksmappen, skal "
+                    "utskrifter og kopier hos saksbehandleren være levert tilbake og slettet "
+                    "først (§6b)."
+                ),
+                title="Avslutt og slett (§6b)",
+                title_align="left",
+                border_style="bold red",
+            )
+        )
+        if not yes and not confirm("Slette innholdet i saken for godt?"):
+            raise InboxError("Avbrutt. Ingenting er slettet.")
+        stone = handover.close_out(store, thread_id)
+    console.print(
+        f"Sak {thread_id[:8]} er overlevert og slettet {stone.closed_day}. Bare saks-ID, "
+        f"mottatt-dato ({stone.received_day}) og tilstand er igjen. Statusen varsleren ser, "
+        "er «Avsluttet» (sendes med neste «export-outbound»)."
+    )
+
+
+# -- for the case handler --------------------------------------------------------------------
+
+
+@main.command("open-casefile")
+@click.argument("casefile_path", metavar="FIL", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--out",
+    "out_dir",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Mappen PDF-en og vedleggene skal skrives til (lages om den ikke finnes).",
+)
+@click.option(
+    "--expect-fingerprint",
+    metavar="FINGERAVTRYKK",
+    help="Partikontorets fingeravtrykk; saksmappen avvises om den er signert av en annen.",
+)
+@click.option(
+    "--behold-metadata",
+    is_flag=True,
+    help="Skriv bildene nøyaktig som mottatt, uten å fjerne metadata (EXIF).",
+)
+@pass_ctx
+def open_casefile(
+    ctx: Ctx,
+    casefile_path: Path,
+    out_dir: Path,
+    expect_fingerprint: str | None,
+    behold_metadata: bool,
+) -> None:
+    """For saksbehandleren: åpne en forseglet saksmappe fra partikontoret (§6a).
+
+    Bruker din egen nøkkel (fra «varsel-inbox init») og passordfrasen din. Signaturen og
+    hele innholdet kontrolleres før noe skrives; er filen endret, avkortet eller ikke til
+    deg, skrives ingenting. Filnavn gjøres trygge, og eksisterende filer overskrives aldri.
+    """
+    ctx.home.require()
+    unlocked = unlock(ctx.home, passphrase())
+    opened = sealed_casefile.open_sealed_casefile(
+        casefile_path,
+        unlocked.identity,
+        out_dir,
+        expect_fingerprint=expect_fingerprint,
+        remove_metadata=not behold_metadata,
+    )
+    console = out()
+    manifest = opened.manifest
+    console.print(
+        Text.assemble(
+            f"Saksmappe for sak {manifest.case[:8]}, laget {manifest.created_day}, signert av "
+            "partikontoret med fingeravtrykk ",
+            (opened.signer_fingerprint, "bold"),
+            ".",
+        )
+    )
+    if expect_fingerprint is None:
+        console.print(
+            "Sammenlign fingeravtrykket med partikontorets (les det opp på telefon).",
+            style="yellow",
+        )
+    for f in opened.files:
+        note = "metadata fjernet" if f.metadata_removed else "skrevet som mottatt"
+        console.print(Text(f"{f.path}  ({f.size} byte, {note})"))
+    console.print(
+        "Behandle filene fortrolig (§6a). Når saken er ferdig, leveres alt tilbake til "
+        "partikontoret og kopiene slettes (§6b).",
+        style="yellow",
     )

@@ -45,5 +45,9 @@ class AmbiguousThread(InboxError):
     pass
 
 
+class ClosedOut(InboxError):
+    """The thread was closed out and its content deleted (§6b)."""
+
+
 class CaseError(InboxError):
     """A case operation the guidelines do not allow (e.g. a forbidden transition)."""

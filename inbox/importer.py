@@ -9,8 +9,12 @@ Order of work (DESIGN.md requirement 5: a bundle is refused whole or applied who
 4. attachment streams are written under temporary names, the store is updated in one
    transaction, and only then are the files renamed. Any failure leaves nothing behind.
 
-Items already in the store are skipped (idempotent import). Every new item gets an
-acknowledgement queued, so the portal can delete its ciphertext (requirement 6).
+Items already in the store are skipped (idempotent import), and so are items of a case
+that was closed out and deleted (§6b): their ids are kept in ``deleted_items``, so an old
+bundle imported again does not bring the content back. A new item for a deleted case is
+not imported and not acknowledged (it stays encrypted on the portal) and the office is
+warned. Every new item gets an acknowledgement queued, so the portal can delete its
+ciphertext (requirement 6).
 """
 
 import json
@@ -100,10 +104,11 @@ def import_bundle(
         ) from exc
 
     summary = ImportSummary(portal_fingerprint=found, pinned_now=pinned is None)
-    checked = _check_items(store, unlocked, inbound, summary, progress)
+    skipped: set[str] = set()
+    checked = _check_items(store, unlocked, inbound, summary, progress, skipped)
     temporary = _write_blobs(store, checked)
     try:
-        _commit(store, inbound, checked, summary)
+        _commit(store, inbound, checked, summary, skipped)
     except BaseException:
         for path in temporary.values():
             path.unlink(missing_ok=True)
@@ -121,11 +126,15 @@ def _check_items(
     inbound: bundles.InboundBundle,
     summary: ImportSummary,
     progress: Progress | None,
+    skipped: set[str],
 ) -> list[_CheckedItem]:
     thread_keys = {t.id: t.reporter_public_key for t in inbound.threads}
+    closed = {
+        t.id for t in inbound.threads if store.closed_day(t.id) is not None
+    }  # deleted under §6b: no reporter key is kept to compare with
     for thread in inbound.threads:
         row = store.db.execute("SELECT sealed FROM threads WHERE id = ?", (thread.id,)).fetchone()
-        if row is not None:
+        if row is not None and thread.id not in closed:
             meta = json.loads(store.unseal(f"threads/{thread.id}", row[0]))
             if meta["reporter_public_key"] != b64encode(thread.reporter_public_key):
                 raise BundleRefused(
@@ -136,17 +145,30 @@ def _check_items(
     blob_ids: set[str] = set()
     total = len(inbound.items)
     for done, item in enumerate(inbound.items, start=1):
-        row = store.db.execute("SELECT thread FROM items WHERE id = ?", (item.id,)).fetchone()
+        row = store.db.execute(
+            "SELECT thread FROM items WHERE id = ? UNION ALL "
+            "SELECT thread FROM deleted_items WHERE id = ?",
+            (item.id, item.id),
+        ).fetchone()
         if row is not None:
             if row[0] != item.thread:
                 raise BundleRefused(
                     f"Element {item.id[:8]} er flyttet til en annen sak. Pakken er avvist."
                 )
             summary.duplicates += 1
+        elif item.thread in closed:
+            skipped.add(item.id)
         else:
             checked.append(_check_item(store, unlocked, item, thread_keys, blob_ids))
         if progress is not None:
             progress(done, total)
+    if skipped:
+        threads = sorted({i.thread[:8] for i in inbound.items if i.id in skipped})
+        summary.warnings.append(
+            f"{len(skipped)} ny(e) melding(er) gjelder sak(er) som er avsluttet og slettet "
+            f"({', '.join(threads)}, §6b). De er ikke importert og blir liggende kryptert "
+            "på portalen."
+        )
     return checked
 
 
@@ -232,6 +254,7 @@ def _commit(
     inbound: bundles.InboundBundle,
     checked: list[_CheckedItem],
     summary: ImportSummary,
+    skipped: set[str],
 ) -> None:
     today = date.today().isoformat()
     with store.transaction() as db:
@@ -299,7 +322,7 @@ def _commit(
 
         new_ids = {entry.item.id for entry in checked}
         for item in inbound.items:
-            if item.id in new_ids:
+            if item.id in new_ids or item.id in skipped:
                 continue
             # The portal had applied our acknowledgement when it made this bundle and
             # still carries the item: acknowledge it again (requirement 6).

@@ -162,6 +162,8 @@ def summary_json(s: ThreadSummary) -> dict[str, Any]:
             for d in s.deadlines
         ],
         "warnings": [w for d in s.deadlines if (w := d.warning)],
+        "deleted": s.closed_day is not None,
+        "closed_day": s.closed_day,
     }
 
 
@@ -247,7 +249,11 @@ def render_list(console: Console, rows: list[ThreadSummary]) -> None:
             s.received_day,
             str(s.days),
             status_label(s.status),
-            s.case_state or "–",
+            (
+                Text(f"{s.case_state} – slettet {s.closed_day} (§6b)", style="dim")
+                if s.closed_day
+                else s.case_state or "–"
+            ),
             Text(f"● {s.unread}", style="bold") if s.unread else Text("0"),
             Text("\n".join(warnings) or "ok", style="bold red" if overdue else ""),
         )

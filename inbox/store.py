@@ -6,8 +6,16 @@ value with report content -- decrypted payloads, the office's replies, case note
 metadata such as the handling level, flags and handler names -- is stored only as
 ``crypto.wrap.wrap(store_key, context || bytes)``. The context names the row
 (``items/<id>``), so a wrapped value moved to another row does not open there.
+
+A case closed out under the retention rule (§6b) keeps only a tombstone: the thread row
+(id, day received, reporter-visible status), a ``closed_threads`` row (day closed, final
+state, handed over) and the ids of its deleted items in ``deleted_items``, so a later
+import recognises them and does not bring the content back. The connection runs with
+``secure_delete`` and a rollback journal that is deleted after each commit, so deleted
+rows are overwritten with zeros in the database file and no copy stays in a WAL.
 """
 
+import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,10 +24,10 @@ from pathlib import Path
 from crypto import wrap
 from crypto.errors import CryptoError
 
-from .errors import AmbiguousThread, HomeError, UnknownThread
+from .errors import AmbiguousThread, ClosedOut, HomeError, UnknownThread
 from .home import Home
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 SCHEMA = """
 CREATE TABLE meta (
@@ -73,6 +81,21 @@ CREATE TABLE case_log (
 );
 """
 
+# Version 2: tombstones for cases closed out and deleted (§6b).
+SCHEMA_V2 = """
+CREATE TABLE closed_threads (
+    thread TEXT PRIMARY KEY REFERENCES threads(id),
+    received_day TEXT NOT NULL,
+    closed_day TEXT NOT NULL,
+    final_state TEXT NOT NULL,
+    handed_over INTEGER NOT NULL
+);
+CREATE TABLE deleted_items (
+    id TEXT PRIMARY KEY,
+    thread TEXT NOT NULL REFERENCES threads(id)
+);
+"""
+
 # meta counters
 LAST_EXPORTED = "last_exported_sequence"
 LAST_CONFIRMED = "last_confirmed_sequence"
@@ -95,7 +118,7 @@ class Store:
         if home.database.exists():
             raise HomeError(f"{home.database} finnes allerede.")
         store = cls(home, key, _connect(home.database))
-        store.db.executescript(f"BEGIN;\n{SCHEMA}\nCOMMIT;")
+        store.db.executescript(f"BEGIN;\n{SCHEMA}\n{SCHEMA_V2}\nCOMMIT;")
         with store.transaction():
             for name, value in (
                 ("schema_version", SCHEMA_VERSION),
@@ -112,6 +135,13 @@ class Store:
         home.require()
         store = cls(home, key, _connect(home.database))
         version = store.get_meta("schema_version")
+        if version == 1:
+            store.db.executescript(
+                f"BEGIN;\n{SCHEMA_V2}\n"
+                f"UPDATE meta SET value = {SCHEMA_VERSION} WHERE name = 'schema_version';\n"
+                "COMMIT;"
+            )
+            version = SCHEMA_VERSION
         if version != SCHEMA_VERSION:
             store.close()
             raise HomeError(f"Ukjent versjon av lageret ({version}).")
@@ -175,8 +205,19 @@ class Store:
     def thread_ids(self) -> list[str]:
         return [r[0] for r in self.db.execute("SELECT id FROM threads ORDER BY received_day, id")]
 
-    def resolve_thread(self, prefix: str) -> str:
-        """The one thread whose id starts with ``prefix``."""
+    def closed_day(self, thread_id: str) -> str | None:
+        """The day the thread was closed out and its content deleted (§6b), or None."""
+        row = self.db.execute(
+            "SELECT closed_day FROM closed_threads WHERE thread = ?", (thread_id,)
+        ).fetchone()
+        return None if row is None else str(row[0])
+
+    def resolve_thread(self, prefix: str, *, deleted_ok: bool = False) -> str:
+        """The one thread whose id starts with ``prefix``.
+
+        A thread closed out under §6b has no content left; unless ``deleted_ok``, naming it
+        is an error that says so.
+        """
         prefix = prefix.strip()
         if not prefix:
             raise UnknownThread("Oppgi en sak (starten av saks-ID-en).")
@@ -186,6 +227,12 @@ class Store:
         if len(matches) > 1:
             raise AmbiguousThread(
                 f"«{prefix}» passer til {len(matches)} saker; skriv flere tegn av ID-en."
+            )
+        closed = self.closed_day(matches[0])
+        if closed is not None and not deleted_ok:
+            raise ClosedOut(
+                f"Sak {matches[0][:8]} er avsluttet, overlevert og slettet {closed} (§6b). "
+                "Innholdet finnes ikke lenger i innboksen."
             )
         return matches[0]
 
@@ -213,11 +260,45 @@ class Store:
                 path.rename(self.blob_path(blob_id))
             else:
                 path.unlink()
+        # A blob file the store no longer knows was left by a close-out interrupted after
+        # its commit (§6b): finish deleting it.
+        for path in self.home.blobs.iterdir():
+            if path.name.startswith(".tmp-") or not path.is_file():
+                continue
+            known = self.db.execute(
+                "SELECT 1 FROM attachments WHERE blob = ?", (path.name,)
+            ).fetchone()
+            if not known:
+                shred(path)
+
+
+def shred(path: Path) -> None:
+    """Overwrite a file with zeros, flush it to disk, then unlink it.
+
+    On flash storage and journalling file systems the old blocks may survive; the blob is
+    ciphertext under a key that is deleted with the row, so overwriting is a second line.
+    """
+    try:
+        size = path.stat().st_size
+        with path.open("r+b") as f:
+            zeros = bytes(1 << 20)
+            left = size
+            while left > 0:
+                step = min(left, len(zeros))
+                f.write(zeros[:step])
+                left -= step
+            f.flush()
+            os.fsync(f.fileno())
+    except FileNotFoundError:
+        return
+    path.unlink(missing_ok=True)
 
 
 def _connect(path: Path) -> sqlite3.Connection:
     db = sqlite3.connect(path, isolation_level=None)
     db.execute("PRAGMA foreign_keys = ON")
     db.execute("PRAGMA secure_delete = ON")
+    # A rollback journal that is deleted after each commit (no WAL keeping old pages).
+    db.execute("PRAGMA journal_mode = DELETE")
     db.execute("PRAGMA temp_store = MEMORY")
     return db

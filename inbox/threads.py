@@ -50,6 +50,7 @@ class ThreadSummary:
     items: int
     unread: int
     deadlines: list[Deadline]
+    closed_day: str | None = None  # closed out and content deleted (§6b)
 
 
 @dataclass(frozen=True)
@@ -73,10 +74,11 @@ class ThreadView:
 
 def summaries(store: Store, today: date | None = None) -> list[ThreadSummary]:
     rows = store.db.execute(
-        "SELECT t.id, t.received_day, t.status, c.state, "
+        "SELECT t.id, t.received_day, t.status, COALESCE(c.state, z.final_state), "
         "(SELECT COUNT(*) FROM items i WHERE i.thread = t.id), "
-        "(SELECT COUNT(*) FROM items i WHERE i.thread = t.id AND i.read = 0) "
+        "(SELECT COUNT(*) FROM items i WHERE i.thread = t.id AND i.read = 0), z.closed_day "
         "FROM threads t LEFT JOIN cases c ON c.thread = t.id "
+        "LEFT JOIN closed_threads z ON z.thread = t.id "
         "ORDER BY t.received_day, t.id"
     )
     return [
@@ -88,9 +90,10 @@ def summaries(store: Store, today: date | None = None) -> list[ThreadSummary]:
             case_state=state,
             items=items,
             unread=unread,
-            deadlines=thread_deadlines(day, status, today),
+            deadlines=[] if closed else thread_deadlines(day, status, today),
+            closed_day=closed,
         )
-        for tid, day, status, state, items, unread in rows
+        for tid, day, status, state, items, unread, closed in rows
     ]
 
 

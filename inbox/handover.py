@@ -1,0 +1,216 @@
+"""Forwarding a case to a named handler (§6a, §8.2) and closing it out (§6b).
+
+Forwarding builds the PDF case file in memory and writes a sealed case file
+(``sealed_casefile``) that only the handler's key opens; the attachments are re-encrypted
+from the store's streams chunk by chunk. The case log records to whom and on which day.
+
+Closing out moves the case to ``overlevert`` and deletes every piece of report content of
+the thread from the store: decrypted payloads, reply texts, case metadata and the case log
+(all wrapped rows), and the attachment blob files (overwritten, then unlinked). What stays
+is a tombstone (thread id, day received, day closed, final state, handed over) and the ids
+of the deleted items, so that re-importing an old bundle skips them.
+"""
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from crypto import stream
+from crypto.keys import PublicIdentity, SecretIdentity
+
+from . import case as cases
+from .casefile import build_casefile
+from .errors import CaseError, ClosedOut, InboxError
+from .sealed_casefile import SourceFile, pieces_of, write_sealed_casefile
+from .store import LAST_CONFIRMED, Store, shred
+from .threads import load_thread
+
+CLOSABLE = ("avsluttet", "overlevert")
+FINAL_STATE = "overlevert"
+
+
+def read_handler_key(path: Path) -> PublicIdentity:
+    """The handler's public key file (``office.pub`` from their own ``varsel-inbox init``)."""
+    from crypto.errors import CryptoError
+
+    try:
+        return PublicIdentity.from_text(path.read_text("ascii"))
+    except OSError as exc:
+        raise InboxError(f"Kan ikke lese {path}: {exc.strerror}.") from exc
+    except (CryptoError, UnicodeDecodeError) as exc:
+        raise InboxError(
+            f"{path} er ikke en offentlig Varsel-nøkkel (varsel-public-key/v1)."
+        ) from exc
+
+
+@dataclass(frozen=True)
+class Forwarded:
+    path: Path
+    size: int
+    files: int
+    recipient: str
+
+
+def _blob_pieces(path: Path, key: bytes, size: int) -> Iterator[bytes]:
+    def read() -> Iterator[bytes]:
+        with path.open("rb") as f:
+            while piece := f.read(1 << 20):
+                yield piece
+
+    yield from stream.decrypt_stream(key, size, read())
+
+
+def forward_case(
+    store: Store,
+    signer: SecretIdentity,
+    thread_id: str,
+    recipient: PublicIdentity,
+    out_path: Path,
+    *,
+    handler_name: str | None = None,
+    today: date | None = None,
+) -> Forwarded:
+    """Write a sealed case file for ``recipient`` and record the forwarding in the case log."""
+    today = today or date.today()
+    case = cases.load_case(store, thread_id)
+    view = load_thread(store, thread_id)
+    pdf = build_casefile(view, case, today=today)
+    files = [
+        SourceFile(f"saksmappe-{thread_id[:8]}.pdf", "application/pdf", len(pdf), pieces_of(pdf))
+    ]
+    for entry in view.entries:
+        payload = getattr(entry, "payload", None)
+        for ref in getattr(payload, "attachments", ()):
+            blob = store.blob_path(ref.blob)
+            if not blob.is_file():
+                raise InboxError(f"Vedlegget {ref.blob[:8]} mangler i innboksen.")
+            files.append(
+                SourceFile(
+                    ref.name, ref.media_type, ref.size, _blob_pieces(blob, ref.key, ref.size)
+                )
+            )
+    name = handler_name.strip() if handler_name and handler_name.strip() else None
+    size = write_sealed_casefile(
+        out_path,
+        signer=signer,
+        recipient=recipient,
+        case=thread_id,
+        created_day=today.isoformat(),
+        handler=name,
+        files=files,
+    )
+    to_whom = f"{name} ({recipient.fingerprint})" if name else recipient.fingerprint
+    cases.log_event(
+        store,
+        thread_id,
+        "videresendt",
+        f"Forseglet saksmappe videresendt til {to_whom} ({len(files)} filer), §6a.",
+    )
+    return Forwarded(out_path, size, len(files), to_whom)
+
+
+# -- close-out (§6b) -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Tombstone:
+    thread: str
+    received_day: str
+    closed_day: str
+    final_state: str
+    handed_over: bool
+
+
+def tombstone(store: Store, thread_id: str) -> Tombstone | None:
+    row = store.db.execute(
+        "SELECT received_day, closed_day, final_state, handed_over FROM closed_threads "
+        "WHERE thread = ?",
+        (thread_id,),
+    ).fetchone()
+    if row is None:
+        return None
+    return Tombstone(thread_id, row[0], row[1], row[2], bool(row[3]))
+
+
+def check_closable(store: Store, thread_id: str) -> cases.CaseView:
+    """The case, if it may be closed out now; CaseError saying why not otherwise."""
+    if store.closed_day(thread_id) is not None:
+        raise ClosedOut(f"Sak {thread_id[:8]} er allerede avsluttet og slettet.")
+    case = cases.load_case(store, thread_id)
+    if case.state not in CLOSABLE:
+        raise CaseError(
+            f"Saken er i tilstanden «{case.state}». Bare en sak som er «avsluttet» eller "
+            "«overlevert», kan avsluttes og slettes (§6b)."
+        )
+    unconfirmed = store.db.execute(
+        "SELECT COUNT(*) FROM outbox WHERE thread = ? AND kind = 'reply' "
+        "AND (exported_in IS NULL OR exported_in > ?)",
+        (thread_id, store.get_meta(LAST_CONFIRMED)),
+    ).fetchone()[0]
+    if unconfirmed:
+        raise CaseError(
+            f"{unconfirmed} svar til varsleren er ikke bekreftet mottatt av portalen ennå. "
+            "Eksporter til portalen og importer en ny pakke først, så svarene ikke går tapt."
+        )
+    return case
+
+
+def close_out(store: Store, thread_id: str, *, today: date | None = None) -> Tombstone:
+    """Delete the thread's content and leave a tombstone. Only from avsluttet/overlevert."""
+    check_closable(store, thread_id)
+    day = (today or date.today()).isoformat()
+    received_day, status = store.db.execute(
+        "SELECT received_day, status FROM threads WHERE id = ?", (thread_id,)
+    ).fetchone()
+    blobs = [
+        row[0]
+        for row in store.db.execute(
+            "SELECT a.blob FROM attachments a JOIN items i ON a.item = i.id WHERE i.thread = ?",
+            (thread_id,),
+        )
+    ]
+    with store.transaction() as db:
+        db.execute(
+            "INSERT INTO closed_threads (thread, received_day, closed_day, final_state, "
+            "handed_over) VALUES (?, ?, ?, ?, 1)",
+            (thread_id, received_day, day, FINAL_STATE),
+        )
+        db.execute(
+            "INSERT INTO deleted_items (id, thread) SELECT id, thread FROM items WHERE thread = ?",
+            (thread_id,),
+        )
+        db.execute(
+            "DELETE FROM attachments WHERE item IN (SELECT id FROM items WHERE thread = ?)",
+            (thread_id,),
+        )
+        db.execute("DELETE FROM items WHERE thread = ?", (thread_id,))
+        db.execute("DELETE FROM case_log WHERE thread = ?", (thread_id,))
+        db.execute("DELETE FROM cases WHERE thread = ?", (thread_id,))
+        # Replies are all confirmed (check_closable); acks and statuses carry no content.
+        db.execute("DELETE FROM outbox WHERE thread = ? AND kind = 'reply'", (thread_id,))
+        # The reporter's public key goes too: nothing more can be sealed to this thread.
+        db.execute(
+            "UPDATE threads SET sealed = ? WHERE id = ?",
+            (
+                store.seal(f"threads/{thread_id}", json.dumps({"closed_out": day}).encode()),
+                thread_id,
+            ),
+        )
+        if status != "closed":
+            # The reporter sees that the case is finished (§9.4).
+            db.execute(
+                "INSERT INTO outbox (kind, thread, status, day, position) "
+                "VALUES ('status', ?, 'closed', ?, ?)",
+                (thread_id, day, store.next_position()),
+            )
+            db.execute("UPDATE threads SET status = 'closed' WHERE id = ?", (thread_id,))
+    for blob_id in blobs:
+        shred(store.blob_path(blob_id))
+    # The rollback journal is deleted after commit; make sure no WAL holds old pages either.
+    store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    store.db.execute("VACUUM")
+    found = tombstone(store, thread_id)
+    assert found is not None
+    return found
