@@ -266,7 +266,9 @@ def _commit(
                     (
                         thread.id,
                         thread.created_day,
-                        thread.status,
+                        # The office, not the portal, decides a case's status: a new thread
+                        # starts as received whatever the portal says (see below).
+                        "received",
                         store.seal(f"threads/{thread.id}", thread_meta(thread.reporter_public_key)),
                     ),
                 )
@@ -311,14 +313,21 @@ def _commit(
             )
 
         for thread in inbound.threads:
-            # The portal's status counts unless the office has a newer one on its way.
+            # The inbox's status is authoritative: deadlines are computed from it, and a
+            # compromised portal must not be able to close cases here. A portal that shows
+            # something else (and has no newer status from us on its way) is reported.
+            ours = db.execute("SELECT status FROM threads WHERE id = ?", (thread.id,)).fetchone()
             pending_status = db.execute(
                 "SELECT 1 FROM outbox WHERE kind = 'status' AND thread = ? "
                 "AND (exported_in IS NULL OR exported_in > ?)",
                 (thread.id, confirmed),
             ).fetchone()
-            if pending_status is None:
-                db.execute("UPDATE threads SET status = ? WHERE id = ?", (thread.status, thread.id))
+            if ours is not None and ours[0] != thread.status and pending_status is None:
+                summary.warnings.append(
+                    f"Portalen viser statusen «{thread.status}» for sak {thread.id[:8]}, "
+                    f"men innboksen har «{ours[0]}». Innboksens status gjelder; "
+                    "sjekk portalen, og send statusen på nytt med «varsel-inbox status»."
+                )
 
         new_ids = {entry.item.id for entry in checked}
         for item in inbound.items:

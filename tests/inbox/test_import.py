@@ -271,3 +271,31 @@ def test_blob_left_by_a_crash_after_commit_is_recovered(
     office.ok("attachments", thread, "--out", str(tmp_path / "ut"))
     assert (tmp_path / "ut" / "a.txt").read_bytes() == b"vedlegg"
     assert sorted(p.name for p in office.home.blobs.iterdir()) == [blob.name]
+
+
+def test_the_portal_cannot_change_a_case_status_in_the_inbox(
+    office: Office, portal: Portal, reporter: Reporter, tmp_path
+) -> None:
+    """Deadlines are computed from the inbox's status; a compromised portal claiming a case
+    is closed must not make them disappear (review finding F11)."""
+    import dataclasses
+
+    thread_id = portal.report(reporter, answers())
+    portal.threads[thread_id] = dataclasses.replace(portal.threads[thread_id], status="closed")
+    office.ok("import", write(tmp_path, portal.bundle(), "first.vsb"))
+    listed = json.loads(office.ok("list", "--json").output)
+    assert [t["status"] for t in listed] == ["received"]
+
+    office.ok("status", thread_id, "bekreftet")
+    result = office.ok("import", write(tmp_path, portal.bundle(), "second.vsb"))
+    assert [t["status"] for t in json.loads(office.ok("list", "--json").output)] == [
+        "acknowledged"
+    ]
+    assert "closed" not in result.output  # our status is on its way: no false alarm
+
+    office.ok("export-outbound", str(tmp_path / "ut.vsb"))
+    result = office.ok("import", write(tmp_path, portal.bundle(last_outbound_sequence=1), "3.vsb"))
+    assert [t["status"] for t in json.loads(office.ok("list", "--json").output)] == [
+        "acknowledged"
+    ]
+    assert "«closed»" in result.output and "Innboksens status gjelder" in result.output
