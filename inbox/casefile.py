@@ -8,7 +8,6 @@ The PDF is NOT encrypted: it is meant to be printed or handed over in person, th
 returned to the party office and deleted when the case is finished (§6b).
 """
 
-import os
 from datetime import date
 from pathlib import Path
 
@@ -19,7 +18,7 @@ from crypto.payload import Report
 
 from .case import LEVELS, LOG_KINDS, STATES, CaseView
 from .deadlines import days_since
-from .errors import InboxError
+from .files import new_file
 from .outbox import STATUS_LABELS
 from .render import answer_rows, attachment_line, clean
 from .threads import InboundEntry, ThreadView
@@ -185,11 +184,5 @@ def build_casefile(
 
 
 def write_casefile(data: bytes, path: Path) -> None:
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError as exc:
-        raise InboxError(f"{path} finnes allerede; velg et annet filnavn.") from exc
-    except OSError as exc:
-        raise InboxError(f"Kan ikke skrive {path}: {exc.strerror}.") from exc
-    with os.fdopen(fd, "wb") as f:
+    with new_file(path) as f:
         f.write(data)

@@ -28,6 +28,7 @@ from . import case as cases
 from . import casefile, handover, outbox, sealed_casefile, threads
 from .editor import edit_text
 from .errors import InboxError, PortalKeyChanged
+from .files import new_file
 from .home import Home, Unlocked, check_new_passphrase, default_home, init_home, unlock
 from .importer import import_bundle
 from .render import (
@@ -157,11 +158,7 @@ def write_qr_png(text: str, path: Path) -> None:
     qr.add_data(text)
     qr.make(fit=True)
     image = qr.make_image(image_factory=PilImage)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-    except FileExistsError as exc:
-        raise InboxError(f"{path} finnes allerede; velg et annet filnavn.") from exc
-    with os.fdopen(fd, "wb") as f:
+    with new_file(path, 0o644) as f:
         image.save(f, format="PNG")
 
 

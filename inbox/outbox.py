@@ -8,7 +8,6 @@ ignores repeated acknowledgements. Sequence numbers strictly increase (no replay
 """
 
 import json
-import os
 import secrets
 from dataclasses import dataclass
 from datetime import date
@@ -20,6 +19,7 @@ from crypto.envelope import seal
 from crypto.payload import THREAD_STATUSES, Reply, encode_payload
 
 from .errors import InboxError
+from .files import new_file
 from .home import Home, Unlocked
 from .store import LAST_CONFIRMED, LAST_EXPORTED, Store
 
@@ -167,17 +167,9 @@ def export_outbound(home: Home, store: Store, unlocked: Unlocked, path: Path) ->
         statuses=tuple(statuses),
     )
     data = bundles.write_outbound(outbound, unlocked.identity)
+    with new_file(path) as f:
+        f.write(data)
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError as exc:
-        raise InboxError(f"{path} finnes allerede; velg et annet filnavn.") from exc
-    except OSError as exc:
-        raise InboxError(f"Kan ikke skrive {path}: {exc.strerror}.") from exc
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
         with store.transaction() as db:
             store.set_meta(LAST_EXPORTED, sequence)
             db.execute("UPDATE outbox SET exported_in = ? WHERE exported_in IS NULL", (sequence,))

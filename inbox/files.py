@@ -1,0 +1,25 @@
+"""Files the inbox writes for the office (bundles, case files, QR codes): never overwrite."""
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import BinaryIO
+
+from .errors import InboxError
+
+
+@contextmanager
+def new_file(path: Path, mode: int = 0o600) -> Iterator[BinaryIO]:
+    """Create ``path`` for writing, refusing an existing file with one clear message; the
+    content is flushed to disk before the file is closed."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+    except FileExistsError as exc:
+        raise InboxError(f"{path} finnes allerede; velg et annet filnavn.") from exc
+    except OSError as exc:
+        raise InboxError(f"Kan ikke skrive {path}: {exc.strerror}.") from exc
+    with os.fdopen(fd, "wb") as f:
+        yield f
+        f.flush()
+        os.fsync(f.fileno())
