@@ -255,6 +255,8 @@ def _seal(manifest: dict[str, Any], blobs: Sequence[Blob], signer: SecretIdentit
     if len(body) > MAX_MANIFEST:
         raise TooLargeError("bundle manifest is too large")
     head = MAGIC + signer.public.verify_key + len(body).to_bytes(4, "big") + body
+    if len(head) + SIGNATURE_BYTES + sum(len(b.data) for b in blobs) > MAX_BUNDLE:
+        raise TooLargeError("bundle would be larger than 4 GiB: export fewer items")
     return head + signer.sign(head) + b"".join(b.data for b in blobs)
 
 

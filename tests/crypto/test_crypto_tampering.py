@@ -432,3 +432,22 @@ def test_hostile_outbound_manifests_are_refused() -> None:
 def test_payload_parser_refuses_hostile_json_with_malformed_error(text: bytes) -> None:
     with pytest.raises(MalformedError):
         payload.decode_payload(text)
+
+
+def test_a_bundle_over_4_gib_is_refused_when_written(monkeypatch) -> None:
+    """Writers refuse what readers refuse (the limit is lowered so the test stays small)."""
+    import pytest
+
+    from crypto import bundle as bundles
+    from crypto.errors import TooLargeError
+    from crypto.keys import SecretIdentity
+
+    monkeypatch.setattr(bundles, "MAX_BUNDLE", 10_000)
+    outbound = bundles.OutboundBundle(
+        sequence=1,
+        audience="x",
+        created_day="2026-11-23",
+        replies=(bundles.OutboundReply("r" * 22, "t" * 22, "2026-11-23", bytes(20_000)),),
+    )
+    with pytest.raises(TooLargeError):
+        bundles.write_outbound(outbound, SecretIdentity.generate())
