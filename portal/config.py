@@ -22,6 +22,7 @@ class Settings:
     receipt_login_attempts_per_hour: int = 10
     global_login_attempts_per_minute: int = 60
     submissions_per_hour: int = 20
+    global_submissions_per_hour: int = 120
     office_url_prefix: str = "/kontor"
     secure_cookies: bool = False
     # Seconds a receipt login or report waits for a free argon2 slot before "busy, try again".
@@ -72,6 +73,7 @@ class Settings:
             receipt_login_attempts_per_hour=num("VARSEL_LOGIN_ATTEMPTS_PER_HOUR", 10),
             global_login_attempts_per_minute=num("VARSEL_GLOBAL_LOGINS_PER_MINUTE", 60),
             submissions_per_hour=num("VARSEL_SUBMISSIONS_PER_HOUR", 20),
+            global_submissions_per_hour=num("VARSEL_GLOBAL_SUBMISSIONS_PER_HOUR", 120),
             office_url_prefix=e.get("VARSEL_OFFICE_PREFIX", "/kontor"),
             secure_cookies=e.get("VARSEL_SECURE_COOKIES", "0") == "1",
             argon2_wait_seconds=float(e.get("VARSEL_ARGON2_WAIT_SECONDS", "5")),

@@ -1,8 +1,8 @@
 """The portal's database: only ciphertext, keyed hashes, public keys and days.
 
 DESIGN.md requirements 1, 2 and 6: no plaintext, no IP address, no user agent, no exact
-time for anything a reporter does (``ReporterSession.expires_at`` is the one clock value: a
-session's idle deadline, deleted with the session). Dates are kept to the day.
+time for anything a reporter does (a reporter session's idle deadline lives only inside its
+wrapped blob; the row keeps a ``purge_day``). Dates are kept to the day.
 """
 
 import secrets
@@ -125,7 +125,8 @@ class ReporterSession(Base):
     """A logged-in reporter without JavaScript (DESIGN.md requirement 4).
 
     The cookie holds a random session id; the row holds only a hash of it, the thread and
-    the reporter's secret key wrapped under a key that exists only in the cookie.
+    the reporter's secret key wrapped under a key that exists only in the cookie, together
+    with the idle deadline (portal/reporter_session.py). On disk only a day is kept.
     """
 
     __tablename__ = "reporter_sessions"
@@ -135,7 +136,8 @@ class ReporterSession(Base):
         ForeignKey("threads.id", ondelete="CASCADE"), index=True
     )
     wrapped_secret_key: Mapped[bytes] = mapped_column(LargeBinary)
-    expires_at: Mapped[datetime] = mapped_column(DateTime)  # idle deadline, UTC, to the minute
+    # Delete the row when this day is in the past (an abandoned session); not a deadline.
+    purge_day: Mapped[date] = mapped_column(Date, index=True)
 
 
 class OfficeUser(Base):

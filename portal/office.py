@@ -49,6 +49,7 @@ from .transfer import (
     apply_outbound,
     export_inbound,
     last_outbound_sequence,
+    plan_inbound,
     portal_fingerprint,
 )
 from .upload import EncryptedUpload, uploaded_files
@@ -97,17 +98,29 @@ def login_required(view: View) -> View:
 # --- login, logout, setup -----------------------------------------------------------------
 
 
-def _refusal(attempt: Attempt) -> str:
-    if attempt.outcome is Outcome.LOCKED:
-        assert attempt.locked_until is not None
-        minutes = max(1, -(-int((attempt.locked_until - utcnow()).total_seconds()) // 60))
-        return str(
-            _(
-                "Too many failed attempts. This user is locked for %(minutes)d more minutes.",
-                minutes=minutes,
-            )
+def _refusal() -> str:
+    """The one answer to a failed login or setup code, whether the name is unknown, a
+    factor is wrong or the user is locked: the page must not tell which names exist or
+    are locked (REVIEW F7)."""
+    return str(
+        _(
+            "The name, password or code is wrong — or the user is locked for a while "
+            "after repeated failures."
         )
-    return str(_("The name, password or code is wrong."))
+    )
+
+
+def _lock_message(attempt: Attempt) -> str:
+    """For a user in the middle of setup (who has proved the setup code): how long the
+    lock lasts. Never shown before the setup code has been accepted."""
+    assert attempt.locked_until is not None
+    minutes = max(1, -(-int((attempt.locked_until - utcnow()).total_seconds()) // 60))
+    return str(
+        _(
+            "Too many failed attempts. This user is locked for %(minutes)d more minutes.",
+            minutes=minutes,
+        )
+    )
 
 
 @bp.route("/logg-inn", methods=["GET", "POST"])
@@ -124,7 +137,7 @@ def login() -> ResponseReturnValue:
         if attempt.outcome is Outcome.OK and attempt.user is not None:
             office_auth.start_session(attempt.user, utcnow())
             return redirect(url_for("office.dashboard"))
-        flash(_refusal(attempt), "error")
+        flash(_refusal(), "error")
         return render_template("office/login.html"), 401
     return render_template("office/login.html")
 
@@ -149,7 +162,7 @@ def setup() -> ResponseReturnValue:
         if attempt.outcome is Outcome.OK and attempt.user is not None:
             office_auth.begin_setup(attempt.user, utcnow())
             return redirect(url_for("office.setup_password"))
-        flash(_refusal(attempt), "error")
+        flash(_refusal(), "error")
         return render_template("office/setup_code.html"), 401
     return render_template("office/setup_code.html")
 
@@ -204,7 +217,7 @@ def setup_totp() -> ResponseReturnValue:
             return redirect(url_for("office.login"))
         if attempt.outcome is Outcome.LOCKED:
             office_auth.end_setup()
-            flash(_refusal(attempt), "error")
+            flash(_lock_message(attempt), "error")
             return redirect(url_for("office.setup"))
         flash(_("The code is wrong. Check the clock on your phone and try the next code."), "error")
         status = 400
@@ -242,6 +255,9 @@ class Dashboard:
     feedback_overdue_threads: int
     total_threads: int
     last_outbound_sequence: int
+    parts: int = 1  # bundles the waiting items make (REVIEW F2: each one bounded)
+    first_part_items: int = 0  # items the next download ("part 1") carries
+    remaining_items: int = 0  # waiting items that do not fit in part 1
 
 
 def months_before(day: date, months: int) -> date:
@@ -261,6 +277,7 @@ def dashboard_counts(db: Session, on: date) -> Dashboard:
     oldest = db.scalar(select(func.min(Submission.day)).where(waiting))
     ack_cutoff = on - timedelta(days=ACK_DEADLINE_DAYS)
     feedback_cutoff = months_before(on, FEEDBACK_DEADLINE_MONTHS)
+    plan = plan_inbound(db)
     return Dashboard(
         waiting_items=db.scalar(select(func.count()).select_from(Submission).where(waiting)) or 0,
         oldest_waiting_days=(on - oldest).days if oldest is not None else None,
@@ -281,6 +298,9 @@ def dashboard_counts(db: Session, on: date) -> Dashboard:
         or 0,
         total_threads=db.scalar(select(func.count()).select_from(Thread)) or 0,
         last_outbound_sequence=last_outbound_sequence(db),
+        parts=len(plan.parts),
+        first_part_items=len(plan.parts[0]),
+        remaining_items=plan.remaining_after(1),
     )
 
 
@@ -308,17 +328,29 @@ def dashboard() -> ResponseReturnValue:
 @bp.post("/last-ned")
 @login_required
 def download() -> ResponseReturnValue:
+    """One bounded part of the waiting items (portal.transfer.plan_inbound); part 1, the
+    oldest, unless the form asks for a later one."""
+    try:
+        part = int(request.form.get("part", "1")[:9] or "1")
+    except ValueError:
+        part = 0
     try:
         export = export_inbound(
             get_db(),
             settings_of(current_app),
             secrets_of(current_app).portal_identity,
             today(),
+            part=part,
         )
     except TransferRefused as refused:
         flash(_(refused.msgid, **refused.params), "error")
         return redirect(url_for("office.dashboard"))
-    log.info("office user %s downloaded an inbound bundle", g.office_user.name)
+    log.info(
+        "office user %s downloaded an inbound bundle (part %d of %d)",
+        g.office_user.name,
+        export.part,
+        export.parts,
+    )
     return Response(
         export.data,
         mimetype="application/octet-stream",
@@ -351,7 +383,10 @@ def upload() -> ResponseReturnValue:
     except TransferRefused as refused:
         return _upload_refused(refused)
     log.info("office user %s applied outbound bundle %d", g.office_user.name, summary.sequence)
-    return render_template("office/upload_result.html", error=None, summary=summary)
+    waiting = plan_inbound(get_db()).waiting
+    return render_template(
+        "office/upload_result.html", error=None, summary=summary, waiting=waiting
+    )
 
 
 def _read_upload(upload: EncryptedUpload) -> bytes:
@@ -368,4 +403,4 @@ def _read_upload(upload: EncryptedUpload) -> bytes:
 
 def _upload_refused(refused: TransferRefused) -> ResponseReturnValue:
     message = _(refused.msgid, **refused.params)
-    return render_template("office/upload_result.html", error=message, summary=None), 400
+    return render_template("office/upload_result.html", error=message, summary=None, waiting=0), 400

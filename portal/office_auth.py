@@ -4,11 +4,14 @@ An operator creates a user with ``varsel-portal add-office-user NAME``, which pr
 one-time setup code (only its hash is stored). With that code the person chooses a
 password and enrols an authenticator app; the code is then void.
 
-Failed logins and failed setup attempts count per user: after ``MAX_FAILURES`` the user is
-locked for ``LOCK_MINUTES``. Unknown names, wrong passwords and wrong codes get the same
-answer, and an unknown name costs the same argon2 work as a known one. Argon2 runs in the
-portal's bounded slots (portal.ratelimit), so a flood of logins cannot exhaust memory, and
-attempts are rate-limited per client and globally as well.
+Failed logins count per user: after ``MAX_FAILURES`` the user is locked for
+``LOCK_MINUTES``. Failed setup-code attempts count only against a user whose setup is open
+(an active user cannot be locked through the setup page). Unknown names, wrong passwords,
+wrong codes and locked users get the same answer (the pages show one message for
+``FAILED`` and ``LOCKED``), and each costs the same argon2 work, so neither the answer nor
+its timing tells which names exist or are locked. Argon2 runs in the portal's bounded
+slots (portal.ratelimit), so a flood of logins cannot exhaust memory, and attempts are
+rate-limited per client and globally as well.
 
 The office session lives in Flask's signed session cookie: user id, the user's session
 epoch (raised at logout, which voids copies of the cookie), login time and last-seen time.
@@ -60,8 +63,8 @@ class OfficeUserError(Exception):
 
 class Outcome(Enum):
     OK = "ok"
-    FAILED = "failed"  # the one generic answer: unknown name, wrong password, wrong code
-    LOCKED = "locked"
+    FAILED = "failed"  # unknown name, wrong password, wrong code
+    LOCKED = "locked"  # shown to the person exactly like FAILED (no user enumeration)
 
 
 @dataclass(frozen=True)
@@ -243,11 +246,13 @@ def login(db: Session, name: str, password: str, code: str, now: datetime) -> At
     """Check all three factors; on success record the TOTP step and clear failures."""
     user = _find(db, name)
     locked = _lock_state(user, now)
+    if len(password) > MAX_PASSWORD:  # no argon2 for anybody: refused before hashing
+        return locked if locked is not None else _fail(db, user, now, "login")
+    # Always the argon2 work, also for a locked user: the answer's timing must not tell a
+    # locked name from an unknown one or a wrong password.
+    password_ok = authenticator().verify_password(user, password)
     if locked is not None:
         return locked
-    if len(password) > MAX_PASSWORD:
-        return _fail(db, user, now, "login")
-    password_ok = authenticator().verify_password(user, password)
     if user is None or not password_ok or not is_active(user):
         return _fail(db, user, now, "login")
     step = match_totp(user, code, now)
@@ -261,12 +266,18 @@ def login(db: Session, name: str, password: str, code: str, now: datetime) -> At
 
 
 def check_setup_code(db: Session, name: str, code: str, now: datetime) -> Attempt:
+    """Step 1 of the setup. A wrong code counts against the user only while the user's
+    setup is open: for an active user (or an unknown name) there is no code to guess, and
+    counting would let anyone lock active users out through this page."""
     user = _find(db, name)
+    stored = user.setup_code_hash if user is not None else None
+    matches = hmac.compare_digest(stored or bytes(32), hash_setup_code(code))
+    if user is None or stored is None:
+        return Attempt(Outcome.FAILED)
     locked = _lock_state(user, now)
     if locked is not None:
         return locked
-    stored = user.setup_code_hash if user is not None else None
-    if user is None or stored is None or not hmac.compare_digest(stored, hash_setup_code(code)):
+    if not matches:
         return _fail(db, user, now, "setup")
     db.commit()
     return Attempt(Outcome.OK, user=user)

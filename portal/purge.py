@@ -3,13 +3,22 @@
 A thread expires when ``last_activity_day + settings.thread_expiry_days < today``. It is
 deleted with its submissions (including the reporter's own copies), replies, attachment
 rows and reporter sessions in one transaction; the attachment streams on disk are shredded
-after that transaction commits. Reporter sessions past their idle deadline are deleted too.
+after that transaction commits. Abandoned reporter sessions (``purge_day`` before today,
+UTC) are deleted too (the reporter pages also do this on every request).
 
-Run it daily: ``varsel-portal purge-expired`` (docs/operator/expiry-and-transfer.md).
+It then sweeps the blob directory: ``.partial`` files older than a day (a worker that died
+mid-upload) and committed blob files that no attachment row refers to and that were written
+at least :data:`ORPHAN_MIN_DAYS` days ago (an upload whose transaction never committed, or
+an acknowledged attachment whose shred was interrupted). Younger ones may belong to a
+submission being stored right now.
+
+Run it daily: ``varsel-portal purge-expired`` (docs/OPERATOR-GUIDE.md, "Expiry").
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from typing import TypeVar
 
 from sqlalchemy import ColumnElement, delete, func, select
 from sqlalchemy.orm import Session
@@ -17,8 +26,12 @@ from sqlalchemy.orm import Session
 from .config import Settings
 from .db import release_deleted
 from .models import Attachment, Reply, ReporterSession, Submission, Thread
-from .office_auth import utcnow
-from .store import BlobStore
+from .reporter_session import purge_abandoned_sessions, utcnow
+from .store import BlobStore, midnight_utc, shred
+
+T = TypeVar("T")
+PARTIAL_MAX_AGE = timedelta(days=1)
+ORPHAN_MIN_DAYS = 2
 
 
 @dataclass(frozen=True)
@@ -28,14 +41,16 @@ class PurgeResult:
     replies: int
     attachments: int
     sessions: int
+    swept: int = 0  # leftover .partial files and orphan blob files removed
 
 
 def purge_expired(
     session: Session, settings: Settings, today: date, now: datetime | None = None
 ) -> PurgeResult:
-    """Delete expired threads and expired reporter sessions; commit; then shred blobs.
+    """Delete expired threads and abandoned reporter sessions; commit; shred their blobs;
+    then sweep leftovers from the blob directory.
 
-    ``now`` is naive UTC (as ``ReporterSession.expires_at``); it defaults to the clock.
+    ``now`` is naive UTC; it defaults to the clock. Sessions are purged by its (UTC) day.
     """
     now = now or utcnow()
     cutoff = today - timedelta(days=settings.thread_expiry_days)
@@ -56,7 +71,7 @@ def purge_expired(
         reporter_sessions = _delete(session, ReporterSession.thread_id.in_(thread_ids))
         for thread in session.scalars(select(Thread).where(Thread.id.in_(thread_ids))):
             session.delete(thread)  # cascades to submissions, attachments and replies
-    reporter_sessions += _delete(session, ReporterSession.expires_at < now)
+    reporter_sessions += purge_abandoned_sessions(session, now.date())
     session.commit()
     release_deleted(session)
     store = BlobStore(settings.blobs_dir)
@@ -68,7 +83,40 @@ def purge_expired(
         replies=replies,
         attachments=len(blob_ids),
         sessions=reporter_sessions,
+        swept=sweep_blobs(session, store, now),
     )
+
+
+def sweep_blobs(session: Session, store: BlobStore, now: datetime) -> int:
+    """Remove stale ``.partial`` files and unreferenced old blob files; returns how many.
+
+    ``now`` is naive UTC. Committed blobs carry midnight as their mtime (store.py), so
+    "written at least ORPHAN_MIN_DAYS days ago" is a comparison with a midnight.
+    """
+    now_utc = now.replace(tzinfo=UTC) if now.tzinfo is None else now
+    partial_cutoff = (now_utc - PARTIAL_MAX_AGE).timestamp()
+    orphan_cutoff = midnight_utc(now_utc - timedelta(days=ORPHAN_MIN_DAYS))
+    swept = 0
+    for path, mtime in list(store.partials()):
+        if mtime < partial_cutoff:
+            swept += _gone(shred, path)
+    candidates = [blob_id for blob_id, mtime in store.committed() if mtime <= orphan_cutoff]
+    if candidates:
+        referenced = set(session.scalars(select(Attachment.id)))
+        session.rollback()  # end the read transaction (nothing was written)
+        for blob_id in candidates:
+            if blob_id not in referenced:
+                swept += _gone(store.delete, blob_id)
+    return swept
+
+
+def _gone(remove: Callable[[T], None], what: T) -> int:
+    """1 if ``remove(what)`` removed it; 0 if someone else (a transfer) was faster."""
+    try:
+        remove(what)
+    except FileNotFoundError:
+        return 0
+    return 1
 
 
 def _count(session: Session, model: type, condition: ColumnElement[bool]) -> int:

@@ -29,7 +29,7 @@ from crypto.receipt import derive_receipt_keys, generate_receipt, login_hash, no
 
 from . import reporter_session, secrets_of, settings_of
 from .config import Settings
-from .db import get_db
+from .db import get_db, release_deleted
 from .forms import LoginForm, MessageForm, ReportForm, summary
 from .models import Thread
 from .ratelimit import argon2_slot, limit_client, limit_global
@@ -42,8 +42,9 @@ from .submission import (
     create_report,
     open_for_reporter,
     recipient_keys,
+    today,
 )
-from .upload import claim_uploads, uploaded_files
+from .upload import claim_uploads, refuse_stray_files, uploaded_files
 
 bp = Blueprint("reporter", __name__)
 
@@ -70,6 +71,21 @@ def _limits() -> dict[str, int]:
     }
 
 
+@bp.before_request
+def _before() -> None:
+    """On every reporter request: delete abandoned sessions (one indexed DELETE; rows whose
+    ``purge_day`` has passed, see reporter_session.py), and refuse file parts outside the
+    ``attachments`` field with a clear 400 (their blobs are discarded at teardown)."""
+    db = get_db()
+    if reporter_session.purge_abandoned_sessions(db, today()):
+        db.commit()
+        release_deleted(db)
+    else:
+        db.commit()
+    if request.method == "POST":
+        refuse_stray_files(allowed=("attachments",))
+
+
 @bp.errorhandler(NotAccepting)
 def _not_accepting(_error: NotAccepting) -> tuple[str, int]:
     """The office key went away: nothing can be sealed, so nothing is taken (HTTP 503)."""
@@ -93,12 +109,14 @@ def report() -> str | tuple[str, int]:
     form = ReportForm()
     files_lost = False
     if request.method == "POST":
-        limit_client("submit", settings.submissions_per_hour, HOUR)
         if form.is_bot():
             raise BadRequest()
         files = _files()
         files_lost = bool(files)
         if form.validate() and _check_file_count(form.attachments, files):
+            # Counted only now: a form sent back for correction costs nothing (CSRFProtect
+            # has checked the token before the view ran).
+            _limit_submissions(settings)
             answers = form.answers()
             receipt = generate_receipt()
             with argon2_slot(settings.argon2_wait_seconds):
@@ -116,7 +134,7 @@ def report() -> str | tuple[str, int]:
                 ),
             )
             db.commit()
-            claim_uploads()
+            claim_uploads(f.upload for f in files)
             # The receipt exists only in this response: never in a cookie, log or row.
             return render_template("reporter/receipt.html", words=receipt.split(" "))
     return render_template(
@@ -144,6 +162,9 @@ def login() -> str | Response:
             if response is not None:
                 return response
             failed = True
+        # Never serve the typed receipt back (it is usually nearly right): an empty field.
+        form.receipt.data = None
+        form.receipt.raw_data = []
     return render_template("reporter/login.html", form=form, failed=failed)
 
 
@@ -162,12 +183,12 @@ def send_message() -> str | Response:
     if isinstance(opened, Response):
         return opened
     settings = _settings()
-    limit_client("submit", settings.submissions_per_hour, HOUR)
     form = MessageForm()
     if form.is_bot():
         raise BadRequest()
     files = _files()
     if form.validate() and _check_file_count(form.attachments, files):
+        _limit_submissions(settings)
         db = get_db()
         add_message(
             db,
@@ -180,7 +201,7 @@ def send_message() -> str | Response:
             ),
         )
         db.commit()
-        claim_uploads()
+        claim_uploads(f.upload for f in files)
         flash(_("Your message has been sent."))
         return redirect(url_for("reporter.thread"), code=303)
     return _render_thread(opened, form, files_lost=bool(files))
@@ -191,6 +212,7 @@ def logout() -> Response:
     db = get_db()
     reporter_session.destroy(db, request.cookies.get(reporter_session.COOKIE_NAME))
     db.commit()
+    release_deleted(db)  # the deleted row must not linger in SQLite's write-ahead log
     flash(_("You are logged out."))
     response = redirect(url_for("reporter.index"), code=303)
     _forget_cookie(response)
@@ -249,10 +271,9 @@ def _log_in(typed: str, settings: Settings) -> Response | None:
     ).one_or_none()
     if thread is None:
         return None
-    now = reporter_session.utcnow()
-    reporter_session.purge_expired_sessions(db, now)
     cookie = reporter_session.create(
-        db, thread, keys.reporter_secret_key, now, settings.session_idle_minutes
+        db, thread, keys.reporter_secret_key, reporter_session.utcnow(),
+        settings.session_idle_minutes,
     )
     db.commit()
     response = redirect(url_for("reporter.thread"), code=303)
@@ -279,6 +300,7 @@ def _open_session() -> reporter_session.OpenSession | Response:
     if opened is not None:
         return opened
     if cookie:
+        release_deleted(db)  # an idle session's row may just have been deleted
         flash(_("Your session has ended. Log in again with your receipt."))
     response = redirect(url_for("reporter.login"), code=303)
     _forget_cookie(response)
@@ -317,3 +339,10 @@ def _conversation(thread: Thread, secret_key: bytes) -> list[dict[str, object]]:
                               "text": reply.text, "files": ()})
             )
     return [item for _pos, item in sorted(items, key=lambda pair: pair[0])]
+
+
+def _limit_submissions(settings: Settings) -> None:
+    """Reports and messages: per client where clients can be told apart, and always in
+    total, so a flood behind Tor (one shared address) still meets a ceiling."""
+    limit_client("submit", settings.submissions_per_hour, HOUR)
+    limit_global("submit", settings.global_submissions_per_hour, HOUR)

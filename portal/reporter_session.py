@@ -1,18 +1,29 @@
 """Reporter sessions without JavaScript (DESIGN.md requirement 4).
 
 At login the server derives the reporter's key pair from the receipt, wraps the secret key
-under a fresh random key and keeps only the wrapped key, a hash of a random session id and
-an idle deadline. The cookie carries the session id and the wrapping key, nothing else:
-neither the server's row nor the cookie alone can open the reporter's replies.
+under a fresh random key and keeps only the wrapped key and a hash of a random session id.
+The cookie carries the session id and the wrapping key, nothing else: neither the server's
+row nor the cookie alone can open the reporter's replies.
 
     cookie varsel_reporter = base64url(session_id) "." base64url(wrap_key)
+    row.wrapped_secret_key = wrap(wrap_key, deadline_u64be || secret_key)
+
+The idle deadline (Unix seconds) lives only inside the wrapped blob: it is authoritative,
+and a copy of the disk cannot read it (DESIGN.md requirement 2: no exact time of a reporter
+action at rest). Every request re-wraps the blob with a new deadline to slide it. On disk
+the row holds only a ``purge_day``: the day after the day of the last request. Rows whose
+``purge_day`` is before today are abandoned and deleted (on every reporter request, and by
+``purge-expired``). Because the idle timeout is shorter than a day, a row is never purged
+before its deadline has passed, and a row that outlives its deadline on disk still does not
+open: ``load`` checks the deadline inside the wrap.
 """
 
 import base64
 import binascii
 import secrets
+import struct
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, cast
 
 import nacl.hash
@@ -27,6 +38,8 @@ from .models import ReporterSession, Thread
 
 COOKIE_NAME = "varsel_reporter"
 SESSION_ID_BYTES = 32
+SECRET_KEY_BYTES = 32
+_DEADLINE = struct.Struct(">Q")
 _DOMAIN = b"varsel/v1/reporter-session"
 
 
@@ -43,16 +56,38 @@ class OpenSession:
 
 
 def utcnow() -> datetime:
-    """Naive UTC now (the column stores UTC without a zone)."""
+    """Naive UTC now."""
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-def deadline(now: datetime, idle_minutes: int) -> datetime:
-    """``now + idle`` rounded up to the whole minute: the only clock value kept."""
-    end = now + timedelta(minutes=idle_minutes)
-    if end.second or end.microsecond:
-        end = end.replace(second=0, microsecond=0) + timedelta(minutes=1)
-    return end
+def deadline(now: datetime, idle_minutes: int) -> int:
+    """The idle deadline as Unix seconds (kept only inside the wrapped blob)."""
+    return int((now + timedelta(minutes=idle_minutes)).replace(tzinfo=UTC).timestamp())
+
+
+def purge_day(now: datetime, idle_minutes: int) -> date:
+    """The coarse day stored on disk: the day after ``now``'s day (UTC), plus whole days of
+    idle time. Rows are deleted once ``purge_day < today``, i.e. from midnight after
+    ``purge_day``, which is always after the deadline (``now + idle``). It depends only on
+    the day of the request, so it tells nothing finer than that day."""
+    return now.date() + timedelta(days=1 + idle_minutes // (24 * 60))
+
+
+def seal_secret(cookie_key: bytes, deadline_seconds: int, secret_key: bytes) -> bytes:
+    """``wrap(cookie_key, deadline_u64be || secret_key)``."""
+    return wrap.wrap(cookie_key, _DEADLINE.pack(deadline_seconds) + secret_key)
+
+
+def open_secret(cookie_key: bytes, wrapped: bytes) -> tuple[int, bytes] | None:
+    """The deadline and the secret key from a wrapped blob; None if it does not open."""
+    try:
+        plain = wrap.unwrap(cookie_key, wrapped)
+    except CryptoError:
+        return None
+    if len(plain) != _DEADLINE.size + SECRET_KEY_BYTES:
+        return None
+    (deadline_seconds,) = _DEADLINE.unpack_from(plain)
+    return deadline_seconds, plain[_DEADLINE.size :]
 
 
 def id_hash(session_id: bytes) -> bytes:
@@ -69,8 +104,10 @@ def create(
         ReporterSession(
             id_hash=id_hash(session_id),
             thread_id=thread.id,
-            wrapped_secret_key=wrap.wrap(cookie_key, secret_key),
-            expires_at=deadline(now, idle_minutes),
+            wrapped_secret_key=seal_secret(
+                cookie_key, deadline(now, idle_minutes), secret_key
+            ),
+            purge_day=purge_day(now, idle_minutes),
         )
     )
     return f"{_b64(session_id)}.{_b64(cookie_key)}"
@@ -81,7 +118,8 @@ def load(
 ) -> OpenSession | None:
     """The session named by ``cookie`` if it exists and is not idle; slides its deadline.
 
-    An expired row is deleted on the spot. The caller commits.
+    ``now`` is naive UTC (tests pass a later one to move the clock). A session past its
+    deadline is deleted on the spot. The caller commits.
     """
     parsed = _parse(cookie)
     if parsed is None:
@@ -90,17 +128,18 @@ def load(
     row = db.get(ReporterSession, id_hash(session_id))
     if row is None:
         return None
-    if row.expires_at <= now:
-        db.delete(row)
+    opened = open_secret(cookie_key, row.wrapped_secret_key)
+    if opened is None:
         return None
-    try:
-        secret_key = wrap.unwrap(cookie_key, row.wrapped_secret_key)
-    except CryptoError:
+    deadline_seconds, secret_key = opened
+    if deadline_seconds <= deadline(now, 0):
+        db.delete(row)
         return None
     thread = db.get(Thread, row.thread_id)
     if thread is None:
         return None
-    row.expires_at = deadline(now, idle_minutes)
+    row.wrapped_secret_key = seal_secret(cookie_key, deadline(now, idle_minutes), secret_key)
+    row.purge_day = purge_day(now, idle_minutes)
     return OpenSession(row=row, thread=thread, secret_key=secret_key)
 
 
@@ -110,10 +149,15 @@ def destroy(db: Session, cookie: str | None) -> None:
         db.execute(delete(ReporterSession).where(ReporterSession.id_hash == id_hash(parsed[0])))
 
 
-def purge_expired_sessions(db: Session, now: datetime) -> int:
-    """Delete every session whose idle deadline has passed; returns how many. Caller commits."""
-    result = db.execute(delete(ReporterSession).where(ReporterSession.expires_at <= now))
-    return cast(CursorResult[Any], result).rowcount
+def purge_abandoned_sessions(db: Session, today: date) -> int:
+    """Delete every session row whose ``purge_day`` is before ``today`` (UTC); returns how
+    many. One indexed DELETE, cheap enough for every request. Caller commits."""
+    result = db.execute(
+        delete(ReporterSession)
+        .where(ReporterSession.purge_day < today)
+        .execution_options(synchronize_session=False)
+    )
+    return int(cast(CursorResult[Any], result).rowcount or 0)
 
 
 def _b64(data: bytes) -> str:

@@ -3,17 +3,41 @@
 Only ciphertext streams (crypto.stream) are ever written here. A blob is written under a
 temporary name and renamed into place when complete, so a failed upload leaves nothing
 that looks like a blob; ``discard`` removes leftovers.
+
+File times are blurred to the day (DESIGN.md requirement 2): a committed blob's access and
+modification times, and the blob directory's, are set to midnight UTC of the day it was
+written. The change time (ctime) cannot be set by a program: docs/THREAT-MODEL.md.
 """
 
 import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
 
 _ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
+PARTIAL_SUFFIX = ".partial"
 READ_CHUNK = 1024 * 1024
+
+
+def midnight_utc(when: datetime | None = None) -> float:
+    """Unix time of 00:00 UTC on ``when``'s day (default: today)."""
+    when = when or datetime.now(UTC)
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    day = when.astimezone(UTC).date()
+    return datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp()
+
+
+def blur_times(path: Path) -> None:
+    """Set ``path``'s atime and mtime to today's midnight UTC (best effort)."""
+    stamp = midnight_utc()
+    try:
+        os.utime(path, (stamp, stamp))
+    except OSError:
+        pass
 
 
 @dataclass(frozen=True)
@@ -42,12 +66,30 @@ class BlobStore:
         systems overwriting is best effort: docs/OPERATOR-GUIDE.md recommends encrypted
         storage. The bytes were ciphertext in any case.)"""
         shred(self.path(blob_id))
+        blur_times(self.directory)
+
+    def committed(self) -> Iterator[tuple[str, float]]:
+        """``(blob id, mtime)`` of every committed blob file."""
+        for entry in os.scandir(self.directory):
+            if entry.is_file(follow_symlinks=False) and _ID.fullmatch(entry.name):
+                yield entry.name, entry.stat(follow_symlinks=False).st_mtime
+
+    def partials(self) -> Iterator[tuple[Path, float]]:
+        """``(path, mtime)`` of every unfinished ``<id>.partial`` file."""
+        for entry in os.scandir(self.directory):
+            name = entry.name
+            if (
+                name.endswith(PARTIAL_SUFFIX)
+                and _ID.fullmatch(name[: -len(PARTIAL_SUFFIX)])
+                and entry.is_file(follow_symlinks=False)
+            ):
+                yield Path(entry.path), entry.stat(follow_symlinks=False).st_mtime
 
 
 class BlobWriter:
     def __init__(self, final: Path) -> None:
         self._final = final
-        self._partial = final.with_name(final.name + ".partial")
+        self._partial = final.with_name(final.name + PARTIAL_SUFFIX)
         fd = os.open(self._partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         self._file: BinaryIO = os.fdopen(fd, "wb")
         self.size = 0
@@ -57,16 +99,21 @@ class BlobWriter:
         self.size += len(data)
 
     def commit(self) -> None:
+        """Flush, set the file's times to today's midnight UTC, rename into place."""
         self._file.flush()
         os.fsync(self._file.fileno())
         self._file.close()
+        stamp = midnight_utc()
+        os.utime(self._partial, (stamp, stamp))
         os.replace(self._partial, self._final)
+        blur_times(self._final.parent)
 
     def discard(self) -> None:
         if not self._file.closed:
             self._file.close()
         self._partial.unlink(missing_ok=True)
         self._final.unlink(missing_ok=True)
+        blur_times(self._final.parent)
 
 
 def shred(path: Path) -> None:

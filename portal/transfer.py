@@ -1,8 +1,13 @@
 """Moving ciphertext between the portal and the offline inbox (DESIGN.md requirements 5, 6).
 
-- :func:`export_inbound` builds an inbound bundle, signed by the portal's key, with every
-  submission the inbox has not yet acknowledged, its attachment streams and its thread.
-  Exporting changes nothing.
+- :func:`export_inbound` builds an inbound bundle, signed by the portal's key, with the
+  submissions the inbox has not yet acknowledged, their attachment streams and threads.
+  Exporting changes nothing. The waiting submissions are cut into parts of at most
+  ``BATCH_BYTES`` (and ``BATCH_ITEMS``), oldest first (:func:`plan_inbound`), so no
+  amount of waiting data, however large, makes a bundle the portal cannot build or the
+  inbox cannot read (REVIEW F2). Part 1 is the normal download; since only an
+  acknowledgement removes a submission, downloading again after the inbox's answer has
+  been applied gives the next part, and ``part=2, 3, ...`` can be fetched at once.
 - :func:`apply_outbound` verifies an outbound bundle under the office key *before* looking
   at any of it, checks that it is addressed to this portal and newer than the last one
   applied, then applies acknowledgements, replies and status changes in one transaction.
@@ -15,10 +20,12 @@ import logging
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from crypto.bundle import (
+    MAX_BUNDLE,
+    MAX_MANIFEST,
     Blob,
     InboundBundle,
     InboundItem,
@@ -33,7 +40,7 @@ from crypto.keys import SecretIdentity
 
 from .config import Settings
 from .db import release_deleted
-from .models import Reply, Submission, Thread, TransferState
+from .models import Attachment, Reply, Submission, Thread, TransferState
 from .recipients import RecipientError, load_office
 from .store import BlobStore
 
@@ -41,6 +48,18 @@ log = logging.getLogger("varsel.transfer")
 
 # The largest outbound bundle the portal reads (replies are short sealed texts).
 MAX_OUTBOUND_BYTES = 64 * 1024 * 1024
+
+# One inbound bundle carries at most this many bytes of envelopes and attachment streams,
+# unless a single submission is larger (it always goes, alone; one submission is at most
+# the upload limit, far below crypto.bundle.MAX_BUNDLE). crypto.bundle.write_inbound
+# holds a bundle in memory about twice over, so this also bounds the memory of a download.
+BATCH_BYTES = 256 * 1024 * 1024
+# ... and at most this many submissions, and blobs (envelopes plus attachments): keeps the
+# signed manifest far below crypto.bundle.MAX_MANIFEST (16 MiB) and MAX_ENTRIES.
+BATCH_ITEMS = 5_000
+BATCH_BLOBS = 20_000
+# Ids per "IN (...)" query (old SQLite builds allow 999 parameters).
+_IN_CHUNK = 500
 
 
 def N_(msgid: str) -> str:
@@ -68,6 +87,25 @@ class InboundExport:
     threads: int
     attachments: int
     filename: str
+    part: int = 1  # which part of the waiting submissions this bundle is (1 = oldest)
+    parts: int = 1  # how many parts the waiting submissions make now
+    remaining: int = 0  # waiting submissions not in this bundle (in the other parts)
+
+
+@dataclass(frozen=True)
+class InboundPlan:
+    """The waiting submissions cut into bundle-sized parts, oldest first (ids only)."""
+
+    parts: tuple[tuple[str, ...], ...]
+    sizes: tuple[int, ...]  # bytes of envelopes and attachment streams per part
+
+    @property
+    def waiting(self) -> int:
+        return sum(len(part) for part in self.parts)
+
+    def remaining_after(self, part: int) -> int:
+        """Waiting submissions that a bundle of ``part`` does not carry."""
+        return self.waiting - len(self.parts[part - 1])
 
 
 @dataclass(frozen=True)
@@ -98,20 +136,142 @@ def last_outbound_sequence(db: Session) -> int:
     return state.last_outbound_sequence if state is not None else 0
 
 
-def export_inbound(
-    db: Session, settings: Settings, portal: SecretIdentity, today: date
-) -> InboundExport:
-    """Every unacknowledged submission with its attachments and threads, signed."""
-    store = BlobStore(settings.blobs_dir)
-    submissions = db.scalars(
-        select(Submission)
+def plan_inbound(
+    db: Session, max_bytes: int | None = None, max_items: int | None = None
+) -> InboundPlan:
+    """Cut the unacknowledged submissions into parts, oldest first.
+
+    Order: submissions of threads the office has closed last (an inbox that deleted the
+    case does not import or acknowledge them, so they must not hold up everything
+    else), then by the thread's creation day, then the submission's place in its thread.
+    A part takes submissions while their envelopes and attachment streams stay within
+    ``max_bytes`` (default ``BATCH_BYTES``) and ``max_items`` (default ``BATCH_ITEMS``);
+    a part always takes at least one. Reads sizes only, never ciphertext.
+    """
+    max_bytes = BATCH_BYTES if max_bytes is None else max_bytes
+    max_items = BATCH_ITEMS if max_items is None else max_items
+    per_submission = (
+        select(
+            Attachment.submission_id.label("submission_id"),
+            func.sum(Attachment.stored_size).label("size"),
+            func.count().label("count"),
+        )
+        .group_by(Attachment.submission_id)
+        .subquery()
+    )
+    rows = db.execute(
+        select(
+            Submission.id,
+            func.length(Submission.office_envelope),
+            func.coalesce(per_submission.c.size, 0),
+            func.coalesce(per_submission.c.count, 0),
+        )
+        .join(Thread, Submission.thread_id == Thread.id)
+        .outerjoin(per_submission, per_submission.c.submission_id == Submission.id)
         .where(Submission.office_envelope.is_not(None))
-        .order_by(Submission.thread_id, Submission.position)
+        .order_by(
+            Thread.status == "closed",
+            Thread.created_day,
+            Submission.position,
+            Thread.id,
+        )
     ).all()
+    parts: list[tuple[str, ...]] = []
+    sizes: list[int] = []
+    current: list[str] = []
+    current_bytes = current_blobs = 0
+    for sub_id, envelope_size, attachment_bytes, attachment_count in rows:
+        size = int(envelope_size or 0) + int(attachment_bytes)
+        blobs = 1 + int(attachment_count)
+        if current and (
+            current_bytes + size > max_bytes
+            or len(current) >= max_items
+            or current_blobs + blobs > BATCH_BLOBS
+        ):
+            parts.append(tuple(current))
+            sizes.append(current_bytes)
+            current, current_bytes, current_blobs = [], 0, 0
+        current.append(sub_id)
+        current_bytes += size
+        current_blobs += blobs
+    if current or not parts:  # nothing waiting: one empty part (it still confirms acks)
+        parts.append(tuple(current))
+        sizes.append(current_bytes)
+    return InboundPlan(parts=tuple(parts), sizes=tuple(sizes))
+
+
+def _submissions(db: Session, ids: tuple[str, ...]) -> list[Submission]:
+    """The submissions with these ids, in this order (missing ones left out)."""
+    found: dict[str, Submission] = {}
+    for start in range(0, len(ids), _IN_CHUNK):
+        chunk = ids[start : start + _IN_CHUNK]
+        for sub in db.scalars(select(Submission).where(Submission.id.in_(chunk))):
+            found[sub.id] = sub
+    return [found[i] for i in ids if i in found]
+
+
+def _read_blob(store: BlobStore, attachment: Attachment) -> bytes:
+    """An attachment stream from disk, never more than the size the database records (so
+    a part's memory is what :func:`plan_inbound` counted)."""
+    try:
+        with store.path(attachment.id).open("rb") as f:
+            data = f.read(attachment.stored_size + 1)
+    except FileNotFoundError as exc:
+        raise TransferRefused(
+            N_(
+                "An attachment file is missing from the portal's storage (%(blob)s). "
+                "The operator must restore it from a backup before the next download."
+            ),
+            blob=attachment.id,
+        ) from exc
+    if len(data) != attachment.stored_size:
+        raise TransferRefused(
+            N_(
+                "An attachment file on the portal does not have the size the database "
+                "records (%(blob)s). The operator must restore it from a backup before "
+                "the next download."
+            ),
+            blob=attachment.id,
+        )
+    return data
+
+
+def export_inbound(
+    db: Session,
+    settings: Settings,
+    portal: SecretIdentity,
+    today: date,
+    *,
+    part: int = 1,
+    max_bytes: int | None = None,
+    max_items: int | None = None,
+) -> InboundExport:
+    """One part of the unacknowledged submissions, with attachments and threads, signed.
+
+    Part 1 holds the oldest (:func:`plan_inbound`). Only this part's ciphertext is read
+    from disk, blob by blob; the bundle is refused before it could exceed MAX_BUNDLE.
+    """
+    plan = plan_inbound(db, max_bytes, max_items)
+    if not 1 <= part <= len(plan.parts):
+        raise TransferRefused(
+            N_(
+                "There is no part %(part)d: what is waiting now makes %(parts)d bundles. "
+                "Nothing was downloaded."
+            ),
+            part=part,
+            parts=len(plan.parts),
+        )
+    if plan.sizes[part - 1] > MAX_BUNDLE - MAX_MANIFEST:  # one submission over 4 GiB
+        raise TransferRefused(
+            N_("A submission is too large for a bundle. The operator must check the portal.")
+        )
+    store = BlobStore(settings.blobs_dir)
     threads: dict[str, InboundThread] = {}
     items: list[InboundItem] = []
     attachments = 0
-    for sub in submissions:
+    for sub in _submissions(db, plan.parts[part - 1]):
+        if sub.office_envelope is None:  # acknowledged since the plan was made
+            continue
         thread = sub.thread
         if thread.id not in threads:
             threads[thread.id] = InboundThread(
@@ -122,18 +282,8 @@ def export_inbound(
             )
         blobs = []
         for attachment in sorted(sub.attachments, key=lambda a: a.id):
-            try:
-                blobs.append(Blob(attachment.id, store.read(attachment.id)))
-            except FileNotFoundError as exc:
-                raise TransferRefused(
-                    N_(
-                        "An attachment file is missing from the portal's storage (%(blob)s). "
-                        "The operator must restore it from a backup before the next download."
-                    ),
-                    blob=attachment.id,
-                ) from exc
+            blobs.append(Blob(attachment.id, _read_blob(store, attachment)))
         attachments += len(blobs)
-        assert sub.office_envelope is not None
         items.append(
             InboundItem(
                 id=sub.id,
@@ -151,12 +301,17 @@ def export_inbound(
         items=tuple(items),
     )
     data = write_inbound(bundle, portal)
+    parts = len(plan.parts)
+    suffix = f"-del-{part}-av-{parts}" if parts > 1 else ""
     return InboundExport(
         data=data,
-        items=len(items),
+        items=len(bundle.items),
         threads=len(threads),
         attachments=attachments,
-        filename=f"varsel-inn-{today.isoformat()}.bundle",
+        filename=f"varsel-inn-{today.isoformat()}{suffix}.bundle",
+        part=part,
+        parts=parts,
+        remaining=plan.remaining_after(part),
     )
 
 

@@ -6,15 +6,23 @@ under its own new key straight into a new blob of the :class:`~portal.store.Blob
 no plaintext byte of a file ever reaches the disk. Form text fields stay in memory.
 
 Every blob written during a request is listed on the request. A view that stores the
-submission calls :func:`claim_uploads` after its commit; at teardown every blob that was not
-claimed (refused, invalid, over the limit, failed CSRF) is deleted, leaving no partial state.
+submission calls :func:`claim_uploads` with the uploads it recorded in the database, after
+its commit; at teardown every other blob of the request (refused, invalid, over the limit,
+failed CSRF, sent under another field's name) is deleted, leaving no partial state.
+
+Memory is bounded before any check runs (CSRFProtect parses the form in ``before_request``):
+a body that is not ``multipart/form-data`` is refused above :data:`FORM_MEMORY_BYTES`
+before it is read, a multipart text field above the same size, and a multipart body with
+more than :data:`FORM_PARTS` parts. Only multipart bodies may reach ``MAX_CONTENT_LENGTH``,
+and their files never stay in memory.
 """
 
+from collections.abc import Iterable
 from typing import IO, Any
 
 from flask import Flask, Request, current_app, request
 from werkzeug.datastructures import FileStorage
-from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.exceptions import BadRequest, RequestEntityTooLarge
 
 from crypto.stream import StreamEncryptor, new_key
 
@@ -22,7 +30,15 @@ from .models import new_id
 from .store import BlobStore, BlobWriter
 
 DEFAULT_MEDIA_TYPE = "application/octet-stream"
-FORM_MEMORY_BYTES = 2 * 1024 * 1024  # text fields stay in memory; a long report fits easily
+# Text fields stay in memory. The longest field (crypto.payload.MAX_TEXT = 100 000
+# characters) is at most 400 000 bytes of UTF-8, or 200 000 characters if every one is a
+# line break that the browser sends as CRLF: 512 KiB holds either.
+FORM_MEMORY_BYTES = 512 * 1024
+# The report form has about 30 parts (its fields, one per ticked role) plus one per file
+# (crypto.payload.MAX_ATTACHMENTS = 64): room for both, and for the friendly "at most 64
+# files" answer when somebody picks a few more.
+FORM_PARTS = 150
+MULTIPART = "multipart/form-data"
 
 
 class UploadTooLarge(RequestEntityTooLarge):
@@ -118,6 +134,19 @@ class Budget:
 class VarselRequest(Request):
     """Flask's request with the encrypting upload stream (``app.request_class``)."""
 
+    @property
+    def max_content_length(self) -> int | None:
+        """``MAX_CONTENT_LENGTH`` for multipart bodies; :data:`FORM_MEMORY_BYTES` for every
+        other body, which Werkzeug would read into memory whole (urlencoded forms)."""
+        limit = super().max_content_length
+        if self.mimetype == MULTIPART:
+            return limit
+        return FORM_MEMORY_BYTES if limit is None else min(limit, FORM_MEMORY_BYTES)
+
+    @max_content_length.setter
+    def max_content_length(self, value: int | None) -> None:
+        self._max_content_length = value
+
     def _get_file_stream(
         self,
         total_content_length: int | None,
@@ -141,7 +170,7 @@ class _UploadState:
         self.store = store
         self.budget = Budget(limit)
         self.uploads: list[EncryptedUpload] = []
-        self.claimed = False
+        self.claimed: set[str] = set()  # blob ids a stored submission refers to
 
 
 def _state(req: Request) -> _UploadState:
@@ -162,19 +191,31 @@ def uploaded_files(field: str) -> list[tuple[FileStorage, EncryptedUpload]]:
     ]
 
 
-def claim_uploads() -> None:
-    """The submission holding this request's blobs is committed: keep them."""
+def refuse_stray_files(allowed: Iterable[str] = ()) -> None:
+    """A clear 400 for file parts under any other field name (a file where a text field
+    belongs would otherwise reach the form as a FileStorage). Their blobs are discarded at
+    teardown like every unclaimed upload."""
+    names = set(allowed)
+    if any(name not in names for name in request.files):
+        raise BadRequest()
+
+
+def claim_uploads(kept: Iterable[EncryptedUpload]) -> None:
+    """The submission referring to ``kept`` is committed: keep exactly those blobs. Every
+    other upload of the request is discarded at teardown."""
     state: _UploadState | None = getattr(request, "_varsel_uploads", None)
     if state is not None:
-        state.claimed = True
+        state.claimed.update(upload.blob_id for upload in kept)
 
 
 def discard_unclaimed(_exc: BaseException | None = None) -> None:
     state: _UploadState | None = getattr(request, "_varsel_uploads", None)
-    if state is not None and not state.claimed:
+    if state is not None:
         for upload in state.uploads:
-            upload.discard()
+            if upload.blob_id not in state.claimed:
+                upload.discard()
         state.uploads.clear()
+        state.claimed.clear()
 
 
 def init_app(app: Flask) -> None:

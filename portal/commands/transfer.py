@@ -42,9 +42,21 @@ def add_office_user_command(name: str, reset: bool) -> None:
 @click.command("export-inbound")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--force", is_flag=True, help="Overwrite FILE if it exists.")
+@click.option(
+    "--part",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Which bundle to write when the waiting items make several (1 = the oldest).",
+)
 @with_appcontext
-def export_inbound_command(file: Path, force: bool) -> None:
-    """Write an inbound bundle (every unacknowledged item) to FILE for the offline inbox."""
+def export_inbound_command(file: Path, force: bool, part: int) -> None:
+    """Write an inbound bundle (unacknowledged items, oldest first) to FILE for the inbox.
+
+    A bundle carries at most a bounded amount (portal.transfer.BATCH_BYTES); when more is
+    waiting, the command says how much remains: import FILE in the inbox, apply its answer
+    with import-outbound, then export again (or export --part 2 ... right away).
+    """
     try:
         with session_scope(current_app) as db:
             export = export_inbound(
@@ -52,6 +64,7 @@ def export_inbound_command(file: Path, force: bool) -> None:
                 settings_of(current_app),
                 secrets_of(current_app).portal_identity,
                 date.today(),
+                part=part,
             )
     except TransferRefused as exc:
         raise click.ClickException(str(exc)) from exc
@@ -65,9 +78,19 @@ def export_inbound_command(file: Path, force: bool) -> None:
     with os.fdopen(fd, "wb") as f:
         f.write(export.data)
     click.echo(
-        f"Wrote {file}: {export.items} items, {export.attachments} attachments, "
-        f"{export.threads} threads."
+        f"Wrote {file} (bundle {export.part} of {export.parts}): {export.items} items, "
+        f"{export.attachments} attachments, {export.threads} threads."
     )
+    if export.remaining:
+        click.echo(
+            f"{export.remaining} items remain for other bundles ({export.parts} in all). "
+            "Import this bundle in the inbox and apply its answer with import-outbound, "
+            "then run export-inbound again for the next items (until the answer is "
+            "applied, it writes the same items again). Or write the others now with "
+            f"--part 2 ... --part {export.parts}."
+        )
+    else:
+        click.echo("0 items remain: this bundle carries everything that is waiting.")
 
 
 @click.command("import-outbound")
@@ -107,7 +130,7 @@ def purge_expired_command() -> None:
     click.echo(
         f"Deleted {result.threads} threads ({result.submissions} submissions, "
         f"{result.replies} replies, {result.attachments} attachments) and "
-        f"{result.sessions} reporter sessions."
+        f"{result.sessions} reporter sessions; swept {result.swept} leftover files."
     )
 
 

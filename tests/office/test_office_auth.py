@@ -2,10 +2,12 @@
 
 import re
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from portal import office_auth
 from portal.db import session_scope
 from portal.models import OfficeUser
 
@@ -182,3 +184,121 @@ def test_office_pages_send_the_security_headers(client: FlaskClient) -> None:
     page = r.get_data(as_text=True)
     assert "<script" not in page and "style=" not in page
     assert "/static/css/office.css" in page
+
+
+# --- REVIEW F7: no user enumeration, no free lockout ---------------------------------------
+
+GENERIC_REFUSAL = (
+    "The name, password or code is wrong — or the user is locked for a while after "
+    "repeated failures."
+)
+
+
+def login_response(client: FlaskClient, name: str, password: str, code: str) -> tuple[int, str]:
+    """Status and page of a login attempt, with the per-render CSRF token taken out."""
+    token = csrf_token(client, "/kontor/logg-inn")
+    r = client.post(
+        "/kontor/logg-inn",
+        data={"csrf_token": token, "name": name, "password": password, "code": code},
+    )
+    page = re.sub(r'name="csrf_token" value="[^"]*"', "", r.get_data(as_text=True))
+    return r.status_code, page
+
+
+def flash_text(page: str) -> str:
+    found = re.search(r'class="office-flash office-flash-error"[^>]*>\s*([^<]*?)\s*<', page)
+    assert found, page
+    return found.group(1)
+
+
+def lock(client: FlaskClient, login: OfficeLogin) -> None:
+    for _ in range(5):
+        assert login_response(client, login.name, "not the password at all", "000000")[0] == 401
+
+
+def test_a_locked_user_gets_the_same_answer_as_a_wrong_password(
+    app: Flask, client: FlaskClient, clock: Clock
+) -> None:
+    login = set_up_user(app, client, clock)
+    client.get("/kontor/logg-inn?lang=en")  # the setup's session reset chose the default
+    clock.advance(seconds=30)
+    good = totp_code(login.totp_secret, clock.now)
+    wrong = login_response(client, login.name, "not the password at all", good)
+    assert wrong[0] == 401
+    assert flash_text(wrong[1]) == GENERIC_REFUSAL
+    lock(client, login)
+    assert user_row(app, "kari").locked_until is not None
+    # Even the right password and a fresh code: the generic answer, nothing about a lock.
+    locked = login_response(client, login.name, login.password, good)
+    assert locked[0] == wrong[0] == 401
+    assert flash_text(locked[1]) == flash_text(wrong[1])
+    assert locked[1] == wrong[1]
+    assert "locked for 1" not in locked[1] and "minutes" not in locked[1]
+
+
+def test_an_unknown_name_and_a_locked_name_are_indistinguishable(
+    app: Flask, client: FlaskClient, clock: Clock
+) -> None:
+    login = set_up_user(app, client, clock)
+    lock(client, login)
+    code = totp_code(login.totp_secret, clock.now)
+    known = login_response(client, login.name, login.password, code)
+    unknown = login_response(client, "nobody", login.password, code)
+    assert known == unknown
+    assert known[0] == 401
+
+
+def test_the_locked_branch_does_the_same_password_work(
+    app: Flask, client: FlaskClient, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    login = set_up_user(app, client, clock)
+    lock(client, login)
+    calls: list[str] = []
+    auth = app.extensions[office_auth.AUTH_KEY]
+    original = auth.verify_password
+
+    def counting(user: OfficeUser | None, password: str) -> bool:
+        calls.append(user.name if user is not None else "")
+        return bool(original(user, password))
+
+    monkeypatch.setattr(auth, "verify_password", counting)
+    login_response(client, login.name, login.password, "000000")  # locked
+    login_response(client, "nobody", login.password, "000000")  # unknown
+    assert calls == ["kari", ""]  # argon2 for both, locked or not
+
+
+def test_setup_page_failures_do_not_lock_an_active_user(
+    app: Flask, client: FlaskClient, clock: Clock
+) -> None:
+    login = set_up_user(app, client, clock)
+    token = csrf_token(client, "/kontor/oppsett?lang=en")
+    for _ in range(8):
+        r = client.post(
+            "/kontor/oppsett",
+            data={"csrf_token": token, "name": login.name, "setup_code": "AAAA-BBBB-CCCC"},
+        )
+        assert r.status_code == 401
+        assert flash_text(r.get_data(as_text=True)) == GENERIC_REFUSAL
+    user = user_row(app, "kari")
+    assert user.failed_logins == 0 and user.locked_until is None
+    clock.advance(seconds=30)
+    assert log_in(client, login, totp_code(login.totp_secret, clock.now)) == 302
+
+
+def test_setup_code_failures_still_lock_a_user_whose_setup_is_open(
+    app: Flask, client: FlaskClient, clock: Clock
+) -> None:
+    code = add_office_user(app, "ola")
+    token = csrf_token(client, "/kontor/oppsett")
+    for _ in range(5):
+        r = client.post(
+            "/kontor/oppsett", data={"csrf_token": token, "name": "ola", "setup_code": "AAAA"}
+        )
+        assert r.status_code == 401
+    assert user_row(app, "ola").locked_until is not None
+    right = {"csrf_token": token, "name": "ola", "setup_code": code}
+    r = client.post("/kontor/oppsett", data=right)
+    assert r.status_code == 401  # locked: even the right code waits
+    clock.advance(minutes=16)
+    r = client.post("/kontor/oppsett", data=right)
+    assert r.status_code == 302

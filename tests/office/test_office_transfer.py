@@ -10,7 +10,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+import portal.transfer
 from crypto.bundle import (
+    InboundBundle,
     OutboundBundle,
     OutboundReply,
     StatusChange,
@@ -27,6 +29,7 @@ from portal import secrets_of
 from portal.db import session_scope
 from portal.models import Attachment, Reply, Submission, Thread, TransferState, new_id
 from portal.store import BlobStore
+from portal.transfer import InboundExport, TransferRefused, export_inbound, plan_inbound
 
 from .conftest import Clock, OfficeLogin, Seeded, cli, csrf_token, seed_thread
 
@@ -87,13 +90,17 @@ def upload(client: FlaskClient, data: bytes, *, token: bool = True) -> tuple[int
     return r.status_code, r.get_data(as_text=True)
 
 
-def download(client: FlaskClient) -> bytes:
-    r = client.post("/kontor/last-ned", data={"csrf_token": csrf_token(client, "/kontor/")})
+def download(client: FlaskClient, part: int | None = None, of: int = 1) -> bytes:
+    form = {"csrf_token": csrf_token(client, "/kontor/")}
+    if part is not None:
+        form["part"] = str(part)
+    r = client.post("/kontor/last-ned", data=form)
     assert r.status_code == 200
     assert r.headers["Cache-Control"] == "no-store"
     disposition = r.headers["Content-Disposition"]
     assert disposition.startswith("attachment;")
-    assert re.search(r'filename="varsel-inn-\d{4}-\d{2}-\d{2}\.bundle"', disposition)
+    suffix = rf"-del-{part or 1}-av-{of}" if of > 1 else ""
+    assert re.search(rf'filename="varsel-inn-\d{{4}}-\d{{2}}-\d{{2}}{suffix}\.bundle"', disposition)
     return bytes(r.data)
 
 
@@ -470,3 +477,189 @@ def test_cli_import_refuses_without_office_key(
     (tmp_path / "keys" / "office.pub").unlink()
     result = cli(app, "import-outbound", str(out))
     assert result.exit_code != 0 and "office.pub" in result.output
+
+
+# --- REVIEW F2: bounded inbound bundles, oldest first --------------------------------------
+
+
+def part_size(bundle: InboundBundle) -> int:
+    return sum(len(i.envelope) + sum(len(b.data) for b in i.attachments) for i in bundle.items)
+
+
+@pytest.fixture
+def two_large(app: Flask, office_identity: SecretIdentity) -> tuple[Seeded, Seeded, int]:
+    """Two submissions with attachments, the newer one seeded first; and a cap that holds
+    either one but not both."""
+    newer = seed_thread(
+        app,
+        office_identity,
+        created=TODAY - timedelta(days=1),
+        attachments_per_submission=3,
+    )
+    older = seed_thread(
+        app,
+        office_identity,
+        created=TODAY - timedelta(days=5),
+        attachments_per_submission=3,
+    )
+    with session_scope(app) as db:
+        sizes = plan_inbound(db, max_bytes=1).sizes
+    assert len(sizes) == 2
+    return older, newer, max(sizes) + min(sizes) - 1
+
+
+def export(app: Flask, **kwargs: int) -> InboundExport:
+    with session_scope(app) as db:
+        return export_inbound(
+            db,
+            app.extensions["varsel.settings"],
+            secrets_of(app).portal_identity,
+            TODAY,
+            **kwargs,
+        )
+
+
+def test_export_comes_in_bounded_parts_oldest_first(
+    app: Flask, office_identity: SecretIdentity, two_large: tuple[Seeded, Seeded, int]
+) -> None:
+    older, newer, cap = two_large
+    first = export(app, max_bytes=cap)
+    assert (first.part, first.parts, first.items, first.remaining) == (1, 2, 1, 1)
+    assert first.filename == f"varsel-inn-{TODAY.isoformat()}-del-1-av-2.bundle"
+    bundle1 = read_inbound(first.data, portal_key(app))
+    assert [i.id for i in bundle1.items] == older.submission_ids
+    assert [t.id for t in bundle1.threads] == [older.thread_id]
+    assert {b.id for i in bundle1.items for b in i.attachments} == set(older.attachment_ids)
+    assert part_size(bundle1) <= cap
+
+    # Until the inbox's answer is applied, downloading again repeats the same part.
+    assert [i.id for i in read_inbound(export(app, max_bytes=cap).data, portal_key(app)).items] == (
+        older.submission_ids
+    )
+    second = export(app, max_bytes=cap, part=2)
+    assert (second.part, second.parts, second.items, second.remaining) == (2, 2, 1, 1)
+    bundle2 = read_inbound(second.data, portal_key(app))
+    assert [i.id for i in bundle2.items] == newer.submission_ids
+    assert part_size(bundle2) <= cap
+    with pytest.raises(TransferRefused, match="no part 3"):
+        export(app, max_bytes=cap, part=3)
+
+    # A cap big enough for both: one bundle, nothing remains.
+    whole = export(app, max_bytes=2 * cap)
+    assert (whole.parts, whole.items, whole.remaining) == (1, 2, 0)
+    assert whole.filename == f"varsel-inn-{TODAY.isoformat()}.bundle"
+    # A cap smaller than any submission: still one submission per bundle, never none.
+    tiny = export(app, max_bytes=1)
+    assert (tiny.parts, tiny.items, tiny.remaining) == (2, 1, 1)
+
+
+def test_a_part_reads_only_its_own_attachment_files(
+    app: Flask, two_large: tuple[Seeded, Seeded, int]
+) -> None:
+    _older, newer, cap = two_large
+    for blob_id in newer.attachment_ids:  # part 2's files: part 1 must not need them
+        blob_path(app, blob_id).unlink()
+    assert read_inbound(export(app, max_bytes=cap).data, portal_key(app)).items
+    with pytest.raises(TransferRefused, match="missing"):
+        export(app, max_bytes=cap, part=2)
+
+
+def test_an_attachment_file_of_the_wrong_size_is_refused(
+    app: Flask, two_large: tuple[Seeded, Seeded, int]
+) -> None:
+    older, _newer, cap = two_large
+    path = blob_path(app, older.attachment_ids[0])
+    path.write_bytes(path.read_bytes() + b"more than the database says")
+    with pytest.raises(TransferRefused, match="size"):
+        export(app, max_bytes=cap)
+
+
+def test_closed_threads_go_last_and_item_count_is_capped(
+    app: Flask, office_identity: SecretIdentity
+) -> None:
+    closed = seed_thread(app, office_identity, created=TODAY - timedelta(days=50), status="closed")
+    old = seed_thread(
+        app,
+        office_identity,
+        created=TODAY - timedelta(days=9),
+        submissions=[(TODAY - timedelta(days=9), False), (TODAY - timedelta(days=2), False)],
+    )
+    new = seed_thread(app, office_identity, created=TODAY - timedelta(days=3))
+    with session_scope(app) as db:
+        plan = plan_inbound(db, max_items=2)
+    assert plan.parts == (
+        tuple(old.submission_ids),  # the oldest thread first, in its own order
+        (new.submission_ids[0], closed.submission_ids[0]),  # a closed case's items last
+    )
+    bundle = read_inbound(export(app, max_items=2, part=2).data, portal_key(app))
+    assert [i.id for i in bundle.items] == [new.submission_ids[0], closed.submission_ids[0]]
+
+
+def test_dashboard_and_download_in_parts_then_the_answer_moves_on(
+    app: Flask,
+    client: FlaskClient,
+    office: OfficeLogin,
+    office_identity: SecretIdentity,
+    two_large: tuple[Seeded, Seeded, int],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    older, newer, cap = two_large
+    monkeypatch.setattr(portal.transfer, "BATCH_BYTES", cap)
+    page = client.get("/kontor/?lang=en").get_data(as_text=True)
+    assert count_on_page(page, "waiting-items") == 2
+    assert count_on_page(page, "next-bundle-items") == 1
+    assert count_on_page(page, "remaining-items") == 1
+    assert "comes in 2 bundles" in page
+    assert "upload its answer here, then download again" in page
+
+    bundle1 = read_inbound(download(client, of=2), portal_key(app))
+    assert [i.id for i in bundle1.items] == older.submission_ids
+    bundle2 = read_inbound(download(client, part=2, of=2), portal_key(app))
+    assert [i.id for i in bundle2.items] == newer.submission_ids
+    token = csrf_token(client, "/kontor/")
+    r = client.post("/kontor/last-ned", data={"csrf_token": token, "part": "7"})
+    assert r.status_code == 302
+    assert "no part 7" in client.get("/kontor/").get_data(as_text=True)
+
+    # The inbox acknowledges part 1: the next download carries the next items.
+    answer = outbound(app, office_identity, 1, acks=tuple(older.submission_ids))
+    status, page = upload(client, answer)
+    assert status == 200
+    assert "1 items are still waiting" in page
+    page = client.get("/kontor/").get_data(as_text=True)
+    assert count_on_page(page, "waiting-items") == 1
+    assert 'id="remaining-items"' not in page and 'name="part"' not in page
+    bundle = read_inbound(download(client), portal_key(app))
+    assert [i.id for i in bundle.items] == newer.submission_ids
+
+
+def test_cli_export_says_how_many_remain(
+    app: Flask,
+    tmp_path: Path,
+    two_large: tuple[Seeded, Seeded, int],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    older, newer, cap = two_large
+    monkeypatch.setattr(portal.transfer, "BATCH_BYTES", cap)
+    first = tmp_path / "inn-1.bundle"
+    result = cli(app, "export-inbound", str(first))
+    assert result.exit_code == 0, result.output
+    assert "bundle 1 of 2" in result.output
+    assert "1 items remain" in result.output and "--part 2" in result.output
+    assert [i.id for i in read_inbound(first.read_bytes(), portal_key(app)).items] == (
+        older.submission_ids
+    )
+    second = tmp_path / "inn-2.bundle"
+    result = cli(app, "export-inbound", "--part", "2", str(second))
+    assert result.exit_code == 0, result.output
+    assert [i.id for i in read_inbound(second.read_bytes(), portal_key(app)).items] == (
+        newer.submission_ids
+    )
+    result = cli(app, "export-inbound", "--part", "3", str(tmp_path / "inn-3.bundle"))
+    assert result.exit_code != 0 and "no part 3" in result.output
+    assert not (tmp_path / "inn-3.bundle").exists()
+
+    monkeypatch.setattr(portal.transfer, "BATCH_BYTES", 2 * cap)
+    result = cli(app, "export-inbound", str(tmp_path / "all.bundle"))
+    assert result.exit_code == 0, result.output
+    assert "bundle 1 of 1" in result.output and "0 items remain" in result.output

@@ -20,6 +20,7 @@ def _login(client, receipt: str = "feil kvittering"):  # type: ignore[no-untyped
 def test_receipt_logins_per_client_are_limited(make_app: Callable[..., Flask]) -> None:
     app = make_app(receipt_login_attempts_per_hour=3)
     client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = "192.0.2.7"  # loopback has only global limits
     for _ in range(3):
         assert _login(client).status_code == 200
     response = _login(client)
@@ -42,12 +43,30 @@ def test_receipt_logins_are_limited_globally(make_app: Callable[..., Flask]) -> 
 def test_submissions_are_limited(make_app: Callable[..., Flask]) -> None:
     app = make_app(submissions_per_hour=1)
     client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = "192.0.2.7"  # loopback has only global limits
     send_report(client)
     page = client.get("/report").text
     response = client.post(
         "/report", data={"csrf_token": csrf_token(page), "what_happened": "x", "understood": "y"}
     )
     assert response.status_code == 429
+
+
+def test_submissions_from_a_shared_address_meet_the_global_ceiling(
+    make_app: Callable[..., Flask],
+) -> None:
+    """Behind Tor every client is 127.0.0.1: no per-client bucket, but a global one."""
+    app = make_app(submissions_per_hour=1, global_submissions_per_hour=2)
+    client = app.test_client()  # REMOTE_ADDR 127.0.0.1
+    send_report(client)
+    send_report(client)  # the per-client limit (1) does not apply to a shared address
+    page = client.get("/report").text
+    response = client.post(
+        "/report", data={"csrf_token": csrf_token(page), "what_happened": "x", "understood": "y"}
+    )
+    assert response.status_code == 429
+    with app.extensions["varsel.sessionmaker"]() as db:
+        assert len(db.scalars(select(Thread)).all()) == 2
 
 
 def test_argon2_work_is_bounded(make_app: Callable[..., Flask]) -> None:

@@ -1,7 +1,8 @@
-"""Reporter sessions without JavaScript (DESIGN.md requirement 4)."""
+"""Reporter sessions without JavaScript (DESIGN.md requirements 2 and 4)."""
 
 import base64
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from pathlib import Path
 
 from flask import Flask
 from flask.testing import FlaskClient
@@ -12,6 +13,8 @@ from test_reporter_flow import log_in, send_report
 from crypto import wrap
 from portal import reporter_session
 from portal.models import ReporterSession
+
+IDLE = 30
 
 
 def _logged_in(client: FlaskClient) -> str:
@@ -31,6 +34,33 @@ def _unb64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
+def _cookie_key(value: str) -> bytes:
+    return _unb64(value.split(".")[1])
+
+
+def _deadline_in(app: Flask, cookie_key: bytes) -> int:
+    (row,) = _rows(app)
+    opened = reporter_session.open_secret(cookie_key, row.wrapped_secret_key)
+    assert opened is not None
+    return opened[0]
+
+
+def _set_deadline(app: Flask, cookie_key: bytes, deadline_seconds: int) -> None:
+    """Rewrite the row's wrapped blob with another deadline, as the module would."""
+    with app.extensions["varsel.sessionmaker"]() as db:
+        row = db.scalars(select(ReporterSession)).one()
+        opened = reporter_session.open_secret(cookie_key, row.wrapped_secret_key)
+        assert opened is not None
+        row.wrapped_secret_key = reporter_session.seal_secret(
+            cookie_key, deadline_seconds, opened[1]
+        )
+        db.commit()
+
+
+def _now_seconds() -> int:
+    return reporter_session.deadline(reporter_session.utcnow(), 0)
+
+
 def test_cookie_holds_only_the_session_id_and_the_wrap_key(
     app: Flask, client: FlaskClient
 ) -> None:
@@ -40,10 +70,39 @@ def test_cookie_holds_only_the_session_id_and_the_wrap_key(
     (row,) = _rows(app)
     assert row.id_hash == reporter_session.id_hash(session_id)
     assert session_id not in row.id_hash
-    # The row's key opens only with the cookie's key and is the reporter's secret key.
-    secret = wrap.unwrap(cookie_key, row.wrapped_secret_key)
+    # The row's blob opens only with the cookie's key: the deadline and the secret key.
+    opened = reporter_session.open_secret(cookie_key, row.wrapped_secret_key)
+    assert opened is not None
+    deadline_seconds, secret = opened
     assert len(secret) == 32 and secret not in row.wrapped_secret_key
-    assert row.expires_at.second == 0 and row.expires_at.microsecond == 0
+    assert 0 < deadline_seconds - _now_seconds() <= IDLE * 60
+    assert reporter_session.open_secret(wrap.new_key(), row.wrapped_secret_key) is None
+
+
+def test_no_time_of_reporter_activity_on_disk(app: Flask, client: FlaskClient) -> None:
+    """F1: the row keeps a day (the day after the request's), never a time."""
+    _logged_in(client)
+    (row,) = _rows(app)
+    assert set(ReporterSession.__table__.columns.keys()) == {
+        "id_hash", "thread_id", "wrapped_secret_key", "purge_day"
+    }
+    assert type(row.purge_day) is date
+    assert row.purge_day == reporter_session.utcnow().date() + timedelta(days=1)
+
+
+def test_purge_day_is_always_after_the_deadline() -> None:
+    """A row is purged from midnight after its purge_day; the session ends before that."""
+    for idle in (1, 5, 30, 23 * 60 + 59, 24 * 60, 36 * 60):
+        for now in (
+            datetime(2026, 3, 1, 0, 0),
+            datetime(2026, 3, 1, 12, 0),
+            datetime(2026, 3, 1, 23, 59, 59),
+        ):
+            day = reporter_session.purge_day(now, idle)
+            first_purge = datetime(day.year, day.month, day.day) + timedelta(days=1)
+            assert now + timedelta(minutes=idle) < first_purge, (idle, now)
+            # It depends only on the request's day: nothing finer is on disk.
+            assert day == reporter_session.purge_day(now.replace(hour=0, minute=0), idle)
 
 
 def test_session_cookie_flags(app: Flask, client: FlaskClient) -> None:
@@ -56,43 +115,75 @@ def test_session_cookie_flags(app: Flask, client: FlaskClient) -> None:
 
 
 def test_requests_slide_the_idle_deadline(app: Flask, client: FlaskClient) -> None:
-    _logged_in(client)
-    with app.extensions["varsel.sessionmaker"]() as db:
-        row = db.scalars(select(ReporterSession)).one()
-        row.expires_at = reporter_session.utcnow() + timedelta(minutes=2)
-        db.commit()
+    key = _cookie_key(_logged_in(client))
+    _set_deadline(app, key, _now_seconds() + 120)
+    before = _rows(app)[0].wrapped_secret_key
     assert client.get("/thread").status_code == 200
-    (row,) = _rows(app)
-    assert row.expires_at > reporter_session.utcnow() + timedelta(minutes=29)
+    assert _deadline_in(app, key) > _now_seconds() + (IDLE - 1) * 60
+    assert _rows(app)[0].wrapped_secret_key != before  # re-wrapped
 
 
 def test_idle_session_expires_and_is_deleted(app: Flask, client: FlaskClient) -> None:
-    _logged_in(client)
-    with app.extensions["varsel.sessionmaker"]() as db:
-        row = db.scalars(select(ReporterSession)).one()
-        row.expires_at = reporter_session.utcnow() - timedelta(minutes=1)
-        db.commit()
+    key = _cookie_key(_logged_in(client))
+    _set_deadline(app, key, _now_seconds() - 60)
+    (row,) = _rows(app)
+    assert row.purge_day > reporter_session.utcnow().date()  # not yet purgeable by day
     response = client.get("/thread")
     assert response.status_code == 303 and response.headers["Location"] == "/follow-up"
     assert _rows(app) == []
     assert client.get_cookie("varsel_reporter") is None
 
 
+def test_load_refuses_a_session_past_its_deadline(app: Flask, client: FlaskClient) -> None:
+    """The clock passed to ``load``: within the idle time it opens (and slides), after it
+    not."""
+    value = _logged_in(client)
+    now = reporter_session.utcnow()
+    with app.extensions["varsel.sessionmaker"]() as db:
+        opened = reporter_session.load(db, value, now + timedelta(minutes=IDLE - 1), IDLE)
+        assert opened is not None
+        db.commit()  # slid: the deadline is now 29 + 30 minutes ahead
+    with app.extensions["varsel.sessionmaker"]() as db:
+        later = now + timedelta(minutes=2 * IDLE - 2)
+        assert reporter_session.load(db, value, later, IDLE) is not None
+        db.rollback()
+    with app.extensions["varsel.sessionmaker"]() as db:
+        much_later = now + timedelta(minutes=2 * IDLE)
+        assert reporter_session.load(db, value, much_later, IDLE) is None
+        db.commit()
+    assert _rows(app) == []
+
+
 def test_idle_minutes_are_configurable(make_app) -> None:  # type: ignore[no-untyped-def]
     app = make_app(session_idle_minutes=5)
     client = app.test_client()
-    _logged_in(client)
-    (row,) = _rows(app)
-    assert row.expires_at <= reporter_session.utcnow() + timedelta(minutes=6)
+    value = _logged_in(client)
+    assert _deadline_in(app, _cookie_key(value)) <= _now_seconds() + 5 * 60
+    with app.extensions["varsel.sessionmaker"]() as db:
+        later = reporter_session.utcnow() + timedelta(minutes=6)
+        assert reporter_session.load(db, value, later, 5) is None
 
 
-def test_logout_destroys_row_and_cookie(app: Flask, client: FlaskClient) -> None:
-    _logged_in(client)
+def _wal(app: Flask) -> Path:
+    return app.extensions["varsel.settings"].data_dir / "varsel.sqlite3-wal"
+
+
+def test_logout_destroys_row_and_cookie_and_checkpoints_the_log(
+    app: Flask, client: FlaskClient
+) -> None:
+    value = _logged_in(client)
+    id_hash = reporter_session.id_hash(_unb64(value.split(".")[0]))
     page = client.get("/thread").text
+    assert _wal(app).stat().st_size > 0
     response = client.post("/logout", data={"csrf_token": csrf_token(page)})
     assert response.status_code == 303
     assert _rows(app) == []
     assert client.get_cookie("varsel_reporter") is None
+    # The write-ahead log was checkpointed and truncated: the deleted row is not in it,
+    # and secure_delete zeroed it in the database file.
+    assert _wal(app).stat().st_size == 0
+    database = app.extensions["varsel.settings"].data_dir / "varsel.sqlite3"
+    assert id_hash not in database.read_bytes()
     assert client.get("/thread").status_code == 303
 
 
@@ -104,21 +195,28 @@ def test_a_forged_or_stale_cookie_opens_nothing(app: Flask, client: FlaskClient)
     assert client.get("/thread").status_code == 303
     client.set_cookie("varsel_reporter", "garbage")
     assert client.get("/thread").status_code == 303
+    assert len(_rows(app)) == 1  # a wrong key deletes nobody's session
 
 
-def test_purge_expired_sessions(app: Flask, client: FlaskClient) -> None:
+def test_abandoned_sessions_are_purged_by_day(app: Flask, client: FlaskClient) -> None:
     _logged_in(client)
-    now = reporter_session.utcnow()
+    today = reporter_session.utcnow().date()
     with app.extensions["varsel.sessionmaker"]() as db:
-        assert reporter_session.purge_expired_sessions(db, now) == 0
-        assert reporter_session.purge_expired_sessions(db, now + timedelta(hours=1)) == 1
+        assert reporter_session.purge_abandoned_sessions(db, today) == 0
+        assert reporter_session.purge_abandoned_sessions(db, today + timedelta(days=1)) == 0
+        assert reporter_session.purge_abandoned_sessions(db, today + timedelta(days=2)) == 1
         db.commit()
     assert _rows(app) == []
 
 
-def test_deadline_rounds_up_to_the_minute() -> None:
-    now = datetime(2026, 3, 1, 10, 0, 1)
-    assert reporter_session.deadline(now, 30) == datetime(2026, 3, 1, 10, 31)
-    assert reporter_session.deadline(datetime(2026, 3, 1, 10, 0), 30) == datetime(
-        2026, 3, 1, 10, 30
-    )
+def test_every_reporter_request_purges_abandoned_rows(app: Flask, client: FlaskClient) -> None:
+    """A reporter who closed the tab yesterday leaves a row; the next visitor's request
+    (any reporter page) deletes it and checkpoints the log."""
+    _logged_in(client)
+    with app.extensions["varsel.sessionmaker"]() as db:
+        row = db.scalars(select(ReporterSession)).one()
+        row.purge_day = reporter_session.utcnow().date() - timedelta(days=1)
+        db.commit()
+    assert app.test_client().get("/").status_code == 200
+    assert _rows(app) == []
+    assert _wal(app).stat().st_size == 0

@@ -5,7 +5,7 @@ from datetime import date
 from flask import Flask
 from flask.testing import FlaskClient
 from reporter_pages import receipt_words
-from sqlalchemy import Date, inspect, select
+from sqlalchemy import Date, DateTime, Time, inspect, select
 from test_reporter_flow import log_in, send_report
 
 from portal.models import Attachment, ReporterSession, Submission, Thread
@@ -24,7 +24,7 @@ EXPECTED_COLUMNS = {
     },
     "attachments": {"id", "submission_id", "stored_size"},
     "replies": {"id", "position", "thread_id", "day", "envelope"},
-    "reporter_sessions": {"id_hash", "thread_id", "wrapped_secret_key", "expires_at"},
+    "reporter_sessions": {"id_hash", "thread_id", "wrapped_secret_key", "purge_day"},
 }
 FORBIDDEN = ("ip", "addr", "agent", "browser", "time", "created_at", "updated_at", "name")
 
@@ -34,13 +34,17 @@ def test_schema_holds_no_identifying_metadata(app: Flask) -> None:
     for table, expected in EXPECTED_COLUMNS.items():
         columns = {c["name"]: c for c in inspector.get_columns(table)}
         assert set(columns) == expected, table
-        for name in columns:
-            if name == "expires_at":  # the session's idle deadline, deleted with it
-                continue
+        for name, column in columns.items():
             parts = name.split("_")
             assert not any(word in parts for word in FORBIDDEN), f"{table}.{name}"
+            # No clock value at all, not even a session's idle deadline (it lives only
+            # inside the wrapped blob): days only.
+            assert not isinstance(column["type"], DateTime | Time), f"{table}.{name}"
+            assert "TIME" not in str(column["type"]).upper(), f"{table}.{name}"
     days = {c["name"]: c["type"] for c in inspector.get_columns("threads")}
     assert isinstance(days["created_day"], Date) and isinstance(days["last_activity_day"], Date)
+    sessions = {c["name"]: c["type"] for c in inspector.get_columns("reporter_sessions")}
+    assert isinstance(sessions["purge_day"], Date)
 
 
 def test_rows_hold_only_ciphertext_hashes_and_days(app: Flask, client: FlaskClient) -> None:

@@ -60,11 +60,12 @@ def upgrade() -> None:
     sa.Column('id_hash', sa.LargeBinary(length=32), nullable=False),
     sa.Column('thread_id', sa.String(length=64), nullable=False),
     sa.Column('wrapped_secret_key', sa.LargeBinary(), nullable=False),
-    sa.Column('expires_at', sa.DateTime(), nullable=False),
+    sa.Column('purge_day', sa.Date(), nullable=False),
     sa.ForeignKeyConstraint(['thread_id'], ['threads.id'], name=op.f('fk_reporter_sessions_thread_id_threads'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id_hash', name=op.f('pk_reporter_sessions'))
     )
     with op.batch_alter_table('reporter_sessions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_reporter_sessions_purge_day'), ['purge_day'], unique=False)
         batch_op.create_index(batch_op.f('ix_reporter_sessions_thread_id'), ['thread_id'], unique=False)
 
     op.create_table('submissions',
@@ -101,6 +102,7 @@ def downgrade() -> None:
     op.drop_table('submissions')
     with op.batch_alter_table('reporter_sessions', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_reporter_sessions_thread_id'))
+        batch_op.drop_index(batch_op.f('ix_reporter_sessions_purge_day'))
 
     op.drop_table('reporter_sessions')
     op.drop_table('replies')
