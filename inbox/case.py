@@ -80,6 +80,17 @@ class CaseMeta:
     possible_crime: bool = False
     handler: str | None = None
 
+    def flags(self) -> list[str]:
+        """What the guidelines say follows from this case's flags, one line each."""
+        lines = []
+        if self.central_office:
+            lines.append("Sentralt verv – partikontoret håndterer alltid (§8.2)")
+        if self.employer:
+            lines.append("Arbeidsgiveransvar – behandles i samråd med arbeidsgiver (§11)")
+        if self.possible_crime:
+            lines.append("Mulig straffbart forhold – den utsatte oppfordres til å anmelde (§1)")
+        return lines
+
 
 @dataclass(frozen=True)
 class LogEntry:

@@ -125,17 +125,10 @@ def build_casefile(
     )
     pdf.ln(2)
     meta = case.meta
-    flags = []
-    if meta.central_office:
-        flags.append("Sentralt verv – partikontoret håndterer alltid (§8.2)")
-    if meta.employer:
-        flags.append("Arbeidsgiveransvar – behandles i samråd med arbeidsgiver (§11)")
-    if meta.possible_crime:
-        flags.append("Mulig straffbart forhold – den utsatte oppfordres til å anmelde (§1)")
     pdf.field("Sak", view.id)
     pdf.field("Nivå (§8.2)", LEVELS[meta.level])
     pdf.field("Tilstand", f"{STATES[case.state]} (siden {case.state_day})")
-    pdf.field("Merknader", "\n".join(flags) or "Ingen")
+    pdf.field("Merknader", "\n".join(meta.flags()) or "Ingen")
     pdf.field("Saksbehandler (§6a)", meta.handler or "Ikke oppgitt")
     elapsed = days_since(view.received_day, today)
     pdf.field(

@@ -323,13 +323,6 @@ def render_thread(console: Console, view: ThreadView, case: CaseView | None) -> 
 
 def render_case(console: Console, case: CaseView, received_day: str) -> None:
     meta = case.meta
-    flags = []
-    if meta.central_office:
-        flags.append("sentralt verv – partikontoret håndterer (§8.2)")
-    if meta.employer:
-        flags.append("arbeidsgiveransvar (§11)")
-    if meta.possible_crime:
-        flags.append("mulig straffbart – oppfordre til anmeldelse (§1)")
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="bold")
     grid.add_column()
@@ -337,7 +330,7 @@ def render_case(console: Console, case: CaseView, received_day: str) -> None:
     grid.add_row("Tilstand", f"{case.state}: {STATES[case.state]} (siden {case.state_day})")
     grid.add_row("Nivå (§8.2)", LEVELS[meta.level])
     grid.add_row("Saksbehandler (§6a)", Text(clean(meta.handler or "–")))
-    grid.add_row("Merknader", "\n".join(flags) or "–")
+    grid.add_row("Merknader", "\n".join(meta.flags()) or "–")
     grid.add_row("Åpnet", case.opened_day)
     grid.add_row(
         "Tid brukt", f"{days_since(received_day)} dager siden mottatt (uten unødig opphold)"
