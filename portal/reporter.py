@@ -77,11 +77,10 @@ def _before() -> None:
     ``purge_day`` has passed, see reporter_session.py), and refuse file parts outside the
     ``attachments`` field with a clear 400 (their blobs are discarded at teardown)."""
     db = get_db()
-    if reporter_session.purge_abandoned_sessions(db, today()):
-        db.commit()
+    purged = reporter_session.purge_abandoned_sessions(db, today())
+    db.commit()
+    if purged:
         release_deleted(db)
-    else:
-        db.commit()
     if request.method == "POST":
         refuse_stray_files(allowed=("attachments",))
 
