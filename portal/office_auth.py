@@ -4,9 +4,12 @@ An operator creates a user with ``varsel-portal add-office-user NAME``, which pr
 one-time setup code (only its hash is stored). With that code the person chooses a
 password and enrols an authenticator app; the code is then void.
 
-Failed logins count per user: after ``MAX_FAILURES`` the user is locked for
-``LOCK_MINUTES``. Failed setup-code attempts count only against a user whose setup is open
-(an active user cannot be locked through the setup page). Unknown names, wrong passwords,
+Wrong TOTP codes after a correct password count per user: after ``MAX_FAILURES`` the user
+is locked for ``LOCK_MINUTES``, which protects the six-digit second factor. Wrong passwords
+do not count towards the lock (anyone who knows a name could otherwise keep that user
+locked out); guessing passwords is held back by the per-client and global limits and the
+argon2 cost instead. Failed setup-code attempts count only against a user whose setup is
+open (an active user cannot be locked through the setup page). Unknown names, wrong passwords,
 wrong codes and locked users get the same answer (the pages show one message for
 ``FAILED`` and ``LOCKED``), and each costs the same argon2 work, so neither the answer nor
 its timing tells which names exist or are locked. Argon2 runs in the portal's bounded
@@ -254,7 +257,9 @@ def login(db: Session, name: str, password: str, code: str, now: datetime) -> At
     if locked is not None:
         return locked
     if user is None or not password_ok or not is_active(user):
-        return _fail(db, user, now, "login")
+        if user is not None:
+            log.info("failed office login (password) for %s", user.name)
+        return Attempt(Outcome.FAILED)
     step = match_totp(user, code, now)
     if step is None:
         return _fail(db, user, now, "login")

@@ -124,8 +124,7 @@ def test_lockout_after_five_failures_then_unlock(
     app: Flask, client: FlaskClient, clock: Clock
 ) -> None:
     login = set_up_user(app, client, clock)
-    bad = OfficeLogin(login.name, "not the password at all", login.totp_secret)
-    statuses = [log_in(client, bad, "000000") for _ in range(5)]
+    statuses = [log_in(client, login, "000000") for _ in range(5)]
     assert statuses == [401] * 5
     user = user_row(app, "kari")
     assert user.locked_until is not None and user.locked_until > clock.now
@@ -136,6 +135,18 @@ def test_lockout_after_five_failures_then_unlock(
     assert log_in(client, login, totp_code(login.totp_secret, clock.now)) == 302
     assert dashboard_status(client) == 200
     assert user_row(app, "kari").failed_logins == 0
+
+
+def test_wrong_passwords_do_not_lock_the_user_out(
+    app: Flask, client: FlaskClient, clock: Clock
+) -> None:
+    """Knowing a name is not enough to keep its owner out (review finding F7)."""
+    login = set_up_user(app, client, clock)
+    bad = OfficeLogin(login.name, "not the password at all", login.totp_secret)
+    assert [log_in(client, bad, "000000") for _ in range(8)] == [401] * 8
+    assert user_row(app, "kari").locked_until is None
+    clock.advance(seconds=30)
+    assert log_in(client, login, totp_code(login.totp_secret, clock.now)) == 302
 
 
 def test_session_expires_when_idle_and_after_a_working_day(
@@ -212,8 +223,9 @@ def flash_text(page: str) -> str:
 
 
 def lock(client: FlaskClient, login: OfficeLogin) -> None:
+    """Five wrong codes after the right password: the second factor is being guessed."""
     for _ in range(5):
-        assert login_response(client, login.name, "not the password at all", "000000")[0] == 401
+        assert login_response(client, login.name, login.password, "000000")[0] == 401
 
 
 def test_a_locked_user_gets_the_same_answer_as_a_wrong_password(
