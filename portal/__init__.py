@@ -87,7 +87,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     quiet_request_log()
     _timeless_log(app)
     db.init_app(app, settings.database_url)
-    security.init_app(app)
+    security.init_app(app, settings)
     upload.init_app(app)
     ratelimit.init_app(app, settings.argon2_concurrency)
     i18n.init_app(app)

@@ -2,6 +2,8 @@
 
 from flask import Flask, Response, request
 
+from .config import Settings
+
 CSP = (
     "default-src 'none'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
     "font-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; "
@@ -9,7 +11,7 @@ CSP = (
 )
 
 
-def init_app(app: Flask) -> None:
+def init_app(app: Flask, settings: Settings) -> None:
     @app.after_request
     def _headers(response: Response) -> Response:
         h = response.headers
@@ -23,7 +25,9 @@ def init_app(app: Flask) -> None:
         if not request.path.startswith("/static/"):
             h["Cache-Control"] = "no-store"
             h["Pragma"] = "no-cache"
-        if request.is_secure:
+        # Behind a TLS-terminating proxy Flask sees plain HTTP; VARSEL_SECURE_COOKIES=1 is
+        # the operator's statement that the portal is served over HTTPS.
+        if request.is_secure or settings.secure_cookies:
             h["Strict-Transport-Security"] = "max-age=63072000; includeSubDomains"
         h.pop("Server", None)
         return response

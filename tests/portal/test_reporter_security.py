@@ -48,6 +48,17 @@ def test_security_headers_on_reporter_pages(client: FlaskClient) -> None:
         assert "Server" not in h
 
 
+def test_hsts_over_https_and_behind_a_tls_proxy(make_app) -> None:  # type: ignore[no-untyped-def]
+    plain = make_app().test_client()
+    assert "Strict-Transport-Security" not in plain.get("/").headers
+    assert "max-age=" in plain.get("/", base_url="https://localhost").headers[
+        "Strict-Transport-Security"
+    ]
+    # Behind a proxy that terminates TLS the app sees http://; the operator says HTTPS.
+    proxied = make_app(secure_cookies=True).test_client()
+    assert "max-age=" in proxied.get("/").headers["Strict-Transport-Security"]
+
+
 def test_flask_session_cookie_flags(client: FlaskClient) -> None:
     response = client.get("/report")
     header = next(h for h in response.headers.getlist("Set-Cookie") if h.startswith("session="))
