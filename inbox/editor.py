@@ -12,21 +12,9 @@ import subprocess
 from pathlib import Path
 
 from .errors import InboxError
+from .store import shred
 
 HEADER = "# Linjer som begynner med # tas ikke med.\n"
-
-
-def shred(path: Path) -> None:
-    """Overwrite a file with zeros, flush it to disk and remove it."""
-    try:
-        size = path.stat().st_size
-    except FileNotFoundError:
-        return
-    with path.open("r+b") as f:
-        f.write(bytes(size))
-        f.flush()
-        os.fsync(f.fileno())
-    path.unlink()
 
 
 def edit_text(home: Path, hint: str) -> str:
