@@ -37,9 +37,10 @@ from crypto.errors import CryptoError
 from crypto.stream import decrypt_stream
 
 from . import office_auth, secrets_of, settings_of
+from .clock import today, utcnow
 from .db import get_db
 from .models import Reply, Submission, Thread
-from .office_auth import Attempt, Outcome, utcnow
+from .office_auth import Attempt, Outcome
 from .recipients import RecipientError, load_office
 from .store import BlobStore
 from .transfer import (
@@ -66,10 +67,6 @@ View = TypeVar("View", bound=Callable[..., ResponseReturnValue])
 @bp.record_once
 def _setup(state: Any) -> None:
     office_auth.init_app(state.app)
-
-
-def today() -> date:
-    return date.today()
 
 
 def login_required(view: View) -> View:

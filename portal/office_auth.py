@@ -77,11 +77,6 @@ class Attempt:
     locked_until: datetime | None = None
 
 
-def utcnow() -> datetime:
-    """Naive UTC, as the DateTime columns store it."""
-    return datetime.now(UTC).replace(tzinfo=None)
-
-
 def normalise_name(name: str) -> str:
     return name.strip().lower()
 

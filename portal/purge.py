@@ -23,10 +23,11 @@ from typing import TypeVar
 from sqlalchemy import ColumnElement, delete, func, select
 from sqlalchemy.orm import Session
 
+from .clock import utcnow
 from .config import Settings
 from .db import release_deleted
 from .models import Attachment, Reply, ReporterSession, Submission, Thread
-from .reporter_session import purge_abandoned_sessions, utcnow
+from .reporter_session import purge_abandoned_sessions
 from .store import BlobStore, midnight_utc, shred
 
 T = TypeVar("T")

@@ -28,6 +28,7 @@ from crypto.payload import MAX_ATTACHMENTS, MAX_NAME, OwnCopy, Reply
 from crypto.receipt import derive_receipt_keys, generate_receipt, login_hash, normalise_receipt
 
 from . import reporter_session, secrets_of, settings_of
+from .clock import today, utcnow
 from .config import Settings
 from .db import get_db, release_deleted
 from .forms import LoginForm, MessageForm, ReportForm, summary
@@ -42,7 +43,6 @@ from .submission import (
     create_report,
     open_for_reporter,
     recipient_keys,
-    today,
 )
 from .upload import claim_uploads, refuse_stray_files, uploaded_files
 
@@ -271,7 +271,7 @@ def _log_in(typed: str, settings: Settings) -> Response | None:
     if thread is None:
         return None
     cookie = reporter_session.create(
-        db, thread, keys.reporter_secret_key, reporter_session.utcnow(),
+        db, thread, keys.reporter_secret_key, utcnow(),
         settings.session_idle_minutes,
     )
     db.commit()
@@ -293,7 +293,7 @@ def _open_session() -> reporter_session.OpenSession | Response:
     cookie = request.cookies.get(reporter_session.COOKIE_NAME)
     db = get_db()
     opened = reporter_session.load(
-        db, cookie, reporter_session.utcnow(), settings.session_idle_minutes
+        db, cookie, utcnow(), settings.session_idle_minutes
     )
     db.commit()
     if opened is not None:

@@ -55,11 +55,6 @@ class OpenSession:
         return "OpenSession(<secret>)"
 
 
-def utcnow() -> datetime:
-    """Naive UTC now."""
-    return datetime.now(UTC).replace(tzinfo=None)
-
-
 def deadline(now: datetime, idle_minutes: int) -> int:
     """The idle deadline as Unix seconds (kept only inside the wrapped blob)."""
     return int((now + timedelta(minutes=idle_minutes)).replace(tzinfo=UTC).timestamp())

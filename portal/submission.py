@@ -7,7 +7,6 @@ own copy sealed to the reporter's key only. The database receives ciphertext and
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
 from pathlib import Path
 
 from sqlalchemy.orm import Session
@@ -26,6 +25,7 @@ from crypto.payload import (
 )
 from crypto.receipt import ReceiptKeys, login_hash
 
+from .clock import today
 from .models import Attachment, Submission, Thread
 from .recipients import load_committee, load_office
 from .upload import EncryptedUpload
@@ -50,11 +50,6 @@ class File:
             key=self.upload.key,
             blob=self.upload.blob_id,
         )
-
-
-def today() -> date:
-    """Days only, in UTC: no exact time is kept for anything a reporter does."""
-    return datetime.now(UTC).date()
 
 
 def recipient_keys(keys_dir: Path, include_committee: bool) -> list[bytes]:

@@ -5,7 +5,6 @@ operators who carry bundles on a USB stick to the server instead of using a brow
 """
 
 import os
-from datetime import date
 from pathlib import Path
 
 import click
@@ -13,6 +12,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from .. import secrets_of, settings_of
+from ..clock import today
 from ..db import session_scope
 from ..office_auth import OfficeUserError, create_office_user
 from ..purge import purge_expired
@@ -63,7 +63,7 @@ def export_inbound_command(file: Path, force: bool, part: int) -> None:
                 db,
                 settings_of(current_app),
                 secrets_of(current_app).portal_identity,
-                date.today(),
+                today(),
                 part=part,
             )
     except TransferRefused as exc:
@@ -110,7 +110,7 @@ def import_outbound_command(file: Path) -> None:
                 settings_of(current_app),
                 secrets_of(current_app).portal_identity,
                 data,
-                date.today(),
+                today(),
             )
     except TransferRefused as exc:
         raise click.ClickException(str(exc)) from exc
@@ -126,7 +126,7 @@ def import_outbound_command(file: Path) -> None:
 def purge_expired_command() -> None:
     """Delete threads inactive for longer than VARSEL_THREAD_EXPIRY_DAYS (run daily)."""
     with session_scope(current_app) as db:
-        result = purge_expired(db, settings_of(current_app), date.today())
+        result = purge_expired(db, settings_of(current_app), today())
     click.echo(
         f"Deleted {result.threads} threads ({result.submissions} submissions, "
         f"{result.replies} replies, {result.attachments} attachments) and "

@@ -12,6 +12,7 @@ from test_reporter_flow import log_in, send_report
 
 from crypto import wrap
 from portal import reporter_session
+from portal.clock import utcnow
 from portal.models import ReporterSession
 
 IDLE = 30
@@ -58,7 +59,7 @@ def _set_deadline(app: Flask, cookie_key: bytes, deadline_seconds: int) -> None:
 
 
 def _now_seconds() -> int:
-    return reporter_session.deadline(reporter_session.utcnow(), 0)
+    return reporter_session.deadline(utcnow(), 0)
 
 
 def test_cookie_holds_only_the_session_id_and_the_wrap_key(
@@ -87,7 +88,7 @@ def test_no_time_of_reporter_activity_on_disk(app: Flask, client: FlaskClient) -
         "id_hash", "thread_id", "wrapped_secret_key", "purge_day"
     }
     assert type(row.purge_day) is date
-    assert row.purge_day == reporter_session.utcnow().date() + timedelta(days=1)
+    assert row.purge_day == utcnow().date() + timedelta(days=1)
 
 
 def test_purge_day_is_always_after_the_deadline() -> None:
@@ -127,7 +128,7 @@ def test_idle_session_expires_and_is_deleted(app: Flask, client: FlaskClient) ->
     key = _cookie_key(_logged_in(client))
     _set_deadline(app, key, _now_seconds() - 60)
     (row,) = _rows(app)
-    assert row.purge_day > reporter_session.utcnow().date()  # not yet purgeable by day
+    assert row.purge_day > utcnow().date()  # not yet purgeable by day
     response = client.get("/thread")
     assert response.status_code == 303 and response.headers["Location"] == "/follow-up"
     assert _rows(app) == []
@@ -138,7 +139,7 @@ def test_load_refuses_a_session_past_its_deadline(app: Flask, client: FlaskClien
     """The clock passed to ``load``: within the idle time it opens (and slides), after it
     not."""
     value = _logged_in(client)
-    now = reporter_session.utcnow()
+    now = utcnow()
     with app.extensions["varsel.sessionmaker"]() as db:
         opened = reporter_session.load(db, value, now + timedelta(minutes=IDLE - 1), IDLE)
         assert opened is not None
@@ -160,7 +161,7 @@ def test_idle_minutes_are_configurable(make_app) -> None:  # type: ignore[no-unt
     value = _logged_in(client)
     assert _deadline_in(app, _cookie_key(value)) <= _now_seconds() + 5 * 60
     with app.extensions["varsel.sessionmaker"]() as db:
-        later = reporter_session.utcnow() + timedelta(minutes=6)
+        later = utcnow() + timedelta(minutes=6)
         assert reporter_session.load(db, value, later, 5) is None
 
 
@@ -200,7 +201,7 @@ def test_a_forged_or_stale_cookie_opens_nothing(app: Flask, client: FlaskClient)
 
 def test_abandoned_sessions_are_purged_by_day(app: Flask, client: FlaskClient) -> None:
     _logged_in(client)
-    today = reporter_session.utcnow().date()
+    today = utcnow().date()
     with app.extensions["varsel.sessionmaker"]() as db:
         assert reporter_session.purge_abandoned_sessions(db, today) == 0
         assert reporter_session.purge_abandoned_sessions(db, today + timedelta(days=1)) == 0
@@ -215,7 +216,7 @@ def test_every_reporter_request_purges_abandoned_rows(app: Flask, client: FlaskC
     _logged_in(client)
     with app.extensions["varsel.sessionmaker"]() as db:
         row = db.scalars(select(ReporterSession)).one()
-        row.purge_day = reporter_session.utcnow().date() - timedelta(days=1)
+        row.purge_day = utcnow().date() - timedelta(days=1)
         db.commit()
     assert app.test_client().get("/").status_code == 200
     assert _rows(app) == []

@@ -8,8 +8,8 @@ from reporter_pages import receipt_words
 from sqlalchemy import Date, DateTime, Time, inspect, select
 from test_reporter_flow import log_in, send_report
 
+from portal.clock import today
 from portal.models import Attachment, ReporterSession, Submission, Thread
-from portal.submission import today
 
 # Every column of the reporter's tables. A new column fails this test on purpose: decide
 # whether it identifies anyone before adding it here.

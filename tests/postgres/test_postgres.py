@@ -33,6 +33,7 @@ from crypto.payload import Reply as ReplyPayload
 from crypto.payload import Report, decode_payload, encode_payload
 from crypto.stream import decrypt_stream
 from portal import create_app, secrets_of, settings_of
+from portal.clock import utcnow
 from portal.config import Settings
 from portal.db import alembic_config, session_scope
 from portal.models import (
@@ -45,7 +46,6 @@ from portal.models import (
     TransferState,
     new_id,
 )
-from portal.office_auth import utcnow
 from portal.purge import purge_expired
 from portal.store import BlobStore
 from portal.transfer import TransferRefused, apply_outbound, export_inbound, portal_fingerprint
