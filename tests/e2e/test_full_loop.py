@@ -247,6 +247,15 @@ def test_report_travels_to_the_offline_inbox_and_the_reply_comes_back(
     assert list((server.data_dir / "blobs").iterdir()) == []
     assert _files_containing(server.data_dir, envelope_head) == []
 
+    # Canary for the office path: after the download, the upload and the reporter reading
+    # the reply, no plaintext of the report, its attachment or the reply is on the portal's
+    # disk, in its temp directory or in its output.
+    for canary in (REPORT_TEXT, ATTACHMENT[1], REPLY_TEXT):
+        needle = canary.encode()
+        assert _files_containing(server.data_dir, needle) == [], canary
+        assert _files_containing(server.tmp_dir, needle) == [], canary
+        assert canary not in server.output, canary
+
     # Replaying the same outbound bundle is refused and changes nothing.
     before = _db_rows(server.data_dir, "SELECT id, position FROM replies")
     refused = office.upload(outbound)
