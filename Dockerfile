@@ -25,6 +25,6 @@ USER varsel
 VOLUME ["/data"]
 EXPOSE 8000
 
-# No access log: gunicorn's would name client addresses (DESIGN.md requirement 2).
+# No access log: gunicorn's would name client addresses (docs/THREAT-MODEL.md, requirement 2).
 CMD ["gunicorn", "--bind", "0.0.0.0:8000", "--workers", "2", "--threads", "4", \
      "--timeout", "300", "portal:create_app()"]

@@ -1,4 +1,6 @@
-"""Signed transfer bundles between the portal and the offline inbox (DESIGN.md requirement 5).
+"""Signed transfer bundles between the portal and the offline inbox.
+
+docs/THREAT-MODEL.md, requirement 5.
 
     "VSBUNDL1" | signer(32) | u32be mlen | manifest(mlen, JSON) | sig(64) | blob* | EOF
 

@@ -1,4 +1,6 @@
-"""The reporter's receipt passphrase and the keys derived from it (DESIGN.md requirement 3).
+"""The reporter's receipt passphrase and the keys derived from it.
+
+docs/THREAT-MODEL.md, requirement 3.
 
 A receipt is ``WORD_COUNT`` words drawn with ``secrets`` from the 2048-word bokmål list in
 :mod:`crypto.wordlist` (11 bits a word, 88 bits in all). It is never stored: one argon2id

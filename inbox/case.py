@@ -1,6 +1,6 @@
 """A report in handling: states, allowed transitions and the dated case log (§8-§14).
 
-States follow the guidelines against harassment (DESIGN.md, "Handling")::
+States follow the guidelines against harassment (§9–§14; see docs/OFFICE-GUIDE.md)::
 
     mottatt -> bekreftet (§9.1) -> anklagedes-versjon (§9.2) -> omforent-losning (§9.3)
       omforent-losning -> avsluttet            (an agreed solution was reached)

@@ -1,6 +1,6 @@
 """Inbound bundles: verify, decrypt and check everything, then commit in one transaction.
 
-Order of work (DESIGN.md requirement 5: a bundle is refused whole or applied whole):
+Order of work (docs/THREAT-MODEL.md, requirement 5: a bundle is refused whole or applied whole):
 
 1. the signer key is compared with the pinned portal key (pinned on first use);
 2. ``crypto.bundle.read_inbound`` verifies the signature and every blob digest;

@@ -99,8 +99,8 @@ def create_app(settings: Settings | None = None) -> Flask:
 
 def quiet_request_log() -> None:
     """Werkzeug's request log names the client address and the time, and so do its error
-    lines for malformed requests ("127.0.0.1 - - [date] code 400"): DESIGN.md requirement 2
-    forbids both, so the development server's logger says nothing at all."""
+    lines for malformed requests ("127.0.0.1 - - [date] code 400"): docs/THREAT-MODEL.md,
+    requirement 2 forbids both, so the development server's logger says nothing at all."""
     logging.getLogger("werkzeug").setLevel(logging.CRITICAL)
 
 

@@ -1,6 +1,6 @@
 """The portal's one clock: UTC, naive (as the DateTime columns store it), days in UTC.
 
-Everything a reporter does is kept to the day (DESIGN.md requirement 2); using UTC for
+Everything a reporter does is kept to the day (docs/THREAT-MODEL.md, requirement 2); using UTC for
 every day keeps reporters' submissions, office replies and deadlines on one calendar.
 """
 

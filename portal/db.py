@@ -20,7 +20,7 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 def make_engine(url: str) -> Engine:
     """``hide_parameters``: SQL errors never carry bound values (thread ids, session hashes,
-    days) into exception messages or logs (DESIGN.md requirement 2)."""
+    days) into exception messages or logs (docs/THREAT-MODEL.md, requirement 2)."""
     if url.startswith("sqlite"):
         engine = create_engine(
             url, connect_args={"check_same_thread": False}, hide_parameters=True

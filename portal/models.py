@@ -1,6 +1,6 @@
 """The portal's database: only ciphertext, keyed hashes, public keys and days.
 
-DESIGN.md requirements 1, 2 and 6: no plaintext, no IP address, no user agent, no exact
+docs/THREAT-MODEL.md, requirements 1, 2 and 6: no plaintext, no IP address, no user agent, no exact
 time for anything a reporter does (a reporter session's idle deadline lives only inside its
 wrapped blob; the row keeps a ``purge_day``). Dates are kept to the day.
 """
@@ -122,7 +122,7 @@ class Reply(Base):
 
 
 class ReporterSession(Base):
-    """A logged-in reporter without JavaScript (DESIGN.md requirement 4).
+    """A logged-in reporter without JavaScript (docs/THREAT-MODEL.md, requirement 4).
 
     The cookie holds a random session id; the row holds only a hash of it, the thread and
     the reporter's secret key wrapped under a key that exists only in the cookie, together

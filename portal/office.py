@@ -91,7 +91,8 @@ def login_required(view: View) -> View:
 def _refusal() -> str:
     """The one answer to a failed login or setup code, whether the name is unknown, a
     factor is wrong or the user is locked: the page must not tell which names exist or
-    are locked (REVIEW F7)."""
+    are locked (docs/THREAT-MODEL.md,
+    requirement 7)."""
     return str(
         _(
             "The name, password or code is wrong — or the user is locked for a while "
@@ -245,7 +246,7 @@ class Dashboard:
     feedback_overdue_threads: int
     total_threads: int
     last_outbound_sequence: int
-    parts: int = 1  # bundles the waiting items make (REVIEW F2: each one bounded)
+    parts: int = 1  # bundles the waiting items make (each one bounded in size)
     first_part_items: int = 0  # items the next download ("part 1") carries
     remaining_items: int = 0  # waiting items that do not fit in part 1
 

@@ -1,4 +1,6 @@
-"""Party-office logins: a name, a password (argon2id) and a TOTP code (DESIGN.md req. 7).
+"""Party-office logins: a name, a password (argon2id) and a TOTP code.
+
+docs/THREAT-MODEL.md, requirement 7.
 
 An operator creates a user with ``varsel-portal add-office-user NAME``, which prints a
 one-time setup code (only its hash is stored). With that code the person chooses a

@@ -1,4 +1,6 @@
-"""Expiry (DESIGN.md requirement 6): threads without activity for a configured period go.
+"""Expiry: threads without activity for a configured period go.
+
+docs/THREAT-MODEL.md, requirement 6.
 
 A thread expires when ``last_activity_day + settings.thread_expiry_days < today``. It is
 deleted with its submissions (including the reporter's own copies), replies, attachment

@@ -1,4 +1,6 @@
-"""In-process rate limits and the bound on concurrent argon2 work (DESIGN.md requirement 7).
+"""In-process rate limits and the bound on concurrent argon2 work.
+
+docs/THREAT-MODEL.md, requirement 7.
 
 One :class:`RateLimiter` per application lives in ``app.extensions``; nothing here is module
 state, nothing is written to disk or logged, and one lock guards the whole table.

@@ -1,7 +1,7 @@
 """Who reports are encrypted to: the party office always, the committee when configured.
 
 Keys are files under ``<data dir>/keys/``: ``office.pub`` and ``committee/<name>.pub``
-(crypto.keys.PublicIdentity text format). DESIGN.md requirement 8, guidelines §7.1, §12.
+(crypto.keys.PublicIdentity text format). docs/THREAT-MODEL.md, requirement 8, guidelines §7.1, §12.
 """
 
 import re

@@ -1,4 +1,4 @@
-"""Reporter sessions without JavaScript (DESIGN.md requirement 4).
+"""Reporter sessions without JavaScript (docs/THREAT-MODEL.md, requirement 4).
 
 At login the server derives the reporter's key pair from the receipt, wraps the secret key
 under a fresh random key and keeps only the wrapped key and a hash of a random session id.
@@ -9,13 +9,13 @@ row nor the cookie alone can open the reporter's replies.
     row.wrapped_secret_key = wrap(wrap_key, deadline_u64be || secret_key)
 
 The idle deadline (Unix seconds) lives only inside the wrapped blob: it is authoritative,
-and a copy of the disk cannot read it (DESIGN.md requirement 2: no exact time of a reporter
-action at rest). Every request re-wraps the blob with a new deadline to slide it. On disk
-the row holds only a ``purge_day``: the day after the day of the last request. Rows whose
-``purge_day`` is before today are abandoned and deleted (on every reporter request, and by
-``purge-expired``). Because the idle timeout is shorter than a day, a row is never purged
-before its deadline has passed, and a row that outlives its deadline on disk still does not
-open: ``load`` checks the deadline inside the wrap.
+and a copy of the disk cannot read it (docs/THREAT-MODEL.md, requirement 2: no exact time
+of a reporter action at rest). Every request re-wraps the blob with a new deadline to
+slide it. On disk the row holds only a ``purge_day``: the day after the day of the last
+request. Rows whose ``purge_day`` is before today are abandoned and deleted (on every
+reporter request, and by ``purge-expired``). Because the idle timeout is shorter than a
+day, a row is never purged before its deadline has passed, and a row that outlives its
+deadline on disk still does not open: ``load`` checks the deadline inside the wrap.
 """
 
 import base64

@@ -1,4 +1,4 @@
-"""HTTP hardening for every response (DESIGN.md requirement 7)."""
+"""HTTP hardening for every response (docs/THREAT-MODEL.md, requirement 7)."""
 
 from flask import Flask, Response, request
 

@@ -4,9 +4,10 @@ Only ciphertext streams (crypto.stream) are ever written here. A blob is written
 temporary name and renamed into place when complete, so a failed upload leaves nothing
 that looks like a blob; ``discard`` removes leftovers.
 
-File times are blurred to the day (DESIGN.md requirement 2): a committed blob's access and
-modification times, and the blob directory's, are set to midnight UTC of the day it was
-written. The change time (ctime) cannot be set by a program: docs/THREAT-MODEL.md.
+File times are blurred to the day (docs/THREAT-MODEL.md, requirement 2): a committed
+blob's access and modification times, and the blob directory's, are set to midnight UTC of
+the day it was written. The change time (ctime) cannot be set by a program:
+docs/THREAT-MODEL.md.
 """
 
 import os

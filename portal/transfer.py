@@ -1,11 +1,13 @@
-"""Moving ciphertext between the portal and the offline inbox (DESIGN.md requirements 5, 6).
+"""Moving ciphertext between the portal and the offline inbox.
+
+docs/THREAT-MODEL.md, requirements 5 and 6.
 
 - :func:`export_inbound` builds an inbound bundle, signed by the portal's key, with the
   submissions the inbox has not yet acknowledged, their attachment streams and threads.
   Exporting changes nothing. The waiting submissions are cut into parts of at most
   ``BATCH_BYTES`` (and ``BATCH_ITEMS``), oldest first (:func:`plan_inbound`), so no
   amount of waiting data, however large, makes a bundle the portal cannot build or the
-  inbox cannot read (REVIEW F2). Part 1 is the normal download; since only an
+  inbox cannot read. Part 1 is the normal download; since only an
   acknowledgement removes a submission, downloading again after the inbox's answer has
   been applied gives the next part, and ``part=2, 3, ...`` can be fetched at once.
 - :func:`apply_outbound` verifies an outbound bundle under the office key *before* looking

@@ -1,6 +1,6 @@
 """A person in a real Chromium with JavaScript off (Tor Browser "Safest"), end to end.
 
-DESIGN.md requirement 2: every request goes to the portal's own origin. The layout is
+docs/THREAT-MODEL.md, requirement 2: every request goes to the portal's own origin. The layout is
 checked at 360 px (a small phone): no horizontal scrolling on any reporter page.
 Set VARSEL_SHOTS=<dir> to keep screenshots of every page at 360 and 1280 px.
 """

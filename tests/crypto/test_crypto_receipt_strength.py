@@ -1,4 +1,7 @@
-"""Receipts resist offline guessing (DESIGN.md requirement 3); key files are stretched too."""
+"""Receipts resist offline guessing; key files are stretched too.
+
+docs/THREAT-MODEL.md, requirement 3.
+"""
 
 import math
 import re

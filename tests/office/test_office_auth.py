@@ -1,4 +1,7 @@
-"""Office logins: setup code, password + TOTP, lockout, session expiry (DESIGN.md req. 7)."""
+"""Office logins: setup code, password + TOTP, lockout, session expiry.
+
+docs/THREAT-MODEL.md, requirement 7.
+"""
 
 import re
 
@@ -197,7 +200,7 @@ def test_office_pages_send_the_security_headers(client: FlaskClient) -> None:
     assert "/static/css/office.css" in page
 
 
-# --- REVIEW F7: no user enumeration, no free lockout ---------------------------------------
+# --- No user enumeration, and no lockout for free (requirement 7) -------------------------
 
 GENERIC_REFUSAL = (
     "The name, password or code is wrong — or the user is locked for a while after "

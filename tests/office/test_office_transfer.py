@@ -1,4 +1,7 @@
-"""Dashboard counts, inbound download, outbound upload (DESIGN.md requirements 5 and 6)."""
+"""Dashboard counts, inbound download, outbound upload.
+
+docs/THREAT-MODEL.md, requirements 5 and 6.
+"""
 
 import io
 import re
@@ -479,7 +482,7 @@ def test_cli_import_refuses_without_office_key(
     assert result.exit_code != 0 and "office.pub" in result.output
 
 
-# --- REVIEW F2: bounded inbound bundles, oldest first --------------------------------------
+# --- Bounded inbound bundles, oldest first --------------------------------------------------
 
 
 def part_size(bundle: InboundBundle) -> int:

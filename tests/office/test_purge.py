@@ -1,4 +1,4 @@
-"""Expiry: inactive threads go with everything they hold (DESIGN.md requirement 6)."""
+"""Expiry: inactive threads go with everything they hold (docs/THREAT-MODEL.md, requirement 6)."""
 
 import os
 import time

@@ -1,4 +1,6 @@
-"""The canary (DESIGN.md requirement 1): no plaintext at rest, anywhere the portal writes.
+"""The canary: no plaintext at rest, anywhere the portal writes.
+
+docs/THREAT-MODEL.md, requirement 1.
 
 A unique marker goes into every text field, every file name and every file body of a
 report and of a follow-up message, through the no-JavaScript path of a real server

@@ -1,4 +1,4 @@
-"""Rate limits, the argon2 bound and the upload limit (DESIGN.md requirement 7)."""
+"""Rate limits, the argon2 bound and the upload limit (docs/THREAT-MODEL.md, requirement 7)."""
 
 import io
 from collections.abc import Callable

@@ -1,4 +1,4 @@
-"""CSRF on every form and the response headers (DESIGN.md requirement 7)."""
+"""CSRF on every form and the response headers (docs/THREAT-MODEL.md, requirement 7)."""
 
 import io
 

@@ -1,4 +1,4 @@
-"""Reporter sessions without JavaScript (DESIGN.md requirements 2 and 4)."""
+"""Reporter sessions without JavaScript (docs/THREAT-MODEL.md, requirements 2 and 4)."""
 
 import base64
 from datetime import date, datetime, timedelta

@@ -1,4 +1,4 @@
-"""What the server keeps about a reporter (DESIGN.md requirements 1 and 2)."""
+"""What the server keeps about a reporter (docs/THREAT-MODEL.md, requirements 1 and 2)."""
 
 from datetime import date
 
