@@ -11,7 +11,6 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -25,7 +24,7 @@ from crypto.errors import CryptoError
 
 from . import attachments as attachment_files
 from . import case as cases
-from . import casefile, handover, outbox, sealed_casefile, threads
+from . import outbox, sealed_casefile, threads
 from .editor import edit_text
 from .errors import InboxError, PortalKeyChanged
 from .files import new_file
@@ -33,8 +32,6 @@ from .home import Home, Unlocked, check_new_passphrase, default_home, init_home,
 from .importer import import_bundle
 from .render import (
     case_json,
-    clean,
-    render_case,
     render_list,
     render_thread,
     status_label,
@@ -481,292 +478,6 @@ def outbox_(ctx: Ctx) -> None:
     )
 
 
-# -- handling --------------------------------------------------------------------------------
-
-
-@main.group("case", cls=InboxGroup)
-def case_group() -> None:
-    """Behandling av en sak etter retningslinjene mot trakassering (§8–§14).
-
-    Tilstander: mottatt → bekreftet (§9.1) → anklagedes-versjon (§9.2) →
-    omforent-losning (§9.3) → avsluttet, eller undersokelse (§10.1) → kontradiksjon
-    (§10.2) → avgjort (§10.4) → reaksjon (§13, §14) → avsluttet → overlevert (§6b).
-
-    Videresend til en saksbehandler med «case export SAK --to NØKKEL.pub» (§6a); avslutt og
-    slett med «case close-out SAK» (§6b).
-    """
-
-
-@case_group.command("open")
-@THREAD
-@click.option(
-    "--level",
-    type=click.Choice(list(cases.LEVELS)),
-    help="Hvilket nivå som håndterer saken (§8.2). Standard: partikontoret.",
-)
-@click.option(
-    "--central-office",
-    is_flag=True,
-    help="Saken gjelder en person i sentralt verv: partikontoret håndterer alltid (§8.2).",
-)
-@click.option(
-    "--employer",
-    is_flag=True,
-    help="En involvert er ansatt i partiet: involver arbeidsgiver (§11).",
-)
-@click.option(
-    "--possible-crime",
-    is_flag=True,
-    help="Mulig straffbart forhold: oppfordre den utsatte til å anmelde (§1).",
-)
-@click.option("--handler", metavar="NAVN", help="Navngitt saksbehandler (§6a: kun de som må vite).")
-@pass_ctx
-def case_open(
-    ctx: Ctx,
-    thread: str,
-    level: str | None,
-    central_office: bool,
-    employer: bool,
-    possible_crime: bool,
-    handler: str | None,
-) -> None:
-    """Ta et varsel inn til behandling som en sak (tilstand «mottatt»)."""
-    with ctx.open() as (_, store):
-        thread_id = store.resolve_thread(thread)
-        case, advice = cases.open_case(
-            store,
-            thread_id,
-            level=level,
-            central_office=central_office,
-            employer=employer,
-            possible_crime=possible_crime,
-            handler=handler,
-        )
-    console = out()
-    console.print(f"Sak {thread_id[:8]} er til behandling på nivå {cases.LEVELS[case.meta.level]}.")
-    for line in advice:
-        console.print(Text(f"• {line}", style="yellow"))
-
-
-@case_group.command("note")
-@THREAD
-@click.option("--text", "-t", help="Teksten. Uten denne åpnes $EDITOR.")
-@click.option(
-    "--kind",
-    type=click.Choice(list(cases.NOTE_KINDS)),
-    default="referat",
-    show_default=True,
-    help="referat: fra samtale med en berørt (§9.5); notat; informert: partene er "
-    "orientert (§9.4).",
-)
-@pass_ctx
-def case_note(ctx: Ctx, thread: str, text: str | None, kind: str) -> None:
-    """Før et referat eller notat i sakens logg (datert)."""
-    with ctx.open() as (_, store):
-        thread_id = store.resolve_thread(thread)
-        cases.load_case(store, thread_id)
-        if text is None:
-            text = edit_text(ctx.home.path, f"{cases.NOTE_KINDS[kind]} for sak {thread_id[:8]}.")
-        cases.add_note(store, thread_id, kind, text)
-    out().print(f"{cases.NOTE_KINDS[kind]} er ført i loggen for sak {thread_id[:8]}.")
-
-
-@case_group.command("state")
-@THREAD
-@click.argument("state", metavar="TILSTAND", type=click.Choice(list(cases.STATES)))
-@click.option(
-    "--review-date",
-    type=click.DateTime(formats=["%Y-%m-%d"]),
-    help="Dato for revurdering (ÅÅÅÅ-MM-DD); påkrevd for «reaksjon» (§13, §14).",
-)
-@pass_ctx
-def case_state(ctx: Ctx, thread: str, state: str, review_date: datetime | None) -> None:
-    """Flytt saken til neste tilstand. Bare overganger retningslinjene tillater godtas."""
-    review = review_date.date() if review_date else None
-    with ctx.open() as (_, store):
-        thread_id = store.resolve_thread(thread)
-        case = cases.change_state(store, thread_id, state, review_day=review)
-    console = out()
-    console.print(f"Sak {thread_id[:8]}: {cases.STATES[case.state]}.")
-    hints = {
-        "bekreftet": "Husk å sette statusen varsleren ser: varsel-inbox status SAK bekreftet",
-        "avsluttet": "Husk å sette statusen varsleren ser: varsel-inbox status SAK avsluttet",
-        "overlevert": "Sørg for at utskrifter og kopier hos saksbehandlere er levert tilbake "
-        "og slettet (§6b).",
-    }
-    if state in hints:
-        console.print(hints[state], style="yellow")
-
-
-@case_group.command("show")
-@THREAD
-@click.option("--json", "as_json", is_flag=True, help="Skriv ut som JSON.")
-@pass_ctx
-def case_show(ctx: Ctx, thread: str, as_json: bool) -> None:
-    """Vis sakens tilstand, nivå, merknader, tid brukt og logg."""
-    with ctx.open() as (_, store):
-        thread_id = store.resolve_thread(thread)
-        case = cases.load_case(store, thread_id)
-        received = threads.load_thread(store, thread_id).received_day
-    if as_json:
-        echo_json(case_json(case))
-    else:
-        render_case(out(), case, received)
-
-
-@case_group.command("export")
-@THREAD
-@click.option(
-    "--out",
-    "out_file",
-    required=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Filen som skal lages (overskrives aldri).",
-)
-@click.option(
-    "--to",
-    "handler_key",
-    metavar="SAKSBEHANDLER.pub",
-    type=click.Path(dir_okay=False, exists=True, path_type=Path),
-    help="Saksbehandlerens offentlige nøkkel: lag en forseglet saksmappe som bare "
-    "saksbehandleren kan åpne (§6a).",
-)
-@click.option(
-    "--handler-name",
-    metavar="NAVN",
-    help="Saksbehandlerens navn, slik det skal stå i sakens logg (ellers fingeravtrykket).",
-)
-@click.option("--yes", "-y", is_flag=True, help="Ikke spør om bekreftelse av fingeravtrykket.")
-@pass_ctx
-def case_export(
-    ctx: Ctx,
-    thread: str,
-    out_file: Path,
-    handler_key: Path | None,
-    handler_name: str | None,
-    yes: bool,
-) -> None:
-    """Lag en saksmappe: sakshode, varselet, samtalen, loggen (og vedleggene).
-
-    Med --to SAKSBEHANDLER.pub lages en forseglet saksmappe: PDF-en og alle vedlegg,
-    kryptert slik at bare saksbehandleren kan åpne den (med «varsel-inbox open-casefile»),
-    og signert av kontoret. Fingeravtrykket vises og må bekreftes (sammenlign det med
-    saksbehandleren på telefon). Videresendingen føres i sakens logg.
-
-    Uten --to skrives en UKRYPTERT PDF. Gi den bare til den som skal behandle saken (§6a),
-    og sørg for at den leveres tilbake og slettes når saken er ferdig (§6b).
-    """
-    if handler_key is not None:
-        _export_sealed(ctx, thread, out_file, handler_key, handler_name, yes)
-        return
-    if handler_name is not None:
-        raise InboxError("--handler-name brukes bare sammen med --to.")
-    with ctx.open() as (_, store):
-        thread_id = store.resolve_thread(thread)
-        case = cases.load_case(store, thread_id)
-        view = threads.load_thread(store, thread_id)
-        data = casefile.build_casefile(view, case)
-        casefile.write_casefile(data, out_file)
-        cases.log_event(store, thread_id, "eksport", f"Saksmappe skrevet ({date.today()}).")
-    console = out()
-    console.print(f"Saksmappen er skrevet til {out_file}.")
-    console.print(
-        Panel(
-            Text(
-                "Filen er UKRYPTERT. Alle som får tak i den, kan lese varselet. Kopier den "
-                "ikke til en tilkoblet maskin, e-post eller sky. Bruk heller "
-                "«case export SAK --to SAKSBEHANDLER.pub --out FIL» for en forseglet "
-                "saksmappe (§6a)."
-            ),
-            title="ADVARSEL – UKRYPTERT SAKSMAPPE",
-            title_align="left",
-            border_style="bold yellow",
-            style="yellow",
-        )
-    )
-
-
-def _export_sealed(
-    ctx: Ctx,
-    thread: str,
-    out_file: Path,
-    handler_key: Path,
-    handler_name: str | None,
-    yes: bool,
-) -> None:
-    recipient = handover.read_handler_key(handler_key)
-    if recipient == ctx.home.public_identity():
-        raise InboxError(
-            f"{handler_key} er kontorets egen nøkkel. Bruk saksbehandlerens offentlige nøkkel."
-        )
-    console = out()
-    name = handler_name.strip() if handler_name and handler_name.strip() else None
-    console.print(
-        Panel(
-            Text.assemble(
-                (recipient.fingerprint, "bold"),
-                f"\nSaksbehandler: {clean(name)}" if name else "",
-                "\nSammenlign fingeravtrykket tegn for tegn med det saksbehandleren leser opp "
-                "på telefon. Bare eieren av denne nøkkelen kan åpne saksmappen.",
-            ),
-            title="Saksbehandlerens fingeravtrykk",
-            title_align="left",
-        )
-    )
-    if not yes and not confirm("Er fingeravtrykket riktig?"):
-        raise InboxError("Avbrutt. Ingen saksmappe er skrevet.")
-    with ctx.open() as (unlocked, store):
-        thread_id = store.resolve_thread(thread)
-        result = handover.forward_case(
-            store, unlocked.identity, thread_id, recipient, out_file, handler_name=name
-        )
-    console.print(
-        f"Forseglet saksmappe for sak {thread_id[:8]} er skrevet til {result.path} "
-        f"({result.files} filer, {result.size} byte). Bare {clean(result.recipient)} kan "
-        "åpne den. Videresendingen er ført i sakens logg."
-    )
-
-
-@case_group.command("close-out")
-@THREAD
-@click.option("--yes", "-y", is_flag=True, help="Ikke spør om bekreftelse.")
-@pass_ctx
-def case_close_out(ctx: Ctx, thread: str, yes: bool) -> None:
-    """Avslutt og slett: overlever saken og slett innholdet fra innboksen (§6b).
-
-    Bare for saker i tilstanden «avsluttet» eller «overlevert». Saken settes til
-    «overlevert», og alt innhold slettes for godt: varselet, meldingene, vedleggene, svarene,
-    referatene og loggen. Igjen står bare saks-ID, mottatt-dato, slettedato og tilstand.
-    Importeres en gammel pakke på nytt, kommer innholdet ikke tilbake. Kan ikke angres.
-    """
-    console = out()
-    with ctx.open() as (_, store):
-        thread_id = store.resolve_thread(thread, deleted_ok=True)
-        handover.check_closable(store, thread_id)
-        console.print(
-            Panel(
-                Text(
-                    f"Sak {thread_id} settes til «overlevert», og alt innhold slettes fra "
-                    "innboksen: varselet, meldingene, vedleggene, svarene, referatene og "
-                    "loggen. Dette kan ikke angres.\n\nHar dere levert ut saksmappen, skal "
-                    "utskrifter og kopier hos saksbehandleren være levert tilbake og slettet "
-                    "først (§6b)."
-                ),
-                title="Avslutt og slett (§6b)",
-                title_align="left",
-                border_style="bold red",
-            )
-        )
-        if not yes and not confirm("Slette innholdet i saken for godt?"):
-            raise InboxError("Avbrutt. Ingenting er slettet.")
-        stone = handover.close_out(store, thread_id)
-    console.print(
-        f"Sak {thread_id[:8]} er overlevert og slettet {stone.closed_day}. Bare saks-ID, "
-        f"mottatt-dato ({stone.received_day}) og tilstand er igjen. Statusen varsleren ser, "
-        "er «Avsluttet» (sendes med neste «export-outbound»)."
-    )
-
-
 # -- for the case handler --------------------------------------------------------------------
 
 
@@ -835,3 +546,9 @@ def open_casefile(
         "partikontoret og kopiene slettes (§6b).",
         style="yellow",
     )
+
+
+# The case group lives in its own module; imported last because it uses the helpers above.
+from .case_commands import GROUP as case_group  # noqa: E402
+
+main.add_command(case_group)
