@@ -10,15 +10,15 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 RUN useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin varsel
 WORKDIR /app
 
-COPY pyproject.toml README.md ./
+COPY pyproject.toml setup.py README.md ./
 COPY crypto ./crypto
 COPY portal ./portal
 COPY inbox ./inbox
 COPY templates ./templates
 COPY static ./static
 COPY babel.cfg ./
-RUN pip install --no-cache-dir -e . \
-    && pybabel compile -d portal/translations \
+# A plain install: the wheel carries templates, static files and compiled catalogues.
+RUN pip install --no-cache-dir . \
     && mkdir -p /data && chown varsel /data
 
 USER varsel

@@ -1,28 +1,36 @@
 # The README's two commands: `make run` and `make test`.
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
-STAMP  := $(VENV)/.installed-stamp
+# Two stamps: `make run` needs only the runtime dependencies; lint and tests add `dev`.
+RUNTIME := $(VENV)/.runtime-stamp
+DEV     := $(VENV)/.dev-stamp
 PORT   ?= 5000
 
 .PHONY: run test lint translations clean
 
-$(STAMP): pyproject.toml
-	test -x $(PY) || python3 -m venv $(VENV)
+$(VENV)/bin/python:
+	python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[dev]'
-	touch $(STAMP)
 
-translations: $(STAMP)
+$(RUNTIME): pyproject.toml setup.py | $(VENV)/bin/python
+	$(PY) -m pip install -q -e .
+	touch $(RUNTIME)
+
+$(DEV): pyproject.toml setup.py | $(VENV)/bin/python
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $(DEV) $(RUNTIME)
+
+translations: $(RUNTIME)
 	$(VENV)/bin/pybabel compile -d portal/translations
 
-run: $(STAMP) translations
+run: $(RUNTIME) translations
 	PORT=$(PORT) $(VENV)/bin/varsel-portal demo --port $(PORT)
 
-lint: $(STAMP)
+lint: $(DEV)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
 
-test: $(STAMP) translations lint
+test: $(DEV) translations lint
 	scripts/ensure-system-packages.sh
 	$(PY) -m pytest -q
 

@@ -9,7 +9,7 @@ from flask.logging import default_handler, wsgi_errors_stream
 from flask_wtf.csrf import CSRFProtect
 
 from . import db, errors, i18n, ratelimit, security, upload
-from .config import PROJECT_ROOT, Settings
+from .config import Settings, asset_dir
 from .instance import InstanceSecrets
 
 ExcInfo = (
@@ -61,8 +61,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     settings = settings or Settings.from_env()
     app = VarselApp(
         __name__,
-        template_folder=str(PROJECT_ROOT / "templates"),
-        static_folder=str(PROJECT_ROOT / "static"),
+        template_folder=str(asset_dir("templates")),
+        static_folder=str(asset_dir("static")),
     )
     for directory in (settings.data_dir, settings.keys_dir, settings.blobs_dir):
         directory.mkdir(parents=True, exist_ok=True, mode=0o700)

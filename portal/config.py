@@ -7,7 +7,23 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PACKAGE_DIR = Path(__file__).resolve().parent
+PROJECT_ROOT = PACKAGE_DIR.parent
+
+
+def asset_dir(name: str) -> Path:
+    """``templates`` or ``static``: inside the package in a wheel (setup.py copies them
+    there), at the top of the source tree in a checkout or an editable install."""
+    packaged = PACKAGE_DIR / name
+    return packaged if packaged.is_dir() else PROJECT_ROOT / name
+
+
+def _default_data_dir() -> Path:
+    """``var/`` in the checkout for ``make run``; ``var/`` in the working directory for an
+    installed wheel (never inside site-packages)."""
+    if (PROJECT_ROOT / "pyproject.toml").is_file():
+        return PROJECT_ROOT / "var"
+    return Path.cwd() / "var"
 
 
 @dataclass(frozen=True)
@@ -56,7 +72,7 @@ class Settings:
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
         e = dict(os.environ if env is None else env)
-        data_dir = Path(e.get("VARSEL_DATA_DIR", PROJECT_ROOT / "var")).resolve()
+        data_dir = Path(e.get("VARSEL_DATA_DIR", _default_data_dir())).resolve()
         database_url = e.get("VARSEL_DATABASE_URL", f"sqlite:///{data_dir / 'varsel.sqlite3'}")
 
         def num(name: str, default: int) -> int:

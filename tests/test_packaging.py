@@ -2,6 +2,7 @@
 
 import re
 import shlex
+import subprocess
 import tomllib
 from pathlib import Path
 
@@ -47,3 +48,24 @@ def test_dockerfile_names_only_things_that_exist() -> None:
     for line in re.findall(r"pybabel compile[^\\\n&]*", text):
         args = shlex.split(line)
         assert (ROOT / args[args.index("-d") + 1]).is_dir()
+
+
+def _make_dry_run(target: str, tmp_path: Path) -> str:
+    """What `make TARGET` would run on a machine without a virtual environment."""
+    result = subprocess.run(
+        ["make", "-n", target, f"VENV={tmp_path / 'venv'}"],
+        cwd=ROOT, capture_output=True, text=True, check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_make_run_installs_only_the_runtime_dependencies(tmp_path: Path) -> None:
+    run = _make_dry_run("run", tmp_path)
+    installs = [line for line in run.splitlines() if "pip install" in line and "-e" in line]
+    assert installs, run
+    assert all("[dev]" not in line for line in installs), run
+    assert "varsel-portal demo" in run
+    test = _make_dry_run("test", tmp_path)
+    assert any("pip install" in line and "'.[dev]'" in line for line in test.splitlines())
+    assert "pytest" in test
