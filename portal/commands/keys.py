@@ -21,6 +21,7 @@ from crypto.keys import PublicIdentity
 
 from .. import secrets_of, settings_of
 from ..recipients import RecipientError, check_name, load_committee, load_office
+from ..transfer import portal_fingerprint
 
 
 def _read_key(path: Path) -> PublicIdentity:
@@ -138,7 +139,9 @@ def show_config_command() -> None:
             click.echo(f"committee key '{recipient.name}': {recipient.identity.fingerprint}")
     else:
         click.echo("committee keys: none (reports go to the office only)")
-    portal_key = secrets_of(current_app).portal_identity.public.fingerprint
+    # The signer fingerprint (verify key alone): the one the office page shows, the
+    # outbound audience names and `varsel-inbox import --expect-fingerprint` compares.
+    portal_key = portal_fingerprint(secrets_of(current_app).portal_identity)
     click.echo(f"portal signing key (pinned by the inbox): {portal_key}")
 
 

@@ -31,6 +31,7 @@ from crypto.bundle import (
     OutboundBundle,
     bundle_signer,
     read_inbound,
+    read_outbound,
     signer_fingerprint,
     write_outbound,
 )
@@ -206,6 +207,22 @@ def test_report_travels_to_the_offline_inbox_and_the_reply_comes_back(
                             fingerprint.group(1))
     assert "1" in imported.stdout
 
+    # One portal fingerprint everywhere it is printed: the office page, show-config, the
+    # inbox's pin (first import and pubkey), and the audience of outbound bundles.
+    shown_config = subprocess.run(
+        [str(BIN / "varsel-portal"), "show-config"],
+        env=server.env, capture_output=True, text=True, check=True,
+    ).stdout
+    config_fp = re.search(r"portal signing key \(pinned by the inbox\): ([A-Z2-7 ]+)$",
+                          shown_config, flags=re.M)
+    assert config_fp and config_fp.group(1) == fingerprint.group(1), shown_config
+    pinned = re.search(r"Festet portalnøkkel\s+((?:[A-Z2-7]{4} ){7}[A-Z2-7]{4})",
+                       imported.stdout)
+    assert pinned and pinned.group(1) == fingerprint.group(1), imported.stdout
+    pubkey = office.inbox("pubkey").stdout
+    assert f"Festet portalnøkkel: {fingerprint.group(1)}" in pubkey, pubkey
+    assert signer_fingerprint(bundle_signer(inbound)) == fingerprint.group(1)
+
     threads = json.loads(office.inbox("list", "--json").stdout)
     assert len(threads) == 1 and threads[0]["status"] == "received"
     thread_id = threads[0]["id"]
@@ -225,6 +242,8 @@ def test_report_travels_to_the_offline_inbox_and_the_reply_comes_back(
     office.inbox("export-outbound", str(outbound_file))
     outbound = outbound_file.read_bytes()
     assert REPLY_TEXT.encode() not in outbound
+    audience = read_outbound(outbound, office.public.verify_key).audience
+    assert audience == fingerprint.group(1)
 
     envelope_head = read_inbound(inbound, bundle_signer(inbound)).items[0].envelope[:64]
     assert _files_containing(server.data_dir, envelope_head), "stored before the upload"
