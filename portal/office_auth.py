@@ -10,13 +10,23 @@ Wrong TOTP codes after a correct password count per user: after ``MAX_FAILURES``
 is locked for ``LOCK_MINUTES``, which protects the six-digit second factor. Wrong passwords
 do not count towards the lock (anyone who knows a name could otherwise keep that user
 locked out); guessing passwords is held back by the per-client and global limits and the
-argon2 cost instead. Failed setup-code attempts count only against a user whose setup is
-open (an active user cannot be locked through the setup page). Unknown names, wrong passwords,
+argon2 cost instead; a password longer than ``MAX_PASSWORD`` is a wrong password like any
+other (refused before hashing, counted nowhere). Failed setup-code attempts count only
+against a user whose setup is open (an active user cannot be locked through the setup
+page). Unknown names, wrong passwords,
 wrong codes and locked users get the same answer (the pages show one message for
 ``FAILED`` and ``LOCKED``), and each costs the same argon2 work, so neither the answer nor
 its timing tells which names exist or are locked. Argon2 runs in the portal's bounded
 slots (portal.ratelimit), so a flood of logins cannot exhaust memory, and attempts are
 rate-limited per client and globally as well.
+
+Concurrent logins are settled by the database, not by the Python objects: a TOTP step is
+spent by one conditional ``UPDATE ... WHERE last_totp_step < :step`` (of parallel logins
+with the same code exactly one changes the row), and a failure is counted by
+``failed_logins = failed_logins + 1`` in the row, re-read in the same transaction (parallel
+wrong codes each count). ``last_totp_step`` is needed only while its code could still be
+accepted (``TOTP_WINDOW`` steps either side); after that it is reset to 0 on the next office
+request or ``purge-expired``, so the row does not keep the time of the last login.
 
 The office session lives in Flask's signed session cookie: user id, the user's session
 epoch (raised at logout, which voids copies of the cookie), login time and last-seen time.
@@ -37,7 +47,7 @@ import pyotp
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import Flask, current_app, session
-from sqlalchemy import select
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
 from . import ratelimit
@@ -143,19 +153,61 @@ def totp_uri(user: OfficeUser) -> str:
     )
 
 
+def current_step(now: datetime) -> int:
+    return int(now.replace(tzinfo=UTC).timestamp()) // TOTP_INTERVAL
+
+
 def match_totp(user: OfficeUser, code: str, now: datetime) -> int | None:
     """The time step ``code`` belongs to, if it is valid now (±1 step) and newer than the
-    last step this user spent; None otherwise. The caller records the step when the whole
-    login succeeds."""
+    last step this user spent; None otherwise. The caller spends the step with
+    :func:`spend_step`, which settles races in the database."""
     code = re.sub(r"\s", "", code)
     if not user.totp_secret or not re.fullmatch(r"\d{6}", code):
         return None
     totp = pyotp.TOTP(user.totp_secret, interval=TOTP_INTERVAL)
-    current = int(now.replace(tzinfo=UTC).timestamp()) // TOTP_INTERVAL
+    current = current_step(now)
     for step in range(current - TOTP_WINDOW, current + TOTP_WINDOW + 1):
         if step > user.last_totp_step and hmac.compare_digest(totp.generate_otp(step), code):
             return step
     return None
+
+
+def spend_step(db: Session, user: OfficeUser, step: int, now: datetime) -> bool:
+    """Spend ``step`` for ``user`` and clear the failure count, atomically: True for exactly
+    one of any number of concurrent callers with the same (or an older) step, and never
+    while the user is locked."""
+    result = db.execute(
+        update(OfficeUser)
+        .where(
+            OfficeUser.id == user.id,
+            OfficeUser.last_totp_step < step,
+            (OfficeUser.locked_until.is_(None)) | (OfficeUser.locked_until <= now),
+        )
+        .values(last_totp_step=step, failed_logins=0, locked_until=None)
+        .execution_options(synchronize_session=False)
+    )
+    spent = _rowcount(result) == 1
+    db.commit()
+    db.refresh(user)
+    return spent
+
+
+def forget_spent_steps(db: Session, now: datetime) -> None:
+    """Reset ``last_totp_step`` where its code can no longer be accepted anyway: the replay
+    check needs the step only within the acceptance window. The caller commits."""
+    db.execute(
+        update(OfficeUser)
+        .where(
+            OfficeUser.last_totp_step != 0,
+            OfficeUser.last_totp_step < current_step(now) - TOTP_WINDOW,
+        )
+        .values(last_totp_step=0)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _rowcount(result: object) -> int:
+    return int(getattr(result, "rowcount", 0) or 0) if isinstance(result, CursorResult) else 0
 
 
 class Authenticator:
@@ -217,37 +269,70 @@ def _find(db: Session, name: str) -> OfficeUser | None:
     return db.scalar(select(OfficeUser).where(OfficeUser.name == normalise_name(name)))
 
 
-def _lock_state(user: OfficeUser | None, now: datetime) -> Attempt | None:
-    """LOCKED while a lock lasts; an expired lock is lifted and the count starts over."""
+def _lock_state(db: Session, user: OfficeUser | None, now: datetime) -> Attempt | None:
+    """LOCKED while a lock lasts; an expired lock is lifted and the count starts over (in
+    one conditional UPDATE, so a concurrent failure is not lost)."""
     if user is None or user.locked_until is None:
         return None
     if user.locked_until > now:
         return Attempt(Outcome.LOCKED, locked_until=user.locked_until)
-    user.locked_until = None
-    user.failed_logins = 0
+    db.execute(
+        update(OfficeUser)
+        .where(OfficeUser.id == user.id, OfficeUser.locked_until <= now)
+        .values(locked_until=None, failed_logins=0)
+        .execution_options(synchronize_session=False)
+    )
+    db.commit()
+    db.refresh(user)
     return None
 
 
 def _fail(db: Session, user: OfficeUser | None, now: datetime, what: str) -> Attempt:
+    """Count one failure in the row itself and lock at ``MAX_FAILURES``: the increment and
+    the lock are one UPDATE each, and the count is re-read in the same transaction, so no
+    concurrent failure is lost."""
     if user is None:
         return Attempt(Outcome.FAILED)
-    user.failed_logins = (user.failed_logins or 0) + 1
-    if user.failed_logins >= MAX_FAILURES:
-        user.locked_until = now + timedelta(minutes=LOCK_MINUTES)
-        db.commit()
-        log.warning("office user %s locked after %d failed %s", user.name, MAX_FAILURES, what)
-        return Attempt(Outcome.LOCKED, locked_until=user.locked_until)
+    db.execute(
+        update(OfficeUser)
+        .where(OfficeUser.id == user.id)
+        .values(failed_logins=OfficeUser.failed_logins + 1)
+        .execution_options(synchronize_session=False)
+    )
+    until = now + timedelta(minutes=LOCK_MINUTES)
+    locked = _rowcount(
+        db.execute(
+            update(OfficeUser)
+            .where(
+                OfficeUser.id == user.id,
+                OfficeUser.failed_logins >= MAX_FAILURES,
+                (OfficeUser.locked_until.is_(None)) | (OfficeUser.locked_until <= now),
+            )
+            .values(locked_until=until)
+            .execution_options(synchronize_session=False)
+        )
+    )
     db.commit()
-    log.info("failed office %s for %s", what, user.name)
+    db.refresh(user)
+    if locked:
+        log.warning("office user %s locked after %d failed %s", user.name, MAX_FAILURES, what)
+    else:
+        log.info("failed office %s for %s", what, user.name)
+    if user.locked_until is not None and user.locked_until > now:
+        return Attempt(Outcome.LOCKED, locked_until=user.locked_until)
     return Attempt(Outcome.FAILED)
 
 
 def login(db: Session, name: str, password: str, code: str, now: datetime) -> Attempt:
     """Check all three factors; on success record the TOTP step and clear failures."""
+    forget_spent_steps(db, now)
+    db.commit()
     user = _find(db, name)
-    locked = _lock_state(user, now)
-    if len(password) > MAX_PASSWORD:  # no argon2 for anybody: refused before hashing
-        return locked if locked is not None else _fail(db, user, now, "login")
+    if len(password) > MAX_PASSWORD:
+        # A wrong password like any other (no such password can have been chosen), refused
+        # before hashing for anybody, and like every wrong password counted nowhere.
+        return Attempt(Outcome.FAILED)
+    locked = _lock_state(db, user, now)
     # Always the argon2 work, also for a locked user: the answer's timing must not tell a
     # locked name from an unknown one or a wrong password.
     password_ok = authenticator().verify_password(user, password)
@@ -258,11 +343,8 @@ def login(db: Session, name: str, password: str, code: str, now: datetime) -> At
             log.info("failed office login (password) for %s", user.name)
         return Attempt(Outcome.FAILED)
     step = match_totp(user, code, now)
-    if step is None:
+    if step is None or not spend_step(db, user, step, now):
         return _fail(db, user, now, "login")
-    user.last_totp_step = step
-    user.failed_logins = 0
-    db.commit()
     log.info("office user %s logged in", user.name)
     return Attempt(Outcome.OK, user=user)
 
@@ -276,7 +358,7 @@ def check_setup_code(db: Session, name: str, code: str, now: datetime) -> Attemp
     matches = hmac.compare_digest(stored or bytes(32), hash_setup_code(code))
     if user is None or stored is None:
         return Attempt(Outcome.FAILED)
-    locked = _lock_state(user, now)
+    locked = _lock_state(db, user, now)
     if locked is not None:
         return locked
     if not matches:
@@ -287,15 +369,13 @@ def check_setup_code(db: Session, name: str, code: str, now: datetime) -> Attemp
 
 def confirm_totp(db: Session, user: OfficeUser, code: str, now: datetime) -> Attempt:
     """The last setup step: the first code from the new authenticator closes the setup."""
-    locked = _lock_state(user, now)
+    locked = _lock_state(db, user, now)
     if locked is not None:
         return locked
     step = match_totp(user, code, now)
-    if step is None:
+    if step is None or not spend_step(db, user, step, now):
         return _fail(db, user, now, "setup")
-    user.last_totp_step = step
     user.setup_code_hash = None
-    user.failed_logins = 0
     db.commit()
     log.info("office user %s finished setup", user.name)
     return Attempt(Outcome.OK, user=user)
@@ -339,6 +419,8 @@ def session_user(db: Session, idle: timedelta, now: datetime) -> OfficeUser | No
     if now - seen_at > idle or now - login_at > max(ABSOLUTE_SESSION, idle):
         session.pop(SESSION_KEY, None)
         return None
+    forget_spent_steps(db, now)
+    db.commit()
     user = db.get(OfficeUser, uid)
     if user is None or user.session_epoch != epoch or not is_active(user):
         session.pop(SESSION_KEY, None)
