@@ -25,6 +25,5 @@ USER varsel
 VOLUME ["/data"]
 EXPOSE 8000
 
-# No access log: gunicorn's would name client addresses (docs/THREAT-MODEL.md, requirement 2).
-CMD ["gunicorn", "--bind", "0.0.0.0:8000", "--workers", "2", "--threads", "4", \
-     "--timeout", "300", "portal:create_app()"]
+# portal/gunicorn_conf.py: no access log (it would name client addresses), no Server banner.
+CMD ["gunicorn", "--config", "python:portal.gunicorn_conf", "portal:create_app()"]

@@ -45,6 +45,9 @@ class Settings:
     argon2_wait_seconds: float = 5.0
     # How long a form (its CSRF token) stays valid: slow Tor uploads need hours.
     form_valid_hours: int = 6
+    # Host names (Host header, port ignored) the portal answers to; anything else gets 400.
+    # A name starting with "." also allows its subdomains.
+    trusted_hosts: tuple[str, ...] = ("localhost", "127.0.0.1", "::1")
 
     @property
     def keys_dir(self) -> Path:
@@ -94,4 +97,10 @@ class Settings:
             secure_cookies=e.get("VARSEL_SECURE_COOKIES", "0") == "1",
             argon2_wait_seconds=float(e.get("VARSEL_ARGON2_WAIT_SECONDS", "5")),
             form_valid_hours=num("VARSEL_FORM_VALID_HOURS", 6),
+            trusted_hosts=_names(e.get("VARSEL_TRUSTED_HOSTS", "localhost,127.0.0.1,::1")),
         )
+
+
+def _names(text: str) -> tuple[str, ...]:
+    """A comma-separated list of host names, lower-cased, without blanks."""
+    return tuple(name.strip().lower() for name in text.split(",") if name.strip())

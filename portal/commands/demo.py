@@ -17,13 +17,13 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
-from werkzeug.serving import run_simple
 
 from .. import settings_of
 from ..db import session_scope
 from ..models import OfficeUser
 from ..office_auth import create_office_user, is_active
 from ..recipients import load_office
+from .serve import serve
 
 DEMO_USER = "demo"
 
@@ -68,7 +68,7 @@ def demo_command(host: str, port: int) -> None:
         ]
     lines.append("Stop with Ctrl+C.\n")
     click.echo("\n".join(lines))
-    run_simple(host, port, app, threaded=True)
+    serve(app, host, port)
 
 
 def _create_demo_inbox(home: Path, passphrase_file: Path) -> str:
