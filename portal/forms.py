@@ -18,7 +18,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 try:  # WTForms 3.3 deprecates (value, label) tuples in favour of SelectChoice
@@ -120,8 +120,10 @@ class HoneypotMixin:
 class ReportForm(HoneypotMixin, FlaskForm):  # type: ignore[misc]
     what_happened = TextAreaField(
         QUESTION_LABELS["what_happened"],
+        # DataRequired: whitespace alone is no answer (refused before any argon2 work or
+        # counting, which happen only after the form validates).
         validators=[
-            InputRequired(message=_l("Please describe what happened.")),
+            DataRequired(message=_l("Please describe what happened.")),
             Length(max=MAX_TEXT),
         ],
     )
@@ -150,6 +152,23 @@ class ReportForm(HoneypotMixin, FlaskForm):  # type: ignore[misc]
         validators=[InputRequired(message=_l("Please read the notice and tick the box."))],
     )
 
+    def validate(self, extra_validators: Any = None) -> bool:
+        """The fields, and then the whole: the reporter's own copy (:func:`summary`, the
+        answers with their questions) must fit in one payload text, or the reporter could
+        not read back what was sent."""
+        if not super().validate(extra_validators):
+            return False
+        if len(summary(self.answers())) > MAX_TEXT:
+            self.what_happened.errors.append(
+                _l(
+                    "The report is too long: all answers together may be at most %(n)d "
+                    "characters. Please shorten it.",
+                    n=MAX_TEXT,
+                )
+            )
+            return False
+        return True
+
     def answers(self) -> Answers:
         """The filled-in answers, keyed as in ``REPORT_QUESTIONS`` (empty ones left out)."""
         result: Answers = {}
@@ -166,7 +185,7 @@ class ReportForm(HoneypotMixin, FlaskForm):  # type: ignore[misc]
 class MessageForm(HoneypotMixin, FlaskForm):  # type: ignore[misc]
     text = TextAreaField(
         _l("Your message"),
-        validators=[InputRequired(message=_l("Please write a message.")), Length(max=MAX_TEXT)],
+        validators=[DataRequired(message=_l("Please write a message.")), Length(max=MAX_TEXT)],
     )
     attachments = MultipleFileField(_l("Files (optional)"))
     send_to_committee = BooleanField(_l("Also send this message to varslingsutvalget"))
