@@ -8,18 +8,26 @@ States follow the guidelines against harassment (§9–§14; see docs/OFFICE-GUI
         -> kontradiksjon (§10.2) -> avgjort (§10.4) -> reaksjon (§13/§14) -> avsluttet
     avsluttet -> overlevert (§6b: documents handed to the party office, copies deleted)
 
-The handling level (§8.2), flags (§11 employer, §1 possible crime) and a named handler
-(§6a) are case metadata and stored wrapped; the state and its days are plaintext so the
-list can show them without unlocking every case.
+The handling level (§8.2), flags (§11 employer, §1 possible crime), a named handler
+(§6a) and the handlers' declarations of impartiality (§6d) are case metadata and stored
+wrapped; the state and its days are plaintext so the list can show them without unlocking
+every case.
+
+One state machine: the status the reporter sees on the portal is a function of the case
+state (``REPORTER_STATUS``), queued with every state change, so the two cannot drift
+apart. What the reporter is *told* in words is the office's choice: a reply written with
+the state change (§9.4: the involved are kept informed).
 """
 
 import json
 from dataclasses import asdict, dataclass, field
 from datetime import date
+from typing import Any
 
 from crypto.payload import Report
 
 from .errors import CaseError
+from .outbox import queue_reply_in, queue_status_in
 from .store import Store
 from .threads import load_thread
 
@@ -51,6 +59,20 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
     "overlevert": (),
 }
 
+# The status the reporter sees (wire values, crypto.payload.THREAD_STATUSES) in each state.
+REPORTER_STATUS: dict[str, str] = {
+    "mottatt": "received",
+    "bekreftet": "acknowledged",
+    "anklagedes-versjon": "in_progress",
+    "omforent-losning": "in_progress",
+    "undersokelse": "in_progress",
+    "kontradiksjon": "in_progress",
+    "avgjort": "in_progress",
+    "reaksjon": "in_progress",
+    "avsluttet": "closed",
+    "overlevert": "closed",
+}
+
 LEVELS: dict[str, str] = {
     "partikontoret": "Partikontoret",
     "fylkesparti": "Fylkespartiet",
@@ -67,6 +89,8 @@ SYSTEM_KINDS: dict[str, str] = {
     "tilstand": "Ny tilstand",
     "eksport": "Saksmappe eksportert",
     "videresendt": "Forseglet saksmappe videresendt til saksbehandler (§6a)",
+    "habilitet": "Saksbehandlerens habilitet erklært (§6d)",
+    "varsler-informert": "Varsleren informert via portalen (§9.4)",
 }
 LOG_KINDS = {**NOTE_KINDS, **SYSTEM_KINDS}
 MAX_NOTE = 100_000
@@ -79,6 +103,8 @@ class CaseMeta:
     employer: bool = False
     possible_crime: bool = False
     handler: str | None = None
+    # §6d: one declaration per handler key fingerprint.
+    declarations: list[dict[str, Any]] = field(default_factory=list)
 
     def flags(self) -> list[str]:
         """What the guidelines say follows from this case's flags, one line each."""
@@ -190,13 +216,18 @@ def open_case(
         handler=handler.strip() if handler and handler.strip() else None,
     )
     today = date.today().isoformat()
+    status = store.db.execute("SELECT status FROM threads WHERE id = ?", (thread,)).fetchone()[0]
+    # The case starts where the reporter already is: acknowledged stays acknowledged.
+    state = {"acknowledged": "bekreftet"}.get(status, "mottatt")
     with store.transaction() as db:
         db.execute(
             "INSERT INTO cases (thread, state, opened_day, state_day, review_day, sealed) "
-            "VALUES (?, 'mottatt', ?, ?, NULL, ?)",
-            (thread, today, today, _seal_meta(store, thread, meta)),
+            "VALUES (?, ?, ?, ?, NULL, ?)",
+            (thread, state, today, today, _seal_meta(store, thread, meta)),
         )
         _log(store, thread, "opprettet", f"Nivå: {LEVELS[meta.level]}")
+        if REPORTER_STATUS[state] != status:
+            queue_status_in(store, thread, REPORTER_STATUS[state])
     return load_case(store, thread), advice
 
 
@@ -244,8 +275,15 @@ def log_event(store: Store, thread: str, kind: str, text: str) -> None:
 
 
 def change_state(
-    store: Store, thread: str, new_state: str, *, review_day: date | None = None
+    store: Store,
+    thread: str,
+    new_state: str,
+    *,
+    review_day: date | None = None,
+    tell: str | None = None,
 ) -> CaseView:
+    """Move the case on; the reporter's status follows, and ``tell`` (the office's own
+    words) goes to the reporter as a reply in the same transaction (§9.4)."""
     case = load_case(store, thread)
     if new_state not in STATES:
         raise CaseError(f"Ukjent tilstand «{new_state}». Velg en av: {', '.join(STATES)}.")
@@ -267,10 +305,110 @@ def change_state(
     text = f"{case.state} → {new_state}"
     if review_day is not None:
         text += f" (revurderes {review})"
+    status = store.db.execute("SELECT status FROM threads WHERE id = ?", (thread,)).fetchone()[0]
     with store.transaction() as db:
         db.execute(
             "UPDATE cases SET state = ?, state_day = ?, review_day = ? WHERE thread = ?",
             (new_state, today.isoformat(), review, thread),
         )
         _log(store, thread, "tilstand", text)
+        if REPORTER_STATUS[new_state] != status:
+            queue_status_in(store, thread, REPORTER_STATUS[new_state])
+        if tell is not None:
+            queue_reply_in(store, thread, tell)
+            _log(store, thread, "varsler-informert", tell)
     return load_case(store, thread)
+
+
+def update_meta(store: Store, thread: str, meta: CaseMeta) -> None:
+    """Write changed case metadata (call inside a transaction)."""
+    store.db.execute(
+        "UPDATE cases SET sealed = ? WHERE thread = ?", (_seal_meta(store, thread, meta), thread)
+    )
+
+
+# -- impartiality (§6d) and need to know (§6a) -----------------------------------------------
+
+DECLARATIONS: dict[str, str] = {
+    "habil": "erklærer seg habil (ikke inhabil) i saken",
+    "ikke-aktuelt": "habilitetsspørsmålet oppstår ikke",
+    "inhabil": "erklærer seg inhabil i saken",
+}
+MAX_REASON = 2_000
+
+
+@dataclass(frozen=True)
+class Declaration:
+    """What a handler declared about their impartiality in this case (§6d)."""
+
+    fingerprint: str
+    name: str
+    kind: str  # a key of DECLARATIONS
+    reason: str
+    day: str
+
+    @property
+    def biased(self) -> bool:
+        return self.kind == "inhabil"
+
+    def line(self) -> str:
+        text = f"{self.name} ({self.fingerprint}) {DECLARATIONS[self.kind]}"
+        return f"{text}: {self.reason}" if self.reason else text
+
+
+def declarations(meta: CaseMeta) -> list[Declaration]:
+    return [Declaration(**d) for d in meta.declarations]
+
+
+def declare(
+    store: Store, thread: str, *, fingerprint: str, name: str, kind: str, reason: str = ""
+) -> Declaration:
+    """Record a handler's declaration (§6d) in the case metadata and the case log.
+
+    ``habil`` needs no reason; ``ikke-aktuelt`` says why the question does not arise, and
+    ``inhabil`` why the handler is biased. A handler who has declared bias stays so for
+    this case: a later declaration for the same key is refused.
+    """
+    if kind not in DECLARATIONS:
+        raise CaseError(f"Ukjent erklæring «{kind}». Velg en av: {', '.join(DECLARATIONS)}.")
+    name = name.strip()
+    reason = reason.strip()
+    if not name:
+        raise CaseError("Oppgi saksbehandlerens navn (--name).")
+    if kind != "habil" and not reason:
+        raise CaseError(
+            "Oppgi en begrunnelse: hvorfor spørsmålet ikke oppstår, eller hvorfor "
+            "saksbehandleren er inhabil (§6d)."
+        )
+    if len(reason) > MAX_REASON or len(name) > 200:
+        raise CaseError(f"Begrunnelsen er for lang (høyst {MAX_REASON} tegn).")
+    case = load_case(store, thread)
+    for earlier in declarations(case.meta):
+        if earlier.fingerprint == fingerprint and earlier.biased:
+            raise CaseError(
+                f"{earlier.name} har allerede erklært seg inhabil i denne saken "
+                f"({earlier.day}) og kan ikke velges som saksbehandler (§6d)."
+            )
+    found = Declaration(fingerprint, name, kind, reason, date.today().isoformat())
+    case.meta.declarations.append(asdict(found))
+    with store.transaction():
+        update_meta(store, thread, case.meta)
+        _log(store, thread, "habilitet", found.line() + " (§6d)")
+    return found
+
+
+def impartial_handler(case: CaseView, fingerprint: str) -> Declaration:
+    """The handler's declaration, if they may be given the case; CaseError otherwise."""
+    mine = [d for d in declarations(case.meta) if d.fingerprint == fingerprint]
+    if any(d.biased for d in mine):
+        raise CaseError(
+            "Saksbehandleren har erklært seg inhabil i denne saken og kan ikke få saksmappen "
+            "(§6d). Velg en annen saksbehandler."
+        )
+    if not mine:
+        raise CaseError(
+            "Saksbehandleren har ikke avgitt habilitetserklæring i denne saken (§6d). Før den "
+            "inn først: «varsel-inbox case declare SAK --to NØKKEL.pub --name NAVN --impartial» "
+            "(eller --not-applicable GRUNN)."
+        )
+    return mine[-1]

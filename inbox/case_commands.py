@@ -9,7 +9,7 @@ from rich.panel import Panel
 from rich.text import Text
 
 from . import case as cases
-from . import casefile, handover, threads
+from . import casefile, handover, outbox, threads
 from .cli import THREAD, Ctx, InboxGroup, confirm, echo_json, out, pass_ctx
 from .editor import edit_text
 from .errors import InboxError
@@ -113,23 +113,40 @@ def case_note(ctx: Ctx, thread: str, text: str | None, kind: str) -> None:
     type=click.DateTime(formats=["%Y-%m-%d"]),
     help="Dato for revurdering (ÅÅÅÅ-MM-DD); påkrevd for «reaksjon» (§13, §14).",
 )
+@click.option(
+    "--tell",
+    metavar="TEKST",
+    help="Det dere vil fortelle varsleren om dette steget, med egne ord (§9.4). Sendes som "
+    "et kryptert svar med neste «export-outbound». Skriv aldri saksopplysninger her som "
+    "varsleren ikke skal ha.",
+)
 @pass_ctx
-def case_state(ctx: Ctx, thread: str, state: str, review_date: datetime | None) -> None:
-    """Flytt saken til neste tilstand. Bare overganger retningslinjene tillater godtas."""
+def case_state(
+    ctx: Ctx, thread: str, state: str, review_date: datetime | None, tell: str | None
+) -> None:
+    """Flytt saken til neste tilstand. Bare overganger retningslinjene tillater godtas.
+
+    Statusen varsleren ser på portalen, følger tilstanden av seg selv (mottatt → «Mottatt»,
+    bekreftet → «Bekreftet», avsluttet/overlevert → «Avsluttet», alt imellom → «Under
+    behandling»). Hva varsleren får vite med ord, velger dere med --tell.
+    """
     review = review_date.date() if review_date else None
     with ctx.open() as (_, store):
         thread_id = store.resolve_thread(thread)
-        case = cases.change_state(store, thread_id, state, review_day=review)
+        case = cases.change_state(store, thread_id, state, review_day=review, tell=tell)
     console = out()
     console.print(f"Sak {thread_id[:8]}: {cases.STATES[case.state]}.")
-    hints = {
-        "bekreftet": "Husk å sette statusen varsleren ser: varsel-inbox status SAK bekreftet",
-        "avsluttet": "Husk å sette statusen varsleren ser: varsel-inbox status SAK avsluttet",
-        "overlevert": "Sørg for at utskrifter og kopier hos saksbehandlere er levert tilbake "
-        "og slettet (§6b).",
-    }
-    if state in hints:
-        console.print(hints[state], style="yellow")
+    console.print(
+        f"Varsleren ser statusen «{outbox.STATUS_LABELS[cases.REPORTER_STATUS[case.state]]}»"
+        + (" og får svaret deres" if tell else "")
+        + " etter neste «export-outbound»."
+    )
+    if state == "overlevert":
+        console.print(
+            "Sørg for at utskrifter og kopier hos saksbehandlere er levert tilbake og slettet "
+            "(§6b).",
+            style="yellow",
+        )
 
 
 @case_group.command("show")
@@ -146,6 +163,76 @@ def case_show(ctx: Ctx, thread: str, as_json: bool) -> None:
         echo_json(case_json(case))
     else:
         render_case(out(), case, received)
+
+
+@case_group.command("declare")
+@THREAD
+@click.option(
+    "--to",
+    "handler_key",
+    required=True,
+    metavar="SAKSBEHANDLER.pub",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="Saksbehandlerens offentlige nøkkel (den samme som brukes med «case export --to»).",
+)
+@click.option("--name", required=True, metavar="NAVN", help="Saksbehandlerens navn.")
+@click.option(
+    "--impartial",
+    "kind",
+    flag_value="habil",
+    help="Saksbehandleren erklærer at hen ikke er inhabil i saken (§6d).",
+)
+@click.option(
+    "--not-applicable",
+    "not_applicable",
+    metavar="GRUNN",
+    help="Habilitetsspørsmålet oppstår ikke; oppgi hvorfor.",
+)
+@click.option(
+    "--biased",
+    metavar="GRUNN",
+    help="Saksbehandleren er inhabil; hen kan da ikke få saken.",
+)
+@pass_ctx
+def case_declare(
+    ctx: Ctx,
+    thread: str,
+    handler_key: Path,
+    name: str,
+    kind: str | None,
+    not_applicable: str | None,
+    biased: str | None,
+) -> None:
+    """Før saksbehandlerens habilitetserklæring (§6d) før saken gis videre (§6a).
+
+    Saken skal behandles uhildet (§6d). Før «case export --to» må saksbehandleren ha
+    erklært seg habil, eller dere må føre hvorfor spørsmålet ikke oppstår. En saksbehandler
+    som erklærer seg inhabil, kan ikke få saken. Erklæringen føres i sakens logg.
+    """
+    chosen = [k for k, v in (("habil", kind), ("ikke-aktuelt", not_applicable),
+                             ("inhabil", biased)) if v]  # fmt: skip
+    if len(chosen) != 1:
+        raise InboxError(
+            "Velg nøyaktig én av --impartial, --not-applicable GRUNN og --biased GRUNN."
+        )
+    recipient = handover.read_handler_key(handler_key)
+    reason = not_applicable or biased or ""
+    with ctx.open() as (_, store):
+        thread_id = store.resolve_thread(thread)
+        found = cases.declare(
+            store,
+            thread_id,
+            fingerprint=recipient.fingerprint,
+            name=name,
+            kind=chosen[0],
+            reason=reason,
+        )
+    console = out()
+    console.print(Text(f"Ført i loggen for sak {thread_id[:8]}: {clean(found.line())} (§6d)."))
+    if found.biased:
+        console.print(
+            "Denne saksbehandleren kan ikke få saken. Velg en annen (§6d).", style="yellow"
+        )
 
 
 @case_group.command("export")
@@ -220,6 +307,9 @@ def case_export(
     )
 
 
+DECLARED = {"habil": "erklært habil", "ikke-aktuelt": "spørsmålet oppstår ikke"}
+
+
 def _export_sealed(
     ctx: Ctx,
     thread: str,
@@ -235,22 +325,26 @@ def _export_sealed(
         )
     console = out()
     name = handler_name.strip() if handler_name and handler_name.strip() else None
-    console.print(
-        Panel(
-            Text.assemble(
-                (recipient.fingerprint, "bold"),
-                f"\nSaksbehandler: {clean(name)}" if name else "",
-                "\nSammenlign fingeravtrykket tegn for tegn med det saksbehandleren leser opp "
-                "på telefon. Bare eieren av denne nøkkelen kan åpne saksmappen.",
-            ),
-            title="Saksbehandlerens fingeravtrykk",
-            title_align="left",
-        )
-    )
-    if not yes and not confirm("Er fingeravtrykket riktig?"):
-        raise InboxError("Avbrutt. Ingen saksmappe er skrevet.")
     with ctx.open() as (unlocked, store):
         thread_id = store.resolve_thread(thread)
+        # §6d: only a handler with a declaration on record, and never a biased one.
+        declared = cases.impartial_handler(cases.load_case(store, thread_id), recipient.fingerprint)
+        name = name or declared.name
+        console.print(
+            Panel(
+                Text.assemble(
+                    (recipient.fingerprint, "bold"),
+                    f"\nSaksbehandler: {clean(name)}",
+                    f"\nHabilitet (§6d): {DECLARED[declared.kind]} {declared.day}",
+                    "\nSammenlign fingeravtrykket tegn for tegn med det saksbehandleren leser "
+                    "opp på telefon. Bare eieren av denne nøkkelen kan åpne saksmappen.",
+                ),
+                title="Saksbehandlerens fingeravtrykk",
+                title_align="left",
+            )
+        )
+        if not yes and not confirm("Er fingeravtrykket riktig?"):
+            raise InboxError("Avbrutt. Ingen saksmappe er skrevet.")
         result = handover.forward_case(
             store, unlocked.identity, thread_id, recipient, out_file, handler_name=name
         )

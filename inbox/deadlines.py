@@ -3,6 +3,10 @@
 EU directive 2019/1937 (art. 9) as best practice; Norwegian law asks for "reasonable time"
 and the guidelines for "uten unødig opphold" (§7.2, §9.1, §9.2), which is shown as the
 number of days elapsed since the report was received.
+
+"Feedback given" has one rule, the same as on the portal's office dashboard
+(portal/office.py, ``feedback_overdue_threads``): the office has sent the reporter at least
+one reply. A status alone tells the reporter nothing about what is being done.
 """
 
 import calendar
@@ -53,12 +57,22 @@ class Deadline:
         return None
 
 
-def thread_deadlines(received_day: str, status: str, today: date | None = None) -> list[Deadline]:
+def feedback_given(replies: int) -> bool:
+    """The one rule for "feedback given" (see the module docstring)."""
+    return replies > 0
+
+
+def thread_deadlines(
+    received_day: str, status: str, replies: int, today: date | None = None
+) -> list[Deadline]:
     today = today or date.today()
     received = date.fromisoformat(received_day)
     return [
         Deadline("bekreftelse", received + timedelta(days=ACK_DAYS), status in ACKNOWLEDGED, today),
         Deadline(
-            "tilbakemelding", add_months(received, FEEDBACK_MONTHS), status == "closed", today
+            "tilbakemelding",
+            add_months(received, FEEDBACK_MONTHS),
+            feedback_given(replies),
+            today,
         ),
     ]

@@ -55,40 +55,78 @@ def reporter_key(store: Store, thread_id: str) -> bytes:
     return b64decode(meta["reporter_public_key"], length=32, what="reporter public key")
 
 
-def queue_reply(store: Store, thread_id: str, text: str) -> str:
-    """Seal ``text`` to the reporter's key and queue it; returns the reply id."""
+def _check_reply(text: str) -> None:
     if not text.strip():
         raise InboxError("Svaret er tomt; ingenting er lagt i køen.")
     if len(text) > MAX_REPLY:
         raise InboxError(f"Svaret er for langt (høyst {MAX_REPLY} tegn).")
+
+
+def queue_reply(store: Store, thread_id: str, text: str) -> str:
+    """Seal ``text`` to the reporter's key and queue it; returns the reply id."""
+    _check_reply(text)
+    with store.transaction():
+        return queue_reply_in(store, thread_id, text)
+
+
+def queue_reply_in(store: Store, thread_id: str, text: str) -> str:
+    """``queue_reply`` inside the caller's transaction."""
+    _check_reply(text)
     envelope = seal(encode_payload(Reply(text)), [reporter_key(store, thread_id)])
     reply_id = secrets.token_urlsafe(16)
     content = json.dumps({"text": text, "envelope": b64encode(envelope)}).encode()
-    with store.transaction() as db:
-        db.execute(
-            "INSERT INTO outbox (kind, thread, ref, day, position, sealed) "
-            "VALUES ('reply', ?, ?, ?, ?, ?)",
-            (
-                thread_id,
-                reply_id,
-                date.today().isoformat(),
-                store.next_position(),
-                store.seal(f"outbox/reply/{reply_id}", content),
-            ),
-        )
+    store.db.execute(
+        "INSERT INTO outbox (kind, thread, ref, day, position, sealed) "
+        "VALUES ('reply', ?, ?, ?, ?, ?)",
+        (
+            thread_id,
+            reply_id,
+            date.today().isoformat(),
+            store.next_position(),
+            store.seal(f"outbox/reply/{reply_id}", content),
+        ),
+    )
     return reply_id
 
 
+# Without a case, the office can only acknowledge; every later status follows the case
+# state (inbox.case.REPORTER_STATUS), so the two cannot disagree.
+STATUS_WITHOUT_CASE = "acknowledged"
+
+
 def queue_status(store: Store, thread_id: str, status: str) -> None:
+    """The ``status`` command: acknowledge a report that is not (yet) a case."""
     if status not in THREAD_STATUSES:
         raise InboxError(f"Ukjent status «{status}».")
-    with store.transaction() as db:
-        db.execute(
-            "INSERT INTO outbox (kind, thread, status, day, position) "
-            "VALUES ('status', ?, ?, ?, ?)",
-            (thread_id, status, date.today().isoformat(), store.next_position()),
+    state = store.db.execute("SELECT state FROM cases WHERE thread = ?", (thread_id,)).fetchone()
+    if state is not None:
+        raise InboxError(
+            f"Sak {thread_id[:8]} er til behandling (tilstand «{state[0]}»): statusen varsleren "
+            "ser, følger sakens tilstand. Bruk «varsel-inbox case state SAK TILSTAND "
+            "[--tell TEKST]»."
         )
-        db.execute("UPDATE threads SET status = ? WHERE id = ?", (status, thread_id))
+    if store.closed_day(thread_id) is not None:
+        raise InboxError(f"Sak {thread_id[:8]} er avsluttet og slettet (§6b).")
+    if status != STATUS_WITHOUT_CASE:
+        raise InboxError(
+            "Uten en sak kan statusen bare settes til «bekreftet». Ta varselet inn til "
+            "behandling med «varsel-inbox case open SAK»; deretter følger statusen sakens "
+            "tilstand («case state»)."
+        )
+    current = store.db.execute("SELECT status FROM threads WHERE id = ?", (thread_id,)).fetchone()
+    if current[0] == status:
+        return
+    with store.transaction():
+        queue_status_in(store, thread_id, status)
+
+
+def queue_status_in(store: Store, thread_id: str, status: str) -> None:
+    """Queue a reporter-visible status inside the caller's transaction (no checks)."""
+    store.db.execute(
+        "INSERT INTO outbox (kind, thread, status, day, position) VALUES ('status', ?, ?, ?, ?)",
+        (thread_id, status, date.today().isoformat(), store.next_position()),
+    )
+    store.db.execute("UPDATE threads SET status = ? WHERE id = ?", (status, thread_id))
 
 
 def reply_text(store: Store, reply_id: str, sealed: bytes) -> tuple[str, bytes]:

@@ -76,7 +76,8 @@ def summaries(store: Store, today: date | None = None) -> list[ThreadSummary]:
     rows = store.db.execute(
         "SELECT t.id, t.received_day, t.status, COALESCE(c.state, z.final_state), "
         "(SELECT COUNT(*) FROM items i WHERE i.thread = t.id), "
-        "(SELECT COUNT(*) FROM items i WHERE i.thread = t.id AND i.read = 0), z.closed_day "
+        "(SELECT COUNT(*) FROM items i WHERE i.thread = t.id AND i.read = 0), z.closed_day, "
+        "(SELECT COUNT(*) FROM outbox o WHERE o.thread = t.id AND o.kind = 'reply') "
         "FROM threads t LEFT JOIN cases c ON c.thread = t.id "
         "LEFT JOIN closed_threads z ON z.thread = t.id "
         "ORDER BY t.received_day, t.id"
@@ -90,10 +91,10 @@ def summaries(store: Store, today: date | None = None) -> list[ThreadSummary]:
             case_state=state,
             items=items,
             unread=unread,
-            deadlines=[] if closed else thread_deadlines(day, status, today),
+            deadlines=[] if closed else thread_deadlines(day, status, replies, today),
             closed_day=closed,
         )
-        for tid, day, status, state, items, unread, closed in rows
+        for tid, day, status, state, items, unread, closed, replies in rows
     ]
 
 

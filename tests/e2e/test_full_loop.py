@@ -308,7 +308,9 @@ def test_tampered_and_foreign_bundles_are_refused_whole(
     good.write_bytes(bytes(inbound))
     office.inbox("import", str(good))
     thread_id = json.loads(office.inbox("list", "--json").stdout)[0]["id"]
-    office.inbox("status", thread_id, "in_progress")
+    office.inbox("case", "open", thread_id)
+    for state in ("bekreftet", "anklagedes-versjon"):  # the reporter's status follows
+        office.inbox("case", "state", thread_id, state)
     outbound_file = tmp_path / "svar.bundle"
     office.inbox("export-outbound", str(outbound_file))
     outbound = bytearray(outbound_file.read_bytes())
@@ -342,5 +344,5 @@ def test_tampered_and_foreign_bundles_are_refused_whole(
     assert sorted(p.name for p in (server.data_dir / "blobs").iterdir()) == blobs
 
     # The genuine bundle still applies afterwards.
-    assert 'id="status-changes">1<' in office.upload(bytes(outbound))
+    assert 'id="status-changes">2<' in office.upload(bytes(outbound))  # bekreftet, in_progress
     assert _db_rows(server.data_dir, "SELECT status FROM threads") == [("in_progress",)]

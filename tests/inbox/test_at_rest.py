@@ -23,7 +23,7 @@ def test_no_plaintext_in_the_home_after_import_reply_and_case_notes(
     office.ok("status", thread, "bekreftet")
     office.ok("case", "open", thread, "--handler", f"Saksbehandler {CANARY}", "--possible-crime")
     office.ok("case", "note", thread, "-t", f"referat {CANARY}")
-    office.ok("case", "state", thread, "bekreftet")
+    office.ok("case", "state", thread, "anklagedes-versjon", "--tell", f"fortalt {CANARY}")
     office.ok("export-outbound", str(tmp_path / "ut.vsb"))
 
     needles = [
@@ -45,9 +45,9 @@ def test_no_plaintext_in_the_home_after_import_reply_and_case_notes(
     db = sqlite3.connect(office.home.database)
     try:
         state, review = db.execute("SELECT state, review_day FROM cases").fetchone()
-        assert (state, review) == ("bekreftet", None)
+        assert (state, review) == ("anklagedes-versjon", None)
         kinds = {r[0] for r in db.execute("SELECT kind FROM case_log")}
-        assert kinds == {"opprettet", "referat", "tilstand"}
+        assert kinds == {"opprettet", "referat", "tilstand", "varsler-informert"}
     finally:
         db.close()
 

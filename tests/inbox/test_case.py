@@ -197,3 +197,62 @@ def test_case_file_without_unicode_font_keeps_norwegian_letters(
     pdf.write_bytes(data)
     plain = pdftotext(pdf)
     assert 'Blåbærsyltetøy - "sitat" § 9.5 ?' in plain
+
+
+# -- one state machine: the reporter's status follows the case state ------------------------
+
+
+def test_reporter_status_follows_the_case_state_and_cannot_disagree(
+    office: Office, portal: Portal, reporter: Reporter, tmp_path: Path
+) -> None:
+    from crypto import bundle as bundles
+    from crypto.payload import Reply, decode_payload
+    from inbox.case import REPORTER_STATUS
+
+    thread = portal.report(reporter, answers(), received=day(100))
+    office.ok("import", write(tmp_path, portal.bundle()))
+    office.ok("status", thread, "bekreftet")  # acknowledged before the case was opened
+    office.ok("case", "open", thread)
+    assert case(office, thread)["state"] == "bekreftet"  # the case starts where the reporter is
+
+    def listed() -> dict:
+        (row,) = json.loads(office.ok("list", "--json").output)
+        return row
+
+    feedback = next(d for d in listed()["deadlines"] if d["what"] == "tilbakemelding")
+    assert feedback["overdue"] and not feedback["done"]
+
+    told = "Vi har snakket med den det gjelder, og søker en løsning. – Partikontoret"
+    for state in ("anklagedes-versjon", "omforent-losning", "avsluttet"):
+        extra = ("--tell", told) if state == "omforent-losning" else ()
+        result = office.ok("case", "state", thread, state, *extra)
+        assert "Varsleren ser statusen" in result.output
+        shown = json.loads(office.ok("show", thread, "--json").output)
+        assert shown["status"] == REPORTER_STATUS[state] == listed()["status"]
+        refused = office.run("status", thread, "mottatt")
+        assert refused.exit_code == 1 and "følger sakens tilstand" in refused.output
+        assert json.loads(office.ok("show", thread, "--json").output)["status"] == shown["status"]
+
+    # The office's own words went as a reply; it counts as feedback (one rule, as on the
+    # portal dashboard), and the case log says what the reporter was told.
+    feedback = next(d for d in listed()["deadlines"] if d["what"] == "tilbakemelding")
+    assert feedback["done"] and not feedback["overdue"]
+    assert [e["text"] for e in case(office, thread)["log"] if e["kind"] == "varsler-informert"] == [
+        told
+    ]
+    path = tmp_path / "ut.vsb"
+    office.ok("export-outbound", str(path))
+    out = bundles.read_outbound(path.read_bytes(), office.public.verify_key)
+    assert [s.status for s in out.statuses] == ["acknowledged", "in_progress", "closed"]
+    (sent,) = out.replies
+    assert decode_payload(reporter.open(sent.envelope)) == Reply(told)
+    empty = office.run("case", "state", thread, "overlevert", "--tell", "  ")
+    assert empty.exit_code == 1 and case(office, thread)["state"] == "avsluttet"
+
+
+def test_every_state_has_a_reporter_status() -> None:
+    from crypto.payload import THREAD_STATUSES
+    from inbox.case import REPORTER_STATUS
+
+    assert set(REPORTER_STATUS) == set(STATES)
+    assert set(REPORTER_STATUS.values()) == set(THREAD_STATUSES)

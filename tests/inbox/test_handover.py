@@ -60,7 +60,15 @@ def thread(office: Office, portal: Portal, reporter: Reporter, tmp_path: Path) -
     return tid
 
 
+def declare(office: Office, handler: Office, thread: str, *how: str) -> None:
+    office.ok(
+        "case", "declare", thread, "--to", str(handler.home.office_pub),
+        "--name", "Kari Nordmann", *(how or ("--impartial",)),
+    )  # fmt: skip
+
+
 def forward(office: Office, handler: Office, thread: str, tmp_path: Path) -> Path:
+    declare(office, handler, thread)
     target = tmp_path / "sak.vscase"
     result = office.run(
         "case", "export", thread, "--to", str(handler.home.office_pub),
@@ -70,6 +78,49 @@ def forward(office: Office, handler: Office, thread: str, tmp_path: Path) -> Pat
     assert handler.public.fingerprint in result.output
     assert "Kari Nordmann" in result.output
     return target
+
+
+# -- §6d: impartiality before forwarding -----------------------------------------------------
+
+
+def test_a_handler_without_a_declaration_or_biased_is_refused(
+    office: Office, handler: Office, thread: str, tmp_path: Path
+) -> None:
+    target = tmp_path / "sak.vscase"
+    args = ("case", "export", thread, "--to", str(handler.home.office_pub),
+            "--out", str(target), "--yes")  # fmt: skip
+    undeclared = office.run(*args)
+    assert undeclared.exit_code == 1 and "habilitetserklæring" in undeclared.output
+    assert "§6d" in undeclared.output and not target.exists()
+
+    no_reason = office.run(
+        "case", "declare", thread, "--to", str(handler.home.office_pub), "--name", "Per",
+        "--biased", " ",
+    )  # fmt: skip
+    assert no_reason.exit_code == 1 and "begrunnelse" in no_reason.output
+    both = office.run(
+        "case", "declare", thread, "--to", str(handler.home.office_pub), "--name", "Per",
+        "--impartial", "--biased", "nabo",
+    )  # fmt: skip
+    assert both.exit_code == 1 and "nøyaktig én" in both.output
+
+    declare(office, handler, thread, "--biased", "Er gift med en av partene")
+    biased = office.run(*args)
+    assert biased.exit_code == 1 and "inhabil" in biased.output and not target.exists()
+    # A biased handler stays biased in this case: a later "impartial" is refused.
+    again = office.run(
+        "case", "declare", thread, "--to", str(handler.home.office_pub), "--name", "Kari",
+        "--impartial",
+    )  # fmt: skip
+    assert again.exit_code == 1 and "inhabil" in again.output
+    assert office.run(*args).exit_code == 1
+
+    log = json.loads(office.ok("case", "show", thread, "--json").output)["log"]
+    declared = [e for e in log if e["kind"] == "habilitet"]
+    assert len(declared) == 1
+    assert "inhabil" in declared[0]["text"] and "Er gift med en av partene" in declared[0]["text"]
+    assert handler.public.fingerprint in declared[0]["text"]
+    assert "videresendt" not in [e["kind"] for e in log]
 
 
 # -- §6a: forwarding --------------------------------------------------------------------------
@@ -123,6 +174,9 @@ def test_forwarded_case_opens_only_for_the_handler(
 def test_forwarding_needs_confirmation_of_the_fingerprint(
     office: Office, handler: Office, thread: str, tmp_path: Path
 ) -> None:
+    declare(
+        office, handler, thread, "--not-applicable", "Ansatt på partikontoret, ukjent for partene"
+    )
     target = tmp_path / "sak.vscase"
     args = ("case", "export", thread, "--to", str(handler.home.office_pub), "--out", str(target))
     declined = office.run(*args, input="n\n")
@@ -134,7 +188,8 @@ def test_forwarding_needs_confirmation_of_the_fingerprint(
     assert "videresendt" not in kinds
     assert office.run(*args, "--yes").exit_code == 0
     log = json.loads(office.ok("case", "show", thread, "--json").output)["log"]
-    assert handler.public.fingerprint in log[-1]["text"]  # no name given: the fingerprint
+    assert handler.public.fingerprint in log[-1]["text"]
+    assert "Kari Nordmann" in log[-1]["text"]  # no name given: the declared one
     again = office.run(*args, "--yes")
     assert again.exit_code == 1 and "finnes allerede" in again.output
     own = office.run(
@@ -303,7 +358,8 @@ def test_close_out_deletes_content_and_reimport_does_not_bring_it_back(
     assert "avsluttet og slettet" in late.output
     assert files_containing(office.home.path, CANARY.encode()) == []
     pending = office.ok("outbox").output
-    assert "0 kvitteringer" in pending and "1 statuser" in pending
+    # "Avsluttet" went to the portal with the state change and was confirmed by inn2.
+    assert "0 kvitteringer" in pending and "0 statuser" in pending
 
 
 def test_close_out_from_overlevert_and_a_version_1_store_upgrades(

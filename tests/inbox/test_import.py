@@ -288,14 +288,10 @@ def test_the_portal_cannot_change_a_case_status_in_the_inbox(
 
     office.ok("status", thread_id, "bekreftet")
     result = office.ok("import", write(tmp_path, portal.bundle(), "second.vsb"))
-    assert [t["status"] for t in json.loads(office.ok("list", "--json").output)] == [
-        "acknowledged"
-    ]
+    assert [t["status"] for t in json.loads(office.ok("list", "--json").output)] == ["acknowledged"]
     assert "closed" not in result.output  # our status is on its way: no false alarm
 
     office.ok("export-outbound", str(tmp_path / "ut.vsb"))
     result = office.ok("import", write(tmp_path, portal.bundle(last_outbound_sequence=1), "3.vsb"))
-    assert [t["status"] for t in json.loads(office.ok("list", "--json").output)] == [
-        "acknowledged"
-    ]
+    assert [t["status"] for t in json.loads(office.ok("list", "--json").output)] == ["acknowledged"]
     assert "«closed»" in result.output and "Innboksens status gjelder" in result.output

@@ -31,20 +31,25 @@ def test_reply_status_and_ack_travel_in_a_bundle_signed_by_the_office(
     office.ok("import", write(tmp_path, portal.bundle(), "inn1.vsb"))
     text = "Takk for at du varslet. Vi tar kontakt innen en uke. – Partikontoret"
     office.ok("reply", thread[:6], "--message", text)
-    office.ok("status", thread[:6], "under-behandling")
+    office.ok("case", "open", thread[:6])
+    for state in ("bekreftet", "anklagedes-versjon"):
+        office.ok("case", "state", thread[:6], state)
 
     out = export(office, tmp_path, "ut1.vsb")
     assert out.sequence == 1
     assert out.audience == portal.fingerprint
     assert len(out.acks) == 1
-    assert out.statuses == (bundles.StatusChange(thread, "in_progress"),)
+    assert out.statuses == (
+        bundles.StatusChange(thread, "acknowledged"),
+        bundles.StatusChange(thread, "in_progress"),
+    )
     (sent,) = out.replies
     assert sent.thread == thread
     assert decode_payload(reporter.open(sent.envelope)) == Reply(text)
     assert (tmp_path / "ut1.vsb").stat().st_mode & 0o777 == 0o600
 
     shown = json.loads(office.ok("show", thread, "--json").output)
-    assert [e["type"] for e in shown["entries"]] == ["report", "reply", "status"]
+    assert [e["type"] for e in shown["entries"]] == ["report", "reply", "status", "status"]
     assert shown["entries"][1]["text"] == text
     assert shown["status"] == "in_progress"
 
@@ -114,19 +119,18 @@ def test_export_refuses_to_overwrite_and_needs_a_pinned_portal(
     assert export(office, tmp_path, "ny.vsb").sequence == 1  # the refusal used no number
 
 
-def test_status_accepts_norwegian_and_wire_words_and_refuses_others(
+def test_status_without_a_case_only_acknowledges_and_refuses_other_words(
     office: Office, portal: Portal, reporter: Reporter, tmp_path: Path
 ) -> None:
     thread = portal.report(reporter, answers())
     office.ok("import", write(tmp_path, portal.bundle(), "inn1.vsb"))
-    for word, wire in (
-        ("mottatt", "received"),
-        ("Bekreftet", "acknowledged"),
-        ("in_progress", "in_progress"),
-        ("avsluttet", "closed"),
-    ):
+    for word in ("under-behandling", "avsluttet", "mottatt"):
+        refused = office.run("status", thread, word)
+        assert refused.exit_code == 1 and "case open" in refused.output
+        assert json.loads(office.ok("show", thread, "--json").output)["status"] == "received"
+    for word in ("Bekreftet", "acknowledged"):
         office.ok("status", thread, word)
-        assert json.loads(office.ok("show", thread, "--json").output)["status"] == wire
+        assert json.loads(office.ok("show", thread, "--json").output)["status"] == "acknowledged"
     bad = office.run("status", thread, "slettet")
     assert bad.exit_code == 1 and "Ukjent status" in bad.output
 
