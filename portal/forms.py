@@ -12,6 +12,7 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     Field,
+    HiddenField,
     MultipleFileField,
     RadioField,
     SelectMultipleField,
@@ -27,6 +28,8 @@ except ImportError:  # pragma: no cover (older WTForms)
     _Choice = None
 
 from crypto.payload import MAX_TEXT, REPORT_QUESTIONS, ROLES, YES_NO_UNKNOWN, Answers
+
+from .receipt_handoff import new_form_id
 
 SHORT = 500  # one-line answers
 
@@ -118,6 +121,9 @@ class HoneypotMixin:
 
 
 class ReportForm(HoneypotMixin, FlaskForm):  # type: ignore[misc]
+    # A random id per form shown: the same form sent twice files one report
+    # (portal/receipt_handoff.py).
+    form_id = HiddenField(default=new_form_id)
     what_happened = TextAreaField(
         QUESTION_LABELS["what_happened"],
         # DataRequired: whitespace alone is no answer (refused before any argon2 work or

@@ -165,3 +165,19 @@ class TransferState(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, default=1)
     last_outbound_sequence: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class SentForm(Base):
+    """A report form that has been sent, so that sending it again is a no-op, and the
+    receipt waiting for its one showing (portal/receipt_handoff.py).
+
+    The row holds a hash of the form's random id and, until the receipt page has shown it
+    once, the receipt wrapped under that id, which lives only in the reporter's form and a
+    short-lived cookie: the server's disk alone cannot open it. Days only.
+    """
+
+    __tablename__ = "sent_forms"
+
+    id_hash: Mapped[bytes] = mapped_column(LargeBinary(32), primary_key=True)
+    wrapped_receipt: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    purge_day: Mapped[date] = mapped_column(Date, index=True)

@@ -25,6 +25,7 @@ from typing import TypeVar
 from sqlalchemy import ColumnElement, delete, func, select
 from sqlalchemy.orm import Session
 
+from . import receipt_handoff
 from .clock import utcnow
 from .config import Settings
 from .db import release_deleted
@@ -75,6 +76,7 @@ def purge_expired(
         for thread in session.scalars(select(Thread).where(Thread.id.in_(thread_ids))):
             session.delete(thread)  # cascades to submissions, attachments and replies
     reporter_sessions += purge_abandoned_sessions(session, now.date())
+    receipt_handoff.purge(session, now.date())  # sent forms and unshown receipts
     session.commit()
     release_deleted(session)
     store = BlobStore(settings.blobs_dir)

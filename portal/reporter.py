@@ -5,6 +5,7 @@ encryption in memory (portal/submission.py) and streamed, encrypted uploads
 (portal/upload.py). No reporter event is logged.
 """
 
+import secrets
 from datetime import timedelta
 
 from flask import (
@@ -19,6 +20,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import BadRequest
 from werkzeug.wrappers import Response
 from wtforms import Field
@@ -27,7 +29,7 @@ from crypto.errors import ReceiptFormatError
 from crypto.payload import MAX_ATTACHMENTS, MAX_NAME, OwnCopy, Reply
 from crypto.receipt import derive_receipt_keys, generate_receipt, login_hash, normalise_receipt
 
-from . import reporter_session, secrets_of, settings_of
+from . import receipt_handoff, reporter_session, secrets_of, settings_of
 from .clock import today, utcnow
 from .config import Settings
 from .db import get_db, release_deleted
@@ -78,6 +80,7 @@ def _before() -> None:
     ``attachments`` field with a clear 400 (their blobs are discarded at teardown)."""
     db = get_db()
     purged = reporter_session.purge_abandoned_sessions(db, today())
+    purged += receipt_handoff.purge(db, today())
     db.commit()
     if purged:
         release_deleted(db)
@@ -100,7 +103,7 @@ def index() -> str:
 
 
 @bp.route("/report", methods=["GET", "POST"])
-def report() -> str | tuple[str, int]:
+def report() -> str | tuple[str, int] | Response:
     settings = _settings()
     if load_office(settings.keys_dir) is None:
         return render_template("reporter/closed.html"), 503
@@ -112,7 +115,12 @@ def report() -> str | tuple[str, int]:
             raise BadRequest()
         files = _files()
         files_lost = bool(files)
-        if form.validate() and _check_file_count(form.attachments, files):
+        # A post without this portal's form id (not our page) gets a fresh one: it is
+        # filed once, but a second copy of it cannot be recognised.
+        form_id = receipt_handoff.parse_form_id(form.form_id.data) or secrets.token_bytes(32)
+        if receipt_handoff.find(get_db(), form_id) is not None:
+            return _sent_again(form_id)
+        elif form.validate() and _check_file_count(form.attachments, files):
             # Counted only now: a form sent back for correction costs nothing (CSRFProtect
             # has checked the token before the view ran).
             _limit_submissions(settings)
@@ -132,13 +140,41 @@ def report() -> str | tuple[str, int]:
                     settings.keys_dir, bool(committee) and form.send_to_committee.data
                 ),
             )
-            db.commit()
+            receipt_handoff.record(db, form_id, receipt, today())
+            try:
+                db.commit()
+            except IntegrityError:  # the same form, sent twice at once: the other one won
+                db.rollback()
+                return _sent_again(form_id)
             claim_uploads(f.upload for f in files)
-            # The receipt exists only in this response: never in a cookie, log or row.
-            return render_template("reporter/receipt.html", words=receipt.split(" "))
+            # Post/redirect/get: the receipt is shown once, by GET /report/receipt.
+            return _to_receipt(form_id)
     return render_template(
         "reporter/report.html", form=form, committee=committee, files_lost=files_lost
     )
+
+
+@bp.get("/report/receipt")
+def receipt() -> str | tuple[str, int] | Response:
+    """The receipt, shown once: the wrapped copy is emptied as it is shown, and the
+    browser is told to forget the cookie that opened it."""
+    form_id = receipt_handoff.parse_form_id(request.cookies.get(receipt_handoff.COOKIE_NAME))
+    db = get_db()
+    shown = receipt_handoff.take_receipt(db, form_id) if form_id is not None else None
+    db.commit()
+    if shown is None:
+        page = render_template("reporter/receipt_shown.html", sent_again=False)
+        response = current_app.make_response((page, 410))
+    else:
+        release_deleted(db)  # the wrapped receipt must not linger in SQLite's -wal
+        response = current_app.make_response(
+            render_template("reporter/receipt.html", words=shown.split(" "))
+        )
+    response.delete_cookie(
+        receipt_handoff.COOKIE_NAME, path=receipt_handoff.COOKIE_PATH, httponly=True,
+        samesite="Strict", secure=_settings().secure_cookies,
+    )
+    return response
 
 
 @bp.post("/report/written-down")
@@ -177,7 +213,7 @@ def thread() -> str | Response:
 
 
 @bp.post("/thread")
-def send_message() -> str | Response:
+def send_message() -> str | tuple[str, int] | Response:
     opened = _open_session()
     if isinstance(opened, Response):
         return opened
@@ -186,6 +222,10 @@ def send_message() -> str | Response:
     if form.is_bot():
         raise BadRequest()
     files = _files()
+    if opened.thread.status == "closed":
+        # The office has closed the case and imports nothing more for it (OFFICE-GUIDE).
+        # The uploads, encrypted as they streamed in, are discarded at teardown.
+        return _render_thread(opened, MessageForm(formdata=None), refused=True), 409
     if form.validate() and _check_file_count(form.attachments, files):
         _limit_submissions(settings)
         db = get_db()
@@ -221,8 +261,36 @@ def logout() -> Response:
 # -- helpers ---------------------------------------------------------------------------
 
 
+def _to_receipt(form_id: bytes) -> Response:
+    response = redirect(url_for("reporter.receipt"), code=303)
+    response.set_cookie(
+        receipt_handoff.COOKIE_NAME,
+        receipt_handoff.cookie_value(form_id),
+        max_age=receipt_handoff.COOKIE_SECONDS,
+        path=receipt_handoff.COOKIE_PATH,
+        httponly=True,
+        samesite="Strict",
+        secure=_settings().secure_cookies,
+    )
+    return response
+
+
+def _sent_again(form_id: bytes) -> Response | tuple[str, int]:
+    """The same form a second time: nothing is filed. While its receipt has not been
+    shown, show it (the first answer may never have reached the screen); afterwards say
+    so."""
+    row = receipt_handoff.find(get_db(), form_id)
+    if row is not None and row.wrapped_receipt is not None:
+        flash(_("This report had already been sent. It was not sent again."))
+        return _to_receipt(form_id)
+    return render_template("reporter/receipt_shown.html", sent_again=True), 409
+
+
 def _render_thread(
-    opened: reporter_session.OpenSession, form: MessageForm, files_lost: bool = False
+    opened: reporter_session.OpenSession,
+    form: MessageForm,
+    files_lost: bool = False,
+    refused: bool = False,
 ) -> str:
     settings = _settings()
     t = opened.thread
@@ -235,6 +303,8 @@ def _render_thread(
         form=form,
         committee=load_committee(settings.keys_dir),
         files_lost=files_lost,
+        closed=t.status == "closed",
+        refused=refused,
     )
 
 

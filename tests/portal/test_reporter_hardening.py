@@ -117,7 +117,9 @@ def test_the_real_form_with_64_files_and_the_longest_text_goes_through(
     # 4 bytes each; the questions and the other answers take the rest of the own copy's
     # MAX_TEXT (a text that leaves no room is refused: tests/security/test_reporter_input.py)
     data = _full_report(page, MAX_ATTACHMENTS, "\U0001d11e" * (MAX_TEXT - 3_000))
-    response = client.post("/report", data=data, content_type="multipart/form-data")
+    response = client.post(
+        "/report", data=data, content_type="multipart/form-data", follow_redirects=True
+    )
     assert response.status_code == 200, response.text[:500]
     receipt_words(response.text)
     assert _count(app, Attachment) == MAX_ATTACHMENTS

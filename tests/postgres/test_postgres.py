@@ -96,8 +96,10 @@ def send_report(client: FlaskClient, files: list[tuple[bytes, str]], what: str) 
         "attachments": [(io.BytesIO(body), name) for body, name in files]
         or [(io.BytesIO(b""), "")],
     }
-    response = client.post("/report", data=data, content_type="multipart/form-data")
-    assert response.status_code == 200, response.text
+    response = client.post(
+        "/report", data=data, content_type="multipart/form-data", follow_redirects=True
+    )
+    assert response.status_code == 200 and response.request.path == "/report/receipt"
     return receipt_words(response.text)
 
 
