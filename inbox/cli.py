@@ -188,9 +188,18 @@ def main(ctx: click.Context, home: Path | None) -> None:
 
 
 @main.command()
+@click.option(
+    "--saksbehandler",
+    "handler",
+    is_flag=True,
+    help="Nøkkelen er en saksbehandlers (for forseglede saksmapper), ikke partikontorets.",
+)
 @pass_ctx
-def init(ctx: Ctx) -> None:
+def init(ctx: Ctx, handler: bool) -> None:
     """Opprett kontorets nøkkel og en tom innboks (én gang per maskin).
+
+    En saksbehandler i et fylkesparti eller lokallag (§8.2) bruker «--saksbehandler»:
+    nøkkelen er da for forseglede saksmapper fra partikontoret, ikke for portalen.
 
     Du velger en passordfrase (minst 12 tegn). Den kan ikke gjenopprettes: oppbevar en
     forseglet papirkopi av nøkkelfilen og passordfrasen i safen. Init overskriver aldri en
@@ -213,6 +222,15 @@ def init(ctx: Ctx) -> None:
         )
     )
     click.echo(qr_ascii(public.fingerprint))
+    if handler:
+        console.print(
+            f"Send filen {home.office_pub} til partikontoret (e-post eller minnepinne; den er\n"
+            "ikke hemmelig). Partikontoret ringer deg: les fingeravtrykket over høyt for dem,\n"
+            "tegn for tegn. De lager så forseglede saksmapper som bare du kan åpne\n"
+            "(«varsel-inbox open-casefile»). Ikke gi nøkkelen til driftsansvarlig for\n"
+            "portalen: portalen skal bare ha partikontorets nøkkel."
+        )
+        return
     console.print(
         f"Bær filen {home.office_pub} (på en minnepinne) til driftsansvarlig, som kjører\n"
         "«varsel-portal set-office-key». Sammenlign deretter fingeravtrykket på portalens\n"

@@ -165,6 +165,9 @@ class TransferState(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, default=1)
     last_outbound_sequence: Mapped[int] = mapped_column(Integer, default=0)
+    # Inbound downloads from the office page so far: each file name carries its number, so
+    # a browser never saves "…(1).bundle" and the office can tell the files apart.
+    inbound_downloads: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class SentForm(Base):

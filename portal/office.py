@@ -49,7 +49,9 @@ from .transfer import (
     TransferRefused,
     apply_outbound,
     export_inbound,
+    inbound_filename,
     last_outbound_sequence,
+    next_download_number,
     plan_inbound,
     portal_fingerprint,
 )
@@ -128,6 +130,16 @@ def login() -> ResponseReturnValue:
         if attempt.outcome is Outcome.OK and attempt.user is not None:
             office_auth.start_session(attempt.user, utcnow())
             return redirect(url_for("office.dashboard"))
+        if attempt.outcome is Outcome.CODE_REUSED:
+            flash(
+                _(
+                    "This code has already been used (for example to finish the setup). "
+                    "Wait for the next code in the app – it changes every 30 seconds – "
+                    "and log in with that one."
+                ),
+                "error",
+            )
+            return render_template("office/login.html"), 401
         flash(_refusal(), "error")
         return render_template("office/login.html"), 401
     return render_template("office/login.html")
@@ -334,8 +346,11 @@ def download() -> ResponseReturnValue:
             part=part,
         )
     except TransferRefused as refused:
-        flash(_(refused.msgid, **refused.params), "error")
+        flash(_refusal_text(refused), "error")
         return redirect(url_for("office.dashboard"))
+    db = get_db()
+    filename = inbound_filename(today(), export.part, export.parts, next_download_number(db))
+    db.commit()
     log.info(
         "office user %s downloaded an inbound bundle (part %d of %d)",
         g.office_user.name,
@@ -346,7 +361,7 @@ def download() -> ResponseReturnValue:
         export.data,
         mimetype="application/octet-stream",
         headers={
-            "Content-Disposition": f'attachment; filename="{export.filename}"',
+            "Content-Disposition": f'attachment; filename="{filename}"',
             "Cache-Control": "no-store",
         },
     )
@@ -392,6 +407,16 @@ def _read_upload(upload: EncryptedUpload) -> bytes:
         raise TransferRefused(N_("The uploaded file could not be read back. Try again.")) from exc
 
 
+def _refusal_text(refused: TransferRefused) -> str:
+    """The refusal in the page's language; a ``reason`` is itself a message to translate
+    (portal.transfer.refusal_reason; other text passes through gettext unchanged)."""
+    params = {
+        key: _(value) if key == "reason" and isinstance(value, str) else value
+        for key, value in refused.params.items()
+    }
+    return str(_(refused.msgid, **params))
+
+
 def _upload_refused(refused: TransferRefused) -> ResponseReturnValue:
-    message = _(refused.msgid, **refused.params)
+    message = _refusal_text(refused)
     return render_template("office/upload_result.html", error=message, summary=None, waiting=0), 400

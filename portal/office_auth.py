@@ -67,6 +67,7 @@ ATTEMPTS_PER_CLIENT_HOUR = 30
 AUTH_KEY = "varsel.office_auth"
 SESSION_KEY = "office"
 SETUP_KEY = "office_setup"
+LANGUAGE_KEY = "lang"  # portal/i18n.py keeps the visitor's language choice here
 _NAME = re.compile(r"[\w.-]{1,64}")
 
 log = logging.getLogger("varsel.office")
@@ -80,6 +81,9 @@ class Outcome(Enum):
     OK = "ok"
     FAILED = "failed"  # unknown name, wrong password, wrong code
     LOCKED = "locked"  # shown to the person exactly like FAILED (no user enumeration)
+    # Name, password and code right, but the code's time step was already spent (typically
+    # the code just used to finish the setup): "wait for the next code", no failure counted.
+    CODE_REUSED = "code_reused"
 
 
 @dataclass(frozen=True)
@@ -208,6 +212,19 @@ def forget_spent_steps(db: Session, now: datetime) -> None:
 
 def _rowcount(result: object) -> int:
     return int(getattr(result, "rowcount", 0) or 0) if isinstance(result, CursorResult) else 0
+
+
+def totp_reused(user: OfficeUser, code: str, now: datetime) -> bool:
+    """True when ``code`` is valid now (±1 step) but its step has been spent already."""
+    code = re.sub(r"\s", "", code)
+    if not user.totp_secret or not re.fullmatch(r"\d{6}", code):
+        return False
+    totp = pyotp.TOTP(user.totp_secret, interval=TOTP_INTERVAL)
+    current = current_step(now)
+    return any(
+        step <= user.last_totp_step and hmac.compare_digest(totp.generate_otp(step), code)
+        for step in range(current - TOTP_WINDOW, current + TOTP_WINDOW + 1)
+    )
 
 
 class Authenticator:
@@ -343,6 +360,9 @@ def login(db: Session, name: str, password: str, code: str, now: datetime) -> At
             log.info("failed office login (password) for %s", user.name)
         return Attempt(Outcome.FAILED)
     step = match_totp(user, code, now)
+    if step is None and totp_reused(user, code, now):
+        # Only someone with the password and the authenticator gets here: no failure.
+        return Attempt(Outcome.CODE_REUSED)
     if step is None or not spend_step(db, user, step, now):
         return _fail(db, user, now, "login")
     log.info("office user %s logged in", user.name)
@@ -384,8 +404,16 @@ def confirm_totp(db: Session, user: OfficeUser, code: str, now: datetime) -> Att
 # --- the session cookie -------------------------------------------------------------------
 
 
-def start_session(user: OfficeUser, now: datetime) -> None:
+def _clear_session() -> None:
+    """Forget the login or setup, but keep the chosen language (portal/i18n.py)."""
+    lang = session.get(LANGUAGE_KEY)
     session.clear()
+    if lang is not None:
+        session[LANGUAGE_KEY] = lang
+
+
+def start_session(user: OfficeUser, now: datetime) -> None:
+    _clear_session()
     stamp = int(now.replace(tzinfo=UTC).timestamp())
     session[SESSION_KEY] = {
         "uid": user.id,
@@ -400,7 +428,7 @@ def end_session(db: Session, user: OfficeUser | None) -> None:
         user.session_epoch = (user.session_epoch or 0) + 1
         db.commit()
         log.info("office user %s logged out", user.name)
-    session.clear()
+    _clear_session()
 
 
 def session_user(db: Session, idle: timedelta, now: datetime) -> OfficeUser | None:
@@ -431,7 +459,7 @@ def session_user(db: Session, idle: timedelta, now: datetime) -> OfficeUser | No
 
 
 def begin_setup(user: OfficeUser, now: datetime) -> None:
-    session.clear()
+    _clear_session()
     session[SETUP_KEY] = {
         "uid": user.id,
         "epoch": user.session_epoch,

@@ -37,7 +37,13 @@ from crypto.bundle import (
     signer_fingerprint,
     write_inbound,
 )
-from crypto.errors import CryptoError
+from crypto.errors import (
+    CryptoError,
+    SignatureError,
+    TamperedError,
+    TooLargeError,
+    TruncatedError,
+)
 from crypto.keys import SecretIdentity
 
 from .config import Settings
@@ -128,9 +134,24 @@ def transfer_state(db: Session) -> TransferState:
     """The single TransferState row, created (unflushed) when missing."""
     state = db.get(TransferState, 1, populate_existing=True)
     if state is None:
-        state = TransferState(id=1, last_outbound_sequence=0)
+        state = TransferState(id=1, last_outbound_sequence=0, inbound_downloads=0)
         db.add(state)
     return state
+
+
+def next_download_number(db: Session) -> int:
+    """Count one more inbound download and return its number (caller commits)."""
+    state = transfer_state(db)
+    state.inbound_downloads = (state.inbound_downloads or 0) + 1
+    return state.inbound_downloads
+
+
+def inbound_filename(today: date, part: int, parts: int, number: int | None = None) -> str:
+    """``varsel-inn-DAY[-nr-N][-del-P-av-Q].bundle``: the download's number keeps two
+    downloads on one day apart."""
+    numbered = f"-nr-{number}" if number is not None else ""
+    suffix = f"-del-{part}-av-{parts}" if parts > 1 else ""
+    return f"varsel-inn-{today.isoformat()}{numbered}{suffix}.bundle"
 
 
 def last_outbound_sequence(db: Session) -> int:
@@ -304,13 +325,12 @@ def export_inbound(
     )
     data = write_inbound(bundle, portal)
     parts = len(plan.parts)
-    suffix = f"-del-{part}-av-{parts}" if parts > 1 else ""
     return InboundExport(
         data=data,
         items=len(bundle.items),
         threads=len(threads),
         attachments=attachments,
-        filename=f"varsel-inn-{today.isoformat()}{suffix}.bundle",
+        filename=inbound_filename(today, part, parts),
         part=part,
         parts=parts,
         remaining=plan.remaining_after(part),
@@ -331,6 +351,23 @@ def office_verify_key(settings: Settings) -> bytes:
     return office.identity.verify_key
 
 
+def refusal_reason(exc: CryptoError) -> str:
+    """Why crypto/ refused a bundle, as a message for people (an English msgid that the
+    pages translate; crypto/'s own messages are for developers and logs)."""
+    if isinstance(exc, SignatureError | TamperedError):
+        return N_(
+            "it is not signed with the party office's key, or it was changed or damaged "
+            "on the way"
+        )
+    if isinstance(exc, TruncatedError) or "truncated" in str(exc):
+        return N_("the file is incomplete (it was cut off)")
+    if isinstance(exc, TooLargeError):
+        return N_("the file is too large")
+    if str(exc) == "not a Varsel bundle":
+        return N_("the file is not a Varsel bundle")
+    return N_("its content is not in the form the portal expects")
+
+
 def verify_outbound(data: bytes, settings: Settings, portal: SecretIdentity) -> OutboundBundle:
     """Authenticate the whole bundle and check its audience; touches no database."""
     if len(data) > MAX_OUTBOUND_BYTES:
@@ -340,7 +377,8 @@ def verify_outbound(data: bytes, settings: Settings, portal: SecretIdentity) -> 
         bundle = read_outbound(data, verify_key)
     except CryptoError as exc:
         raise TransferRefused(
-            N_("The bundle was refused and nothing was applied: %(reason)s"), reason=str(exc)
+            N_("The bundle was refused and nothing was applied: %(reason)s"),
+            reason=refusal_reason(exc),
         ) from exc
     expected = portal_fingerprint(portal)
     if bundle.audience != expected:
