@@ -22,6 +22,7 @@ $(DEV): pyproject.toml setup.py | $(VENV)/bin/python
 
 translations: $(RUNTIME)
 	$(VENV)/bin/pybabel compile -d portal/translations
+	$(VENV)/bin/pybabel compile -d inbox/translations
 
 run: $(RUNTIME) translations
 	PORT=$(PORT) $(VENV)/bin/varsel-portal demo --port $(PORT)

@@ -2,7 +2,8 @@
 
 In the source tree ``templates/`` and ``static/`` sit at the top level, beside ``portal/``.
 A wheel carries them inside the package (``portal/templates``, ``portal/static``), and
-the Flask-Babel catalogues are compiled at build time (``portal/translations/*.mo``), so
+the catalogues are compiled at build time (``portal/translations``, Flask-Babel's, and
+``inbox/translations``, click's words in the inbox), so
 a plain ``pip install`` serves pages in bokmål with their CSS. An editable install
 (``pip install -e .``) compiles the catalogues in place and reads the assets from the
 source tree. portal/config.py looks in the package first, then beside it.
@@ -16,6 +17,7 @@ from setuptools.command.build_py import build_py
 
 ROOT = Path(__file__).resolve().parent
 ASSET_DIRS = ("templates", "static")  # whole directories, whatever they come to hold
+CATALOGUES = ("portal/translations", "inbox/translations")  # Flask-Babel; click's words
 
 
 def compile_catalogues(source: Path, target: Path) -> None:
@@ -36,7 +38,8 @@ class BuildPyWithAssets(build_py):
     def run(self) -> None:
         super().run()
         if self.editable_mode:
-            compile_catalogues(ROOT / "portal/translations", ROOT / "portal/translations")
+            for name in CATALOGUES:
+                compile_catalogues(ROOT / name, ROOT / name)
             return
         package = Path(self.build_lib) / "portal"
         for name in ASSET_DIRS:
@@ -46,7 +49,8 @@ class BuildPyWithAssets(build_py):
             shutil.copytree(
                 ROOT / name, target, ignore=shutil.ignore_patterns("__pycache__", "*.pyc")
             )
-        compile_catalogues(ROOT / "portal/translations", package / "translations")
+        for name in CATALOGUES:
+            compile_catalogues(ROOT / name, Path(self.build_lib) / name)
 
 
 setup(cmdclass={"build_py": BuildPyWithAssets})

@@ -25,6 +25,7 @@ from crypto.errors import CryptoError
 from . import attachments as attachment_files
 from . import case as cases
 from . import outbox, sealed_casefile, threads
+from .click_language import click_language, usage_word
 from .editor import edit_text
 from .errors import InboxError, PortalKeyChanged
 from .files import new_file
@@ -84,12 +85,32 @@ def _fail(error: Exception) -> NoReturn:
     raise _FAILURES.get(code, Failure)(str(error)) from error
 
 
+class InboxCommand(click.Command):
+    def collect_usage_pieces(self, ctx: click.Context) -> list[str]:
+        pieces = super().collect_usage_pieces(ctx)
+        return [usage_word(p) if p == "[OPTIONS]" else p for p in pieces]
+
+
 class InboxGroup(click.Group):
+    command_class = InboxCommand
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except (InboxError, CryptoError) as error:
             _fail(error)
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        # click's own words (usage, errors) in the inbox's language: inbox/click_language.py
+        with click_language():
+            return super().main(*args, **kwargs)
+
+    def collect_usage_pieces(self, ctx: click.Context) -> list[str]:
+        pieces = super().collect_usage_pieces(ctx)
+        return [usage_word(p) if p in ("[OPTIONS]", "COMMAND [ARGS]...") else p for p in pieces]
+
+
+InboxGroup.group_class = InboxGroup
 
 
 @dataclass
@@ -167,10 +188,13 @@ THREAD = click.argument("thread", metavar="SAK")
 @click.option(
     "--home",
     type=click.Path(file_okay=False, path_type=Path),
+    metavar="MAPPE",
     envvar=HOME_ENV,
     help=f"Mappen der innboksen ligger (standard: {default_home()}; eller {HOME_ENV}).",
 )
-@click.version_option(package_name="varsel", message="varsel-inbox %(version)s")
+@click.version_option(
+    package_name="varsel", message="varsel-inbox %(version)s", help="Vis versjonen og avslutt."
+)
 @click.pass_context
 def main(ctx: click.Context, home: Path | None) -> None:
     """Varsel-innboksen for partikontoret, på den frakoblede maskinen.

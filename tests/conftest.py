@@ -35,7 +35,10 @@ TRANSLATIONS = ROOT / "portal" / "translations"
 @pytest.fixture(scope="session", autouse=True)
 def compiled_translations() -> None:
     """Compile stale .mo catalogues (what `make translations` does), so tests see them."""
-    for po_path in TRANSLATIONS.glob("*/LC_MESSAGES/*.po"):
+    for po_path in [
+        *TRANSLATIONS.glob("*/LC_MESSAGES/*.po"),
+        *(ROOT / "inbox" / "translations").glob("*/LC_MESSAGES/*.po"),
+    ]:
         mo_path = po_path.with_suffix(".mo")
         if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
             continue

@@ -71,6 +71,8 @@ def test_the_wheel_installs_and_serves_bokmal_with_its_css(tmp_path: Path) -> No
             assert name in names, f"{name} is missing from the wheel"
     for lang in LANGUAGES:
         assert f"portal/translations/{lang}/LC_MESSAGES/messages.mo" in names
+    for lang in ("nb", "nn"):  # click's words in varsel-inbox
+        assert f"inbox/translations/{lang}/LC_MESSAGES/messages.mo" in names
 
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
