@@ -20,7 +20,7 @@ from .case import LEVELS, LOG_KINDS, STATES, CaseView
 from .deadlines import days_since
 from .files import new_file
 from .outbox import STATUS_LABELS
-from .render import answer_rows, attachment_line, clean
+from .render import answer_rows, attachment_line, clean, days_elapsed
 from .threads import InboundEntry, ThreadView
 
 FONT_DIRS = (
@@ -133,7 +133,7 @@ def build_casefile(
     elapsed = days_since(view.received_day, today)
     pdf.field(
         "Mottatt",
-        f"{view.received_day} – {elapsed} dager siden mottatt (uten unødig opphold); "
+        f"{view.received_day} – {days_elapsed(elapsed)}; "
         f"sak åpnet {case.opened_day}",
     )
     pdf.field("Status varsleren ser", STATUS_LABELS.get(view.status, view.status))

@@ -32,6 +32,7 @@ from .files import new_file
 from .home import Home, Unlocked, check_new_passphrase, default_home, init_home, unlock
 from .importer import import_bundle
 from .render import (
+    antall,
     case_json,
     render_list,
     render_thread,
@@ -353,22 +354,31 @@ def import_(ctx: Ctx, bundle_file: Path, expect_fingerprint: str | None) -> None
         console.print(Text(warning, style="bold yellow"))
     if summary.nothing_new:
         console.print(
-            f"Ingenting nytt: {summary.duplicates} element(er) var allerede importert "
-            "(hoppet over)."
+            f"Ingenting nytt: {antall(summary.duplicates, 'element', 'elementer')} var "
+            "allerede importert (hoppet over)."
         )
     else:
         console.print(
-            f"Importert: {summary.new_threads} nye saker, {summary.new_items} nye elementer "
+            f"Importert: {antall(summary.new_threads, 'ny sak', 'nye saker')}, "
+            f"{antall(summary.new_items, 'nytt element', 'nye elementer')} "
             f"({summary.attachments} vedlegg). Duplikater hoppet over: {summary.duplicates}."
         )
     if summary.newly_confirmed:
         console.print(
-            f"Portalen har bekreftet {summary.newly_confirmed} utgående oppføring(er) "
+            "Portalen har bekreftet "
+            f"{antall(summary.newly_confirmed, 'utgående oppføring', 'utgående oppføringer')} "
             f"(til og med pakke {summary.confirmed_sequence}); de sendes ikke igjen."
         )
     console.print(
-        f"I kø til portalen: {pending.acks} kvitteringer, {pending.replies} svar, "
-        f"{pending.statuses} statuser. Eksporter med «varsel-inbox export-outbound FIL»."
+        f"I kø til portalen: {_queued(pending.acks, pending.replies, pending.statuses)}. "
+        "Eksporter med «varsel-inbox export-outbound FIL»."
+    )
+
+
+def _queued(acks: int, replies: int, statuses: int) -> str:
+    return (
+        f"{antall(acks, 'kvittering', 'kvitteringer')}, {replies} svar, "
+        f"{antall(statuses, 'status', 'statuser')}"
     )
 
 
@@ -503,8 +513,8 @@ def export_outbound(ctx: Ctx, bundle_file: Path) -> None:
     with ctx.open() as (unlocked, store):
         summary = outbox.export_outbound(ctx.home, store, unlocked, bundle_file)
     out().print(
-        f"Pakke nr. {summary.sequence} er skrevet til {summary.path}: {summary.acks} "
-        f"kvitteringer, {summary.replies} svar, {summary.statuses} statuser. "
+        f"Pakke nr. {summary.sequence} er skrevet til {summary.path}: "
+        f"{_queued(summary.acks, summary.replies, summary.statuses)}. "
         "Last den opp på portalens kontorside."
     )
 
@@ -516,7 +526,7 @@ def outbox_(ctx: Ctx) -> None:
     with ctx.open() as (_, store):
         pending = outbox.pending(store)
     out().print(
-        f"Venter: {pending.acks} kvitteringer, {pending.replies} svar, {pending.statuses} statuser."
+        f"Venter: {_queued(pending.acks, pending.replies, pending.statuses)}."
     )
 
 

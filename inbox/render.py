@@ -83,6 +83,17 @@ CHOICE_LABELS: dict[str, dict[str, str]] = {
 _BIDI = {chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200F)}
 
 
+def antall(n: int, en: str, flere: str) -> str:
+    """A count with the right noun: ``antall(1, "dag", "dager")`` is "1 dag", 0 and 2 or
+    more take the plural, as in Norwegian."""
+    return f"{n} {en if n == 1 else flere}"
+
+
+def days_elapsed(days: int) -> str:
+    """Elapsed days since a report came in, with the deadline the guidelines set."""
+    return f"{antall(days, 'dag', 'dager')} siden mottatt (frist: uten unødig opphold)"
+
+
 def clean(text: str) -> str:
     """Untrusted text made safe to show: no control characters except newline and tab."""
     out = []
@@ -311,8 +322,8 @@ def render_thread(console: Console, view: ThreadView, case: CaseView | None) -> 
         Text.assemble(
             ("Sak ", "bold"),
             (view.id, "bold"),
-            f"  mottatt {view.received_day} – {view.days} dager siden mottatt"
-            f" (uten unødig opphold)  ·  status: {status_label(view.status)}",
+            f"  mottatt {view.received_day} – {days_elapsed(view.days)}"
+            f"  ·  status: {status_label(view.status)}",
         )
     )
     if case is not None:
@@ -333,7 +344,7 @@ def render_case(console: Console, case: CaseView, received_day: str) -> None:
     grid.add_row("Merknader", "\n".join(meta.flags()) or "–")
     grid.add_row("Åpnet", case.opened_day)
     grid.add_row(
-        "Tid brukt", f"{days_since(received_day)} dager siden mottatt (uten unødig opphold)"
+        "Tid brukt", days_elapsed(days_since(received_day))
     )
     if case.review_day:
         grid.add_row("Revurderes", case.review_day)

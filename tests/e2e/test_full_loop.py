@@ -283,7 +283,7 @@ def test_report_travels_to_the_offline_inbox_and_the_reply_comes_back(
 
     # Until the next inbound bundle says the outbound one arrived, the inbox keeps it queued
     # (a lost USB stick loses nothing); after, the queue is empty.
-    assert "Venter: 1 kvitteringer, 1 svar, 1 statuser" in office.inbox("outbox").stdout
+    assert "Venter: 1 kvittering, 1 svar, 1 status." in office.inbox("outbox").stdout
     confirm_file = tmp_path / "inn2.bundle"
     confirm_file.write_bytes(office.download())
     office.inbox("import", str(confirm_file))

@@ -39,7 +39,7 @@ def test_first_import_pins_the_portal_key_and_summarises(
     assert "Festet portalnøkkel" in result.output
     assert portal.fingerprint in result.output
     assert "kontorsiden" in result.output
-    assert "1 nye saker, 1 nye elementer (1 vedlegg)" in result.output
+    assert "1 ny sak, 1 nytt element (1 vedlegg)" in result.output
     assert office.home.read_pin() == portal.identity.public.verify_key
     assert store_counts(office) == (1, 1, 1, 1)  # one ack queued
     assert len(list(office.home.blobs.iterdir())) == 1
@@ -67,7 +67,7 @@ def test_importing_the_same_bundle_twice_adds_nothing(
     office.ok("import", path)
     before = store_counts(office)
     again = office.ok("import", path)
-    assert "Ingenting nytt: 1 element(er) var allerede importert" in again.output
+    assert "Ingenting nytt: 1 element var allerede importert" in again.output
     assert store_counts(office) == before
 
 
@@ -196,7 +196,7 @@ def test_list_and_show_present_the_report_in_norwegian(
     assert "overnatting" in shown and "kjøreregel 11" in shown
     assert "AUF-medlem (§4)" in shown and "Tillitsvalgt (§3)" in shown
     assert "skjerm.png" in shown and "image/png" in shown
-    assert "10 dager siden mottatt" in shown
+    assert "10 dager siden mottatt (frist: uten unødig opphold)" in shown
 
     obj = json.loads(office.ok("show", thread, "--json").output)
     report = obj["entries"][0]
@@ -213,7 +213,7 @@ def test_messages_follow_the_report_in_order(
     office.ok("import", write(tmp_path, portal.bundle(), "1.vsb"))
     portal.message(thread, reporter, "Jeg har mer å fortelle.")
     result = office.ok("import", write(tmp_path, portal.bundle(), "2.vsb"))
-    assert "0 nye saker, 1 nye elementer" in result.output
+    assert "0 nye saker, 1 nytt element" in result.output
     entries = json.loads(office.ok("show", thread, "--json").output)["entries"]
     assert [e["type"] for e in entries] == ["report", "message"]
     assert entries[1]["text"] == "Jeg har mer å fortelle."

@@ -32,7 +32,7 @@ def test_installed_script_imports_replies_and_exports(
 
     imported = run("import", str(tmp_path / "inn.vsb"))
     assert imported.returncode == 0, imported.stderr
-    assert "1 nye saker" in imported.stdout
+    assert "1 ny sak" in imported.stdout
     shown = run("show", thread[:6])
     assert "Via ekte prosess: æøå" in shown.stdout
     assert run("reply", thread[:6], "-m", "Svar fra prosess").returncode == 0
