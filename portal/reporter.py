@@ -102,6 +102,12 @@ def index() -> str:
     )
 
 
+@bp.get("/privacy")
+def privacy() -> str:
+    """The privacy notice, written for a person (who, why, how long, rights)."""
+    return render_template("reporter/privacy.html", expiry_days=_settings().thread_expiry_days)
+
+
 @bp.route("/report", methods=["GET", "POST"])
 def report() -> str | tuple[str, int] | Response:
     settings = _settings()
@@ -407,7 +413,13 @@ def _conversation(thread: Thread, secret_key: bytes) -> list[dict[str, object]]:
                 (r.position, {"who": "office", "kind": "reply", "day": r.day,
                               "text": reply.text, "files": ()})
             )
-    return [item for _pos, item in sorted(items, key=lambda pair: pair[0])]
+    ordered = [item for _pos, item in sorted(items, key=lambda pair: pair[0])]
+    # Replies after the reporter's last own word are new to them (nothing about visits is
+    # stored, so "new" means "since you last wrote").
+    last_mine = max((i for i, item in enumerate(ordered) if item["who"] == "me"), default=-1)
+    for i, item in enumerate(ordered):
+        item["new"] = item["who"] == "office" and i > last_mine
+    return ordered
 
 
 def _limit_submissions(settings: Settings) -> None:

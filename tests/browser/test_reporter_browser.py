@@ -67,6 +67,7 @@ def walk(page: Page, base: str, lang: str, at: Callable[[str], None]) -> None:
     page.locator("#receipt").fill(" ".join(words))
     page.locator("form.login button").click()
     page.wait_for_url(f"{base}/thread")
+    page.locator("details.own-report summary").click()  # the own report is folded
     assert "summer gathering" in page.locator(".conversation").inner_text()
     assert "photo.jpg" in page.locator(".conversation").inner_text()
     page.locator("#text").fill("I remembered who else was there.")
