@@ -630,7 +630,7 @@ def test_dashboard_and_download_in_parts_then_the_answer_moves_on(
     answer = outbound(app, office_identity, 1, acks=tuple(older.submission_ids))
     status, page = upload(client, answer)
     assert status == 200
-    assert "1 items are still waiting" in page
+    assert "1 item is still waiting" in page and "1 items" not in page
     page = client.get("/kontor/").get_data(as_text=True)
     assert count_on_page(page, "waiting-items") == 1
     assert 'id="remaining-items"' not in page and 'name="part"' not in page
