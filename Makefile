@@ -6,7 +6,7 @@ RUNTIME := $(VENV)/.runtime-stamp
 DEV     := $(VENV)/.dev-stamp
 PORT   ?= 5000
 
-.PHONY: run test lint translations clean
+.PHONY: run test lint audit translations clean
 
 $(VENV)/bin/python:
 	python3 -m venv $(VENV)
@@ -30,6 +30,12 @@ run: $(RUNTIME) translations
 lint: $(DEV)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
+	$(VENV)/bin/bandit -q -c pyproject.toml -r crypto portal inbox
+
+# Known vulnerabilities in the dependencies; says so plainly when the advisory data cannot
+# be reached (exit 2), and is therefore not part of `make test`.
+audit: $(DEV)
+	scripts/audit.sh
 
 test: $(DEV) translations lint
 	scripts/ensure-system-packages.sh
