@@ -8,7 +8,7 @@ from flask import Flask, has_request_context, request
 from flask.logging import default_handler, wsgi_errors_stream
 from flask_wtf.csrf import CSRFProtect
 
-from . import db, errors, i18n, ratelimit, security, upload
+from . import db, errors, i18n, pow, purge, ratelimit, security, upload
 from .config import Settings, asset_dir
 from .instance import InstanceSecrets
 
@@ -90,6 +90,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     security.init_app(app, settings)
     upload.init_app(app)
     ratelimit.init_app(app, settings.argon2_concurrency)
+    pow.init_app(app, secrets.secret_key)
+    purge.init_app(app)
     i18n.init_app(app)
     CSRFProtect(app)
     errors.init_app(app)

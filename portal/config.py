@@ -35,10 +35,17 @@ class Settings:
     thread_expiry_days: int = 365
     office_session_minutes: int = 60
     argon2_concurrency: int = 2
-    receipt_login_attempts_per_hour: int = 10
-    global_login_attempts_per_minute: int = 60
-    submissions_per_hour: int = 20
-    global_submissions_per_hour: int = 120
+    # Rate limits (portal/ratelimit.py): hits per window, per client and in total, for the
+    # plain lane; the proof-of-work lane allows pow_lane_factor times as many.
+    rate_window_seconds: int = 60
+    client_logins: int = 5
+    global_logins: int = 30
+    client_submissions: int = 3
+    global_submissions: int = 10
+    pow_lane_factor: int = 10
+    # Proof-of-work difficulty (portal/pow.py): leading zero bits, rising with the load.
+    pow_bits: int = 16
+    pow_max_bits: int = 22
     office_url_prefix: str = "/kontor"
     secure_cookies: bool = False
     # Seconds a receipt login or report waits for a free argon2 slot before "busy, try again".
@@ -89,10 +96,14 @@ class Settings:
             thread_expiry_days=num("VARSEL_THREAD_EXPIRY_DAYS", 365),
             office_session_minutes=num("VARSEL_OFFICE_SESSION_MINUTES", 60),
             argon2_concurrency=num("VARSEL_ARGON2_CONCURRENCY", 2),
-            receipt_login_attempts_per_hour=num("VARSEL_LOGIN_ATTEMPTS_PER_HOUR", 10),
-            global_login_attempts_per_minute=num("VARSEL_GLOBAL_LOGINS_PER_MINUTE", 60),
-            submissions_per_hour=num("VARSEL_SUBMISSIONS_PER_HOUR", 20),
-            global_submissions_per_hour=num("VARSEL_GLOBAL_SUBMISSIONS_PER_HOUR", 120),
+            rate_window_seconds=max(1, num("VARSEL_RATE_WINDOW_SECONDS", 60)),
+            client_logins=num("VARSEL_CLIENT_LOGINS", 5),
+            global_logins=num("VARSEL_GLOBAL_LOGINS", 30),
+            client_submissions=num("VARSEL_CLIENT_SUBMISSIONS", 3),
+            global_submissions=num("VARSEL_GLOBAL_SUBMISSIONS", 10),
+            pow_lane_factor=max(1, num("VARSEL_POW_LANE_FACTOR", 10)),
+            pow_bits=num("VARSEL_POW_BITS", 16),
+            pow_max_bits=num("VARSEL_POW_MAX_BITS", 22),
             office_url_prefix=e.get("VARSEL_OFFICE_PREFIX", "/kontor"),
             secure_cookies=e.get("VARSEL_SECURE_COOKIES", "0") == "1",
             argon2_wait_seconds=float(e.get("VARSEL_ARGON2_WAIT_SECONDS", "5")),

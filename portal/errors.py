@@ -39,11 +39,10 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(RateLimited)
     def _rate_limited(error: RateLimited) -> tuple[str, int, dict[str, str]]:
-        minutes = error.retry_after_minutes
         return (
-            render_template("errors/rate_limited.html", minutes=minutes),
+            render_template("errors/rate_limited.html", minutes=error.retry_after_minutes),
             429,
-            {"Retry-After": str(minutes * 60)},
+            {"Retry-After": str(error.retry_after_seconds)},
         )
 
     @app.errorhandler(Busy)

@@ -42,10 +42,18 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 
 
+# SQLite gives every ordinary table a hidden, growing ``rowid`` that records the order in
+# which rows were written, whatever the primary key. Every table here is ``WITHOUT ROWID``
+# and keyed by random identifiers (or a hash), so nothing on disk orders threads,
+# submissions, replies or users across each other (docs/THREAT-MODEL.md, requirement 2).
+NO_ROWID = {"sqlite_with_rowid": False}
+
+
 class Thread(Base):
     """One report and everything said about it afterwards."""
 
     __tablename__ = "threads"
+    __table_args__ = NO_ROWID
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True, default=new_id)
     login_hash: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True, index=True)
@@ -74,6 +82,7 @@ class Submission(Base):
     """Something the reporter sent: the report itself or a follow-up message."""
 
     __tablename__ = "submissions"
+    __table_args__ = NO_ROWID
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True, default=new_id)
     # Place in the thread's conversation (Thread.next_position); ordering without a clock.
@@ -97,6 +106,7 @@ class Attachment(Base):
     """An attachment stream (ciphertext) stored as ``<data dir>/blobs/<id>``."""
 
     __tablename__ = "attachments"
+    __table_args__ = NO_ROWID
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True, default=new_id)
     submission_id: Mapped[str] = mapped_column(
@@ -111,6 +121,7 @@ class Reply(Base):
     """A reply from the office, sealed on the offline machine to the reporter's key."""
 
     __tablename__ = "replies"
+    __table_args__ = NO_ROWID
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     position: Mapped[int] = mapped_column(Integer)  # see Submission.position
@@ -130,6 +141,7 @@ class ReporterSession(Base):
     """
 
     __tablename__ = "reporter_sessions"
+    __table_args__ = NO_ROWID
 
     id_hash: Mapped[bytes] = mapped_column(LargeBinary(32), primary_key=True)
     thread_id: Mapped[str] = mapped_column(
@@ -144,13 +156,16 @@ class OfficeUser(Base):
     """A party-office login (partisekretær, assisterende partisekretær): password + TOTP."""
 
     __tablename__ = "office_users"
+    __table_args__ = NO_ROWID
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[str] = mapped_column(String(64), primary_key=True, default=new_id)
     name: Mapped[str] = mapped_column(String(64), unique=True)
     password_hash: Mapped[str | None] = mapped_column(String(255), nullable=True)
     totp_secret: Mapped[str | None] = mapped_column(String(64), nullable=True)
     setup_code_hash: Mapped[bytes | None] = mapped_column(LargeBinary(32), nullable=True)
-    last_totp_step: Mapped[int] = mapped_column(Integer, default=0)  # refuses code reuse
+    # The last TOTP step spent (refuses code reuse); reset to 0 once outside the acceptance
+    # window, so it does not keep the time of the last login (portal/office_auth.py).
+    last_totp_step: Mapped[int] = mapped_column(Integer, default=0)
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     # Raised at logout: office session cookies carry the epoch they were issued under, so a
@@ -162,6 +177,7 @@ class TransferState(Base):
     """One row: the highest outbound-bundle sequence number applied (replay protection)."""
 
     __tablename__ = "transfer_state"
+    __table_args__ = NO_ROWID
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, default=1)
     last_outbound_sequence: Mapped[int] = mapped_column(Integer, default=0)
@@ -180,7 +196,44 @@ class SentForm(Base):
     """
 
     __tablename__ = "sent_forms"
+    __table_args__ = NO_ROWID
 
     id_hash: Mapped[bytes] = mapped_column(LargeBinary(32), primary_key=True)
     wrapped_receipt: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     purge_day: Mapped[date] = mapped_column(Date, index=True)
+
+
+class RateCounter(Base):
+    """Hits in the current rate-limit window (portal/ratelimit.py): ``client`` is a keyed
+    hash of an address under a key that is never on disk, or empty for everyone together.
+    Rows of windows that have ended are deleted with the next hit."""
+
+    __tablename__ = "rate_counters"
+    __table_args__ = NO_ROWID
+
+    bucket: Mapped[str] = mapped_column(String(32), primary_key=True)
+    client: Mapped[bytes] = mapped_column(LargeBinary(16), primary_key=True)
+    ends: Mapped[int] = mapped_column(Integer, primary_key=True)  # window end, Unix seconds
+    hits: Mapped[int] = mapped_column(Integer)
+
+
+class PowSpent(Base):
+    """Spent proof-of-work challenges (portal/pow.py), by a hash of their random part, until
+    the end of the 15-minute epoch after they expire."""
+
+    __tablename__ = "pow_spent"
+    __table_args__ = NO_ROWID
+
+    id: Mapped[bytes] = mapped_column(LargeBinary(16), primary_key=True)
+    forget_after: Mapped[int] = mapped_column(Integer, index=True)
+
+
+class ShredPending(Base):
+    """An attachment stream whose row was deleted and whose file must be shredded. Written
+    in the same transaction that deletes the row; removed once the file is gone. Whatever
+    is left after a crash is shredded at the next start (portal/purge.py)."""
+
+    __tablename__ = "shred_pending"
+    __table_args__ = NO_ROWID
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)

@@ -63,7 +63,7 @@ TOTP_WINDOW = 1  # one step either side (clock drift)
 SETUP_CODE_BYTES = 15  # 120 bits, 24 base32 characters
 SETUP_MINUTES = 30  # how long a started setup stays open in the browser
 ABSOLUTE_SESSION = timedelta(hours=8)  # a working day, whatever the idle limit
-ATTEMPTS_PER_CLIENT_HOUR = 30
+ATTEMPTS_PER_CLIENT_WINDOW = 10
 AUTH_KEY = "varsel.office_auth"
 SESSION_KEY = "office"
 SETUP_KEY = "office_setup"
@@ -278,8 +278,8 @@ def limit_attempts() -> None:
     """Per-client and global limits on office login and setup attempts (HTTP 429), on top
     of the per-user lockout."""
     settings: Any = current_app.extensions["varsel.settings"]
-    ratelimit.limit_client("office-login", ATTEMPTS_PER_CLIENT_HOUR, 3600)
-    ratelimit.limit_global("office-login", settings.global_login_attempts_per_minute, 60)
+    ratelimit.limit_client("office-login", ATTEMPTS_PER_CLIENT_WINDOW)
+    ratelimit.limit_global("office-login", settings.global_logins)
 
 
 def _find(db: Session, name: str) -> OfficeUser | None:
@@ -438,7 +438,7 @@ def session_user(db: Session, idle: timedelta, now: datetime) -> OfficeUser | No
     if not isinstance(data, dict):
         return None
     try:
-        uid, epoch = int(data["uid"]), int(data["epoch"])
+        uid, epoch = str(data["uid"]), int(data["epoch"])
         login_at = datetime.fromtimestamp(int(data["login"]), UTC).replace(tzinfo=None)
         seen_at = datetime.fromtimestamp(int(data["seen"]), UTC).replace(tzinfo=None)
     except (KeyError, TypeError, ValueError, OverflowError, OSError):
@@ -473,7 +473,7 @@ def setup_user(db: Session, now: datetime) -> OfficeUser | None:
     if not isinstance(data, dict):
         return None
     try:
-        uid, epoch = int(data["uid"]), int(data["epoch"])
+        uid, epoch = str(data["uid"]), int(data["epoch"])
         started = datetime.fromtimestamp(int(data["at"]), UTC).replace(tzinfo=None)
     except (KeyError, TypeError, ValueError, OverflowError, OSError):
         session.pop(SETUP_KEY, None)

@@ -10,26 +10,34 @@ UTC) are deleted too (the reporter pages also do this on every request).
 
 It then sweeps the blob directory: ``.partial`` files older than a day (a worker that died
 mid-upload) and committed blob files that no attachment row refers to and that were written
-at least :data:`ORPHAN_MIN_DAYS` days ago (an upload whose transaction never committed, or
-an acknowledged attachment whose shred was interrupted). Younger ones may belong to a
-submission being stored right now.
+at least :data:`ORPHAN_MIN_DAYS` days ago (an upload whose transaction never committed).
+Younger ones may belong to a submission being stored right now.
+
+**Shredding survives a crash.** Whoever deletes attachment rows (an acknowledgement from
+the office, expiry) records each stream in ``shred_pending`` in the same transaction, and
+shreds the files after the commit (:func:`shred_pending`). A worker killed in between
+leaves the record, and the next start of the portal (:func:`init_app`), the next transfer
+and ``purge-expired`` shred what it names: an acknowledged stream does not wait days for
+the orphan sweep.
 
 Run it daily: ``varsel-portal purge-expired`` (docs/OPERATOR-GUIDE.md, "Expiry").
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import TypeVar
 
+from flask import Flask
 from sqlalchemy import ColumnElement, delete, func, select
 from sqlalchemy.orm import Session
 
 from . import receipt_handoff
 from .clock import utcnow
 from .config import Settings
-from .db import release_deleted
-from .models import Attachment, Reply, ReporterSession, Submission, Thread
+from .db import release_deleted, session_scope
+from .models import Attachment, Reply, ReporterSession, ShredPending, Submission, Thread
+from .office_auth import forget_spent_steps
 from .reporter_session import purge_abandoned_sessions
 from .store import BlobStore, midnight_utc, shred
 
@@ -75,13 +83,14 @@ def purge_expired(
         reporter_sessions = _delete(session, ReporterSession.thread_id.in_(thread_ids))
         for thread in session.scalars(select(Thread).where(Thread.id.in_(thread_ids))):
             session.delete(thread)  # cascades to submissions, attachments and replies
+        session.add_all(ShredPending(id=blob_id) for blob_id in blob_ids)
     reporter_sessions += purge_abandoned_sessions(session, now.date())
     receipt_handoff.purge(session, now.date())  # sent forms and unshown receipts
+    forget_spent_steps(session, now)
     session.commit()
     release_deleted(session)
     store = BlobStore(settings.blobs_dir)
-    for blob_id in blob_ids:
-        store.delete(blob_id)
+    shred_pending(session, store)
     return PurgeResult(
         threads=len(thread_ids),
         submissions=submissions,
@@ -133,3 +142,26 @@ def _delete(session: Session, condition: ColumnElement[bool]) -> int:
         delete(ReporterSession).where(condition).execution_options(synchronize_session=False)
     )
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+def shred_pending(session: Session, store: BlobStore, ids: Iterable[str] | None = None) -> int:
+    """Shred the streams recorded in ``shred_pending`` (only ``ids`` of them, if given),
+    then forget the records; returns how many files were removed. Call after the commit
+    that deleted their rows."""
+    query = select(ShredPending.id)
+    if ids is not None:
+        query = query.where(ShredPending.id.in_(list(ids)))
+    pending = list(session.scalars(query))
+    removed = sum(_gone(store.delete, blob_id) for blob_id in pending)
+    if pending:
+        session.execute(delete(ShredPending).where(ShredPending.id.in_(pending)))
+        session.commit()
+        release_deleted(session)
+    return removed
+
+
+def init_app(app: Flask) -> None:
+    """At start: shred what an interrupted shred left behind."""
+    settings: Settings = app.extensions["varsel.settings"]
+    with session_scope(app) as session:
+        shred_pending(session, BlobStore(settings.blobs_dir))

@@ -1,40 +1,34 @@
-"""In-process rate limits and the bound on concurrent argon2 work.
+"""Rate limits shared by every worker and portal instance, and fair queuing for argon2
+(docs/THREAT-MODEL.md, requirement 7 and "Floods").
 
-docs/THREAT-MODEL.md, requirement 7.
+**Counters in the database.** A limit is "at most ``limit`` hits per window" for one bucket
+(``login``, ``submit``, ... in one lane) and one client, or for everyone together. Windows
+are fixed, ``VARSEL_RATE_WINDOW_SECONDS`` long (default 60) and aligned to the clock, so a
+refused request is told to come back in at most one window: load is shed in seconds, and
+nobody is locked out for longer than that. Each hit is one ``INSERT ... ON CONFLICT DO
+UPDATE SET hits = hits + 1 RETURNING hits`` in the shared database (SQLite and PostgreSQL
+alike), so every gunicorn worker and every portal instance on the same database counts
+into the same row, and the same statement first deletes the rows of windows that have
+ended: the table holds only the current window.
 
-One :class:`RateLimiter` per application lives in ``app.extensions``; nothing here is module
-state, nothing is written to disk or logged, and one lock guards the whole table.
+**Clients.** A client is known only by a keyed BLAKE2b hash of its address. The key of a
+period (15 minutes) is derived from a secret that exists only in memory: the gunicorn
+master makes it at start and its workers inherit it (``VARSEL_CLIENT_KEY``, see
+portal/gunicorn_conf.py); a single process makes its own. It is never written to disk, so
+the hashes in the table cannot be turned back into addresses from a copy of the disk.
+Behind a Tor onion service or a local proxy every client arrives from a loopback address,
+and a missing or unparsable address (a Unix socket) is as shared: per-client limits skip
+such addresses (one attacker would otherwise lock everyone out) and only the global ones
+apply.
 
-**Buckets.** A bucket is ``(name, key)`` with its own sliding window: at most ``limit`` hits
-per ``window`` seconds. Each bucket remembers the longest window it was used with, and it is
-removed only when that window has passed since its last hit. The whole table is swept by
-*time* (at most ``sweep_interval`` seconds apart, default 60 s): on any call, and from a
-daemon thread so that a quiet portal is swept too. No call pattern can make a short window
-prune a long one (review F5).
+**Lanes.** A request that carries a valid proof of work (portal/pow.py) is counted in the
+``pow`` lane, with limits ``VARSEL_POW_LANE_FACTOR`` times higher; anything else is counted
+in the ``plain`` lane. A flood without proofs of work fills only the plain lane.
 
-**Client pseudonyms.** A client is known only by a keyed BLAKE2b hash of its address. The key
-is random, exists only in this process's memory, and rotates every ``key_period`` seconds
-(default 15 min). A retired key is kept only while a bucket it hashed still holds a hit, so
-that a client's running count follows it across a rotation (the bucket is re-keyed to the
-current key on the client's next hit), and never longer than the longest window in use
-(default 1 h) after its retirement; then it is zeroed and dropped with any bucket it hashed.
-So a memory image (a seized running server, a core dump, swap) holds no key that hashed an
-address more than the longest window plus one key period (plus one sweep interval) ago, and
-on a quiet portal no bucket, pseudonym or hit time outlives its window by more than one
-sweep interval (review F6). Python cannot promise that freed memory is overwritten; the
-keys are ``bytearray`` and are zeroed before they are dropped, which is the best it offers.
-
-**Shared addresses: loopback (review F4).** Behind a Tor onion service or a local reverse
-proxy every client arrives from a loopback address (127.0.0.0/8, ``::1``, or the
-IPv4-mapped form), and a missing or unparsable address (a Unix socket) is just as shared.
-A per-client bucket would then be one global bucket with a per-client-sized limit: a single
-attacker sending 10 bad receipts an hour would lock every reporter out of their replies.
-For such addresses :func:`limit_client` therefore does nothing, and only the global
-buckets (:func:`limit_global`) apply. The trade-off: behind Tor a guesser is held back only
-by the global limits, which are sized for the portal's real traffic, and by the bounded
-argon2 slots (:class:`argon2_slot`), which cap how fast receipts can be checked at all. The
-limit was never what protects a receipt: its 88 bits are. A call site that has only a
-per-client limit (and no global one) is unlimited behind a shared address.
+**argon2 slots.** At most ``VARSEL_ARGON2_CONCURRENCY`` argon2 computations run at once in
+a process (64 MiB each). Waiters are served first come, first served, proof-of-work
+requests before plain ones; a plain request finds at most ``PLAIN_QUEUE_PER_SLOT`` waiters
+per slot ahead of it, or is told "busy" at once instead of piling up.
 """
 
 import hashlib
@@ -44,32 +38,35 @@ import os
 import secrets
 import threading
 import time
-import weakref
 from collections import deque
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any
 
 from flask import Flask, current_app, request
+from sqlalchemy import Engine, Table, delete, select
+from sqlalchemy.dialects import postgresql, sqlite
 from werkzeug.exceptions import HTTPException
 
-LIMITER_KEY = "varsel.ratelimiter"
-ARGON2_KEY = "varsel.argon2"
+from .models import RateCounter
 
-SWEEP_INTERVAL = 60.0
-KEY_PERIOD = 15 * 60.0
-LONGEST_WINDOW = 3600.0
-_KEY_BYTES = 32
+STATE_KEY = "varsel.ratelimit"
+KEY_PERIOD = 15 * 60
+PLAIN_QUEUE_PER_SLOT = 4
 _DIGEST_BYTES = 16
+CLIENT_KEY_ENV = "VARSEL_CLIENT_KEY"
+_TABLE: Table = RateCounter.__table__  # type: ignore[assignment]
 
 
 class RateLimited(HTTPException):
-    """HTTP 429 with the whole minutes until the next attempt is allowed."""
+    """HTTP 429 with the seconds (and whole minutes, for the page) until the window ends."""
 
     code = 429
     description = "Too many attempts."
 
     def __init__(self, retry_after_seconds: float) -> None:
         super().__init__()
+        self.retry_after_seconds = max(1, math.ceil(retry_after_seconds))
         self.retry_after_minutes = max(1, math.ceil(retry_after_seconds / 60))
 
 
@@ -78,6 +75,11 @@ class Busy(HTTPException):
 
     code = 503
     description = "The server is busy."
+
+
+class Lane(Enum):
+    PLAIN = "plain"
+    POW = "pow"  # carried a valid, unspent proof of work
 
 
 def is_shared_address(address: str | None) -> bool:
@@ -94,246 +96,201 @@ def is_shared_address(address: str | None) -> bool:
     return ip.is_loopback
 
 
-@dataclass(slots=True)
-class _Bucket:
-    window: float
-    # The key generation that hashed this bucket's client; None for a global bucket.
-    generation: int | None
-    hits: deque[float] = field(default_factory=deque)
+@dataclass(frozen=True)
+class ClientKeys:
+    """Keyed hashes of client addresses; the key changes every ``period`` seconds."""
 
-    def expire(self, now: float) -> None:
-        while self.hits and self.hits[0] <= now - self.window:
-            self.hits.popleft()
+    secret: bytes
+    period: int = KEY_PERIOD
 
-
-@dataclass(slots=True)
-class _Key:
-    generation: int
-    secret: bytearray
-    created: float
-    retired: float | None = None
-
-    def pseudonym(self, address: str) -> bytes:
+    def pseudonym(self, address: str, now: float) -> bytes:
+        epoch = int(now // self.period).to_bytes(8, "big")
+        period_key = hashlib.blake2b(
+            epoch, key=self.secret, digest_size=32, person=b"varsel-client"
+        ).digest()
         return hashlib.blake2b(
-            address.encode("utf-8"), key=self.secret, digest_size=_DIGEST_BYTES
+            address.encode("utf-8"), key=period_key, digest_size=_DIGEST_BYTES
         ).digest()
 
-    def retired_or(self, default: float) -> float:
-        return default if self.retired is None else self.retired
-
-    def wipe(self) -> None:
-        self.secret[:] = bytes(len(self.secret))
-
-
-class RateLimiter:
-    """Sliding-window counters: at most ``limit`` hits per ``window`` seconds per bucket.
-
-    ``clock`` is injectable for tests (monotonic seconds). ``background=True`` sweeps from a
-    daemon thread every ``sweep_interval`` real seconds (started on first use in each
-    process, so a fork gets its own); without it the table is swept only when called.
-    """
-
-    def __init__(
-        self,
-        clock: Callable[[], float] = time.monotonic,
-        *,
-        key_period: float = KEY_PERIOD,
-        longest_window: float = LONGEST_WINDOW,
-        sweep_interval: float = SWEEP_INTERVAL,
-        background: bool = False,
-    ) -> None:
-        self._clock = clock
-        self._key_period = key_period
-        self._longest = longest_window
-        self._sweep_interval = sweep_interval
-        self._background = background
-        self._sweeper_pid: int | None = None
-        self._lock = threading.Lock()
-        self._buckets: dict[tuple[str, bytes], _Bucket] = {}
-        now = clock()
-        self._last_sweep = now
-        self._generation = 0
-        self._keys: list[_Key] = [self._new_key(now)]  # oldest first; the last is current
-
-    # -- public API -------------------------------------------------------------------
-
-    def client(self, address: str | None) -> bytes:
-        """The client's pseudonym under the current key (never stored or logged).
-
-        A pseudonym changes when the key rotates; :meth:`hit_client` carries a client's
-        count across rotations, ``hit(bucket, client(address), ...)`` does not."""
-        with self._lock:
-            self._housekeep(self._clock())
-            return self._keys[-1].pseudonym(address or "")
-
-    def hit(self, bucket: str, key: bytes, limit: int, window: float) -> None:
-        """Count one attempt; raise :class:`RateLimited` (counting nothing) when over.
-
-        ``key`` is ``b""`` for a global bucket, else a pseudonym from :meth:`client`."""
-        now = self._clock()
-        with self._lock:
-            self._housekeep(now, window)
-            generation = self._keys[-1].generation if key else None
-            self._count(bucket, key, generation, limit, window, now)
-
-    def hit_client(self, bucket: str, address: str | None, limit: int, window: float) -> None:
-        """Count one attempt by the client at ``address`` in its own ``bucket``; nothing
-        for a shared (loopback or unknown) address, see the module docstring."""
-        if is_shared_address(address):
-            return
-        assert address is not None
-        now = self._clock()
-        with self._lock:
-            self._housekeep(now, window)
-            current = self._keys[-1]
-            pseudonym = current.pseudonym(address)
-            for old in self._keys[:-1]:
-                found = self._buckets.pop((bucket, old.pseudonym(address)), None)
-                if found is not None:
-                    self._adopt(bucket, pseudonym, current.generation, found)
-            self._count(bucket, pseudonym, current.generation, limit, window, now)
-
-    def sweep(self) -> None:
-        """Rotate and drop keys and remove expired buckets now."""
-        with self._lock:
-            self._sweep(self._clock())
-
-    def bucket_count(self) -> int:
-        """How many buckets are held (for tests)."""
-        with self._lock:
-            return len(self._buckets)
-
-    def key_generations(self) -> list[int]:
-        """The generations of the keys held, oldest first (for tests)."""
-        with self._lock:
-            return [key.generation for key in self._keys]
-
-    # -- internals (self._lock held) --------------------------------------------------
-
-    def _count(
-        self,
-        bucket: str,
-        key: bytes,
-        generation: int | None,
-        limit: int,
-        window: float,
-        now: float,
-    ) -> None:
-        found = self._buckets.get((bucket, key))
-        if found is None:
-            found = self._buckets[(bucket, key)] = _Bucket(window, generation)
-        found.window = max(found.window, window)
-        # A bucket used with two windows keeps the longer for pruning; this call counts
-        # only the hits inside its own window.
-        found.expire(now)
-        recent = [t for t in found.hits if t > now - window]
-        if len(recent) >= limit:
-            raise RateLimited(recent[-limit] + window - now)
-        found.hits.append(now)
-
-    def _adopt(self, bucket: str, pseudonym: bytes, generation: int, old: _Bucket) -> None:
-        """Move a bucket hashed under a retired key to the client's current pseudonym."""
-        current = self._buckets.get((bucket, pseudonym))
-        if current is None:
-            old.generation = generation
-            self._buckets[(bucket, pseudonym)] = old
-            return
-        current.window = max(current.window, old.window)
-        current.hits = deque(sorted([*old.hits, *current.hits]))
-
-    def _housekeep(self, now: float, window: float = 0.0) -> None:
-        if window > self._longest:
-            self._longest = window
-        if self._background and self._sweeper_pid != os.getpid():
-            self._start_sweeper()
-        if now - self._last_sweep >= self._sweep_interval or (
-            now - self._keys[-1].created >= self._key_period
-        ):
-            self._sweep(now)
-
-    def _sweep(self, now: float) -> None:
-        self._last_sweep = now
-        current = self._keys[-1]
-        if now - current.created >= self._key_period:
-            current.retired = now
-            self._keys.append(self._new_key(now))
-        for found in self._buckets.values():
-            found.expire(now)
-        live = {found.generation for found in self._buckets.values() if found.hits}
-        # A retired key is needed only while a bucket it hashed still holds a hit.
-        dropped = {
-            key.generation
-            for key in self._keys[:-1]
-            if key.generation not in live or now - key.retired_or(now) >= self._longest
-        }
-        for key in self._keys:
-            if key.generation in dropped:
-                key.wipe()
-        self._keys = [key for key in self._keys if key.generation not in dropped]
-        stale = [
-            name
-            for name, found in self._buckets.items()
-            if not found.hits or found.generation in dropped
-        ]
-        for name in stale:
-            del self._buckets[name]
-
-    def _new_key(self, now: float) -> _Key:
-        self._generation += 1
-        return _Key(self._generation, bytearray(secrets.token_bytes(_KEY_BYTES)), now)
-
-    def _start_sweeper(self) -> None:
-        self._sweeper_pid = os.getpid()
-        thread = threading.Thread(
-            target=_sweep_while_alive,
-            args=(weakref.ref(self), self._sweep_interval),
-            name="varsel-ratelimit-sweeper",
-            daemon=True,
-        )
-        thread.start()
+    @classmethod
+    def from_env(cls) -> "ClientKeys":
+        """The key the gunicorn master put in the environment, or a new one."""
+        text = os.environ.get(CLIENT_KEY_ENV, "")
+        try:
+            secret = bytes.fromhex(text)
+        except ValueError:
+            secret = b""
+        return cls(secret if len(secret) >= 32 else secrets.token_bytes(32))
 
 
-def _sweep_while_alive(ref: "weakref.ref[RateLimiter]", interval: float) -> None:
-    """Sweep every ``interval`` seconds until the limiter is garbage-collected."""
-    while True:
-        time.sleep(interval)
-        limiter = ref()
-        if limiter is None:
-            return
-        limiter.sweep()
-        del limiter
+def window_end(now: float, window: int) -> int:
+    return (int(now) // window + 1) * window
+
+
+def count(engine: Engine, bucket: str, client: bytes, limit: int, window: int, now: float) -> int:
+    """Count one hit of ``client`` (``b""``: everyone) in ``bucket``'s current window; raise
+    :class:`RateLimited` when the hits in this window exceed ``limit``. Returns the hits."""
+    ends = window_end(now, window)
+    table = _TABLE
+    dialect = postgresql if engine.dialect.name == "postgresql" else sqlite
+    upsert: Any = dialect.insert(table).values(bucket=bucket, client=client, ends=ends, hits=1)
+    upsert = upsert.on_conflict_do_update(
+        index_elements=["bucket", "client", "ends"], set_={"hits": table.c.hits + 1}
+    ).returning(table.c.hits)
+    with engine.begin() as connection:
+        connection.execute(delete(table).where(table.c.ends <= int(now)))
+        hits = int(connection.execute(upsert).scalar_one())
+    if hits > limit:
+        raise RateLimited(ends - now)
+    return hits
+
+
+def fill(engine: Engine, limits: dict[str, int], window: int, now: float) -> float:
+    """How full the global buckets in ``limits`` (bucket -> limit) are in this window, as
+    the largest fraction (0.0 empty, 1.0 and more full)."""
+    table = _TABLE
+    with engine.connect() as connection:
+        rows = connection.execute(
+            select(table.c.bucket, table.c.hits).where(
+                table.c.bucket.in_(list(limits)),
+                table.c.client == b"",
+                table.c.ends == window_end(now, window),
+            )
+        ).all()
+    return max((hits / max(1, limits[bucket]) for bucket, hits in rows), default=0.0)
+
+
+class Argon2Slots:
+    """A bounded number of slots with first-come, first-served queues: proof-of-work
+    waiters first, then plain ones; no waiter overtakes an earlier one in its queue."""
+
+    def __init__(self, slots: int, plain_queue: int) -> None:
+        self._condition = threading.Condition()
+        self._free = slots
+        self._plain_queue = plain_queue
+        self._queues: dict[Lane, deque[object]] = {Lane.POW: deque(), Lane.PLAIN: deque()}
+
+    def acquire(self, lane: Lane, wait: float) -> None:
+        ticket = object()
+        queue = self._queues[lane]
+        deadline = time.monotonic() + wait
+        with self._condition:
+            if lane is Lane.PLAIN and len(queue) >= self._plain_queue:
+                raise Busy()
+            queue.append(ticket)
+            while not (self._free > 0 and self._first() is ticket):
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    queue.remove(ticket)
+                    self._condition.notify_all()
+                    raise Busy()
+                self._condition.wait(remaining)
+            queue.popleft()
+            self._free -= 1
+            self._condition.notify_all()
+
+    def release(self) -> None:
+        with self._condition:
+            self._free += 1
+            self._condition.notify_all()
+
+    def waiting(self) -> dict[Lane, int]:
+        with self._condition:
+            return {lane: len(queue) for lane, queue in self._queues.items()}
+
+    def _first(self) -> object | None:
+        for lane in (Lane.POW, Lane.PLAIN):
+            if self._queues[lane]:
+                return self._queues[lane][0]
+        return None
+
+
+@dataclass(frozen=True)
+class LimiterState:
+    keys: ClientKeys
+    slots: Argon2Slots
 
 
 def init_app(app: Flask, argon2_concurrency: int) -> None:
-    app.extensions[LIMITER_KEY] = RateLimiter(background=True)
-    app.extensions[ARGON2_KEY] = threading.BoundedSemaphore(argon2_concurrency)
+    app.extensions[STATE_KEY] = LimiterState(
+        ClientKeys.from_env(),
+        Argon2Slots(argon2_concurrency, PLAIN_QUEUE_PER_SLOT * argon2_concurrency),
+    )
 
 
-def limiter() -> RateLimiter:
-    found: RateLimiter = current_app.extensions[LIMITER_KEY]
-    return found
+def _state() -> LimiterState:
+    state: LimiterState = current_app.extensions[STATE_KEY]
+    return state
 
 
-def limit_client(bucket: str, limit: int, window: float) -> None:
-    """Rate-limit the current request's client in ``bucket``; nothing when the address is
-    shared by every client (loopback behind Tor or a local proxy; see the module docstring)."""
-    limiter().hit_client(bucket, request.remote_addr, limit, window)
+def _engine() -> Engine:
+    engine: Engine = current_app.extensions["varsel.engine"]
+    return engine
 
 
-def limit_global(bucket: str, limit: int, window: float) -> None:
-    limiter().hit(bucket, b"", limit, window)
+def _window() -> int:
+    settings: Any = current_app.extensions["varsel.settings"]
+    return int(settings.rate_window_seconds)
+
+
+def limit_client(bucket: str, limit: int) -> None:
+    """Count the current request's client in ``bucket`` (HTTP 429 over ``limit``); nothing
+    when the address is shared by every client (see the module docstring)."""
+    address = request.remote_addr
+    if is_shared_address(address):
+        return
+    assert address is not None
+    now = time.time()
+    pseudonym = _state().keys.pseudonym(address, now)
+    count(_engine(), bucket, pseudonym, limit, _window(), now)
+
+
+def limit_global(bucket: str, limit: int) -> None:
+    count(_engine(), bucket, b"", limit, _window(), time.time())
+
+
+def limit_lane(kind: str, lane: Lane) -> None:
+    """The per-client and global limits of ``kind`` ("login" or "submit") in ``lane``."""
+    settings: Any = current_app.extensions["varsel.settings"]
+    client_limit, global_limit = (
+        (settings.client_logins, settings.global_logins)
+        if kind == "login"
+        else (settings.client_submissions, settings.global_submissions)
+    )
+    if lane is Lane.POW:
+        client_limit *= settings.pow_lane_factor
+        global_limit *= settings.pow_lane_factor
+    bucket = f"{kind}-{lane.value}"
+    limit_client(bucket, client_limit)
+    limit_global(bucket, global_limit)
+
+
+def pow_lane_fill() -> float:
+    """How full the proof-of-work lane is in this window (drives the difficulty)."""
+    settings: Any = current_app.extensions["varsel.settings"]
+    factor = settings.pow_lane_factor
+    return fill(
+        _engine(),
+        {
+            "login-pow": settings.global_logins * factor,
+            "submit-pow": settings.global_submissions * factor,
+        },
+        _window(),
+        time.time(),
+    )
 
 
 class argon2_slot:
-    """Hold one of the bounded argon2 slots, or raise :class:`Busy` after ``wait`` seconds."""
+    """Hold one of the bounded argon2 slots, or raise :class:`Busy` after ``wait`` seconds
+    (at once for a plain request when its queue is full)."""
 
-    def __init__(self, wait: float) -> None:
-        self._semaphore: threading.BoundedSemaphore = current_app.extensions[ARGON2_KEY]
+    def __init__(self, wait: float, lane: Lane = Lane.PLAIN) -> None:
+        self._slots = _state().slots
         self._wait = wait
+        self._lane = lane
 
     def __enter__(self) -> None:
-        if not self._semaphore.acquire(timeout=self._wait):
-            raise Busy()
+        self._slots.acquire(self._lane, self._wait)
 
     def __exit__(self, *_exc: object) -> None:
-        self._semaphore.release()
+        self._slots.release()

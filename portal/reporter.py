@@ -29,13 +29,13 @@ from crypto.errors import ReceiptFormatError
 from crypto.payload import MAX_ATTACHMENTS, MAX_NAME, OwnCopy, Reply
 from crypto.receipt import derive_receipt_keys, generate_receipt, login_hash, normalise_receipt
 
-from . import receipt_handoff, reporter_session, secrets_of, settings_of
+from . import pow, receipt_handoff, reporter_session, secrets_of, settings_of
 from .clock import today, utcnow
 from .config import Settings
 from .db import get_db, release_deleted
 from .forms import LoginForm, MessageForm, ReportForm, summary
 from .models import Thread
-from .ratelimit import argon2_slot, limit_client, limit_global
+from .ratelimit import Lane, argon2_slot, limit_lane
 from .recipients import load_committee, load_office
 from .submission import (
     File,
@@ -50,7 +50,6 @@ from .upload import claim_uploads, refuse_stray_files, uploaded_files
 
 bp = Blueprint("reporter", __name__)
 
-HOUR = 3600
 # crypto.payload.THREAD_STATUSES as the reporter reads them.
 STATUS_LABELS = {
     "received": _l("Received"),
@@ -129,10 +128,11 @@ def report() -> str | tuple[str, int] | Response:
         elif form.validate() and _check_file_count(form.attachments, files):
             # Counted only now: a form sent back for correction costs nothing (CSRFProtect
             # has checked the token before the view ran).
-            _limit_submissions(settings)
+            lane = pow.lane()
+            limit_lane("submit", lane)
             answers = form.answers()
             receipt = generate_receipt()
-            with argon2_slot(settings.argon2_wait_seconds):
+            with argon2_slot(settings.argon2_wait_seconds, lane):
                 keys = derive_receipt_keys(receipt, secrets_of(current_app).receipt_salt)
             db = get_db()
             create_report(
@@ -196,10 +196,10 @@ def login() -> str | Response:
     form = LoginForm()
     failed = False
     if request.method == "POST":
-        limit_client("login", settings.receipt_login_attempts_per_hour, HOUR)
-        limit_global("login", settings.global_login_attempts_per_minute, 60)
+        lane = pow.lane()
+        limit_lane("login", lane)
         if form.validate():
-            response = _log_in(form.receipt.data or "", settings)
+            response = _log_in(form.receipt.data or "", settings, lane)
             if response is not None:
                 return response
             failed = True
@@ -233,7 +233,7 @@ def send_message() -> str | tuple[str, int] | Response:
         # The uploads, encrypted as they streamed in, are discarded at teardown.
         return _render_thread(opened, MessageForm(formdata=None), refused=True), 409
     if form.validate() and _check_file_count(form.attachments, files):
-        _limit_submissions(settings)
+        limit_lane("submit", pow.lane())
         db = get_db()
         add_message(
             db,
@@ -331,14 +331,14 @@ def _check_file_count(field: Field, files: list[File]) -> bool:
     return True
 
 
-def _log_in(typed: str, settings: Settings) -> Response | None:
+def _log_in(typed: str, settings: Settings, lane: Lane) -> Response | None:
     """Derive the keys from a typed receipt and open a session; None when it matches nothing."""
     secrets = secrets_of(current_app)
     try:
         receipt = normalise_receipt(typed)
     except ReceiptFormatError:
         return None
-    with argon2_slot(settings.argon2_wait_seconds):
+    with argon2_slot(settings.argon2_wait_seconds, lane):
         keys = derive_receipt_keys(receipt, secrets.receipt_salt)
     db = get_db()
     thread = db.scalars(
@@ -421,9 +421,3 @@ def _conversation(thread: Thread, secret_key: bytes) -> list[dict[str, object]]:
         item["new"] = item["who"] == "office" and i > last_mine
     return ordered
 
-
-def _limit_submissions(settings: Settings) -> None:
-    """Reports and messages: per client where clients can be told apart, and always in
-    total, so a flood behind Tor (one shared address) still meets a ceiling."""
-    limit_client("submit", settings.submissions_per_hour, HOUR)
-    limit_global("submit", settings.global_submissions_per_hour, HOUR)

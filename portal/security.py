@@ -7,8 +7,11 @@ header is what Flask's redirects and URL adapter are made from; an unknown one w
 redirect to the attacker's host, and a malformed one broke URL building with a 500).
 """
 
+import base64
+import hashlib
 import re
 from collections.abc import Iterable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from flask import Flask, Response, request
@@ -120,5 +123,20 @@ def init_app(app: Flask, settings: Settings) -> None:
         h.pop("Server", None)
         return response
 
+    app.jinja_env.globals["static_sri"] = _sri_of(Path(app.static_folder or "static"))
     wrapped: Any = app.wsgi_app
     app.wsgi_app = TrustedHosts(wrapped, settings)  # type: ignore[method-assign]
+
+
+def _sri_of(static: Path) -> Any:
+    """``static_sri(name)``: the Subresource Integrity value (sha384) of a static file, read
+    once per process: every ``<script>`` carries ``integrity=`` (requirement 7)."""
+    cache: dict[str, str] = {}
+
+    def static_sri(name: str) -> str:
+        if name not in cache:
+            digest = hashlib.sha384((static / name).read_bytes()).digest()
+            cache[name] = "sha384-" + base64.b64encode(digest).decode("ascii")
+        return cache[name]
+
+    return static_sri

@@ -48,7 +48,8 @@ from crypto.keys import SecretIdentity
 
 from .config import Settings
 from .db import release_deleted
-from .models import Attachment, Reply, Submission, Thread, TransferState
+from .models import Attachment, Reply, ShredPending, Submission, Thread, TransferState
+from .purge import shred_pending
 from .recipients import RecipientError, load_office
 from .store import BlobStore
 
@@ -413,9 +414,7 @@ def apply_outbound(
             reason=type(exc).__name__,
         ) from exc
     release_deleted(db)
-    store = BlobStore(settings.blobs_dir)
-    for blob_id in shred_ids:
-        store.delete(blob_id)
+    shred_pending(db, BlobStore(settings.blobs_dir), shred_ids)
     log.info("applied outbound bundle %d", bundle.sequence)
     return summary
 
@@ -457,6 +456,7 @@ def _apply(db: Session, bundle: OutboundBundle, today: date) -> tuple[ApplySumma
             continue
         for attachment in list(sub.attachments):
             shred_ids.append(attachment.id)
+            db.add(ShredPending(id=attachment.id))  # in this transaction: see purge.py
             db.delete(attachment)
         sub.office_envelope = None
         sub.acknowledged = True

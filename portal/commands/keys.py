@@ -114,9 +114,14 @@ def show_config_command() -> None:
         ("office session", f"{settings.office_session_minutes} minutes"),
         ("argon2 concurrency", f"{settings.argon2_concurrency} "
                                f"(wait {settings.argon2_wait_seconds:g} s, then 'busy')"),
-        ("receipt logins per client", f"{settings.receipt_login_attempts_per_hour} per hour"),
-        ("receipt logins in all", f"{settings.global_login_attempts_per_minute} per minute"),
-        ("submissions per client", f"{settings.submissions_per_hour} per hour"),
+        ("rate-limit window", f"{settings.rate_window_seconds} s"),
+        ("receipt logins per window", f"{settings.client_logins} per client, "
+                                      f"{settings.global_logins} in all (plain lane)"),
+        ("submissions per window", f"{settings.client_submissions} per client, "
+                                   f"{settings.global_submissions} in all (plain lane)"),
+        ("proof-of-work lane", f"{settings.pow_lane_factor}x the plain limits; "
+                               f"{settings.pow_bits}-{settings.pow_max_bits} bits"),
+        ("trusted hosts", ", ".join(settings.trusted_hosts)),
         ("forms valid for", f"{settings.form_valid_hours} hours"),
         ("office pages", settings.office_url_prefix),
         ("secure cookies", "yes" if settings.secure_cookies else "no (set it behind HTTPS)"),

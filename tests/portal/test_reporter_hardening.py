@@ -140,7 +140,7 @@ def test_a_few_files_too_many_get_the_friendly_answer(app: Flask, client: FlaskC
 def test_failed_validations_do_not_consume_the_submission_limit(
     make_app: Callable[..., Flask],
 ) -> None:
-    app = make_app(submissions_per_hour=1)
+    app = make_app(client_submissions=1, rate_window_seconds=3600)
     client = app.test_client()
     client.environ_base["REMOTE_ADDR"] = "192.0.2.7"  # a client of its own (not loopback)
     for _ in range(3):

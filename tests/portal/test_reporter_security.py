@@ -1,6 +1,7 @@
 """CSRF on every form and the response headers (docs/THREAT-MODEL.md, requirement 7)."""
 
 import io
+import re
 
 from flask.testing import FlaskClient
 from reporter_pages import csrf_token, forms, receipt_words
@@ -83,5 +84,10 @@ def test_templates_have_no_inline_script_or_style() -> None:
     for path in [*(root / "templates" / "reporter").rglob("*.html"),
                  *(root / "templates" / "errors").rglob("*.html"), root / "templates/base.html"]:
         text = path.read_text()
-        assert "<script" not in text and "style=" not in text, path
+        assert "style=" not in text, path
+        # Scripts only as same-origin files with Subresource Integrity, never inline.
+        for tag, body in re.findall(r"(<script[^>]*>)(.*?)</script>", text, re.S):
+            assert body == "", path
+            assert "src=\"{{ url_for('static'" in tag and "integrity=\"{{ static_sri(" in tag
+        assert text.count("<script") == len(re.findall(r"<script[^>]*>.*?</script>", text, re.S))
         assert "http://" not in text and "//cdn" not in text, path

@@ -17,11 +17,11 @@ from crypto.payload import MAX_TEXT
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[LiveServer]:
-    # One submission per hour in all: a blank report that was counted would use it up.
+    # One submission per window in all: a blank report that was counted would use it up.
     live = start_live_server(
         tmp_path / "live",
         SecretIdentity.generate(),
-        {"VARSEL_GLOBAL_SUBMISSIONS_PER_HOUR": "1", "VARSEL_SUBMISSIONS_PER_HOUR": "1"},
+        {"VARSEL_GLOBAL_SUBMISSIONS": "1", "VARSEL_CLIENT_SUBMISSIONS": "1"},
     )
     try:
         yield live

@@ -17,7 +17,10 @@ from portal.office_auth import MAX_FAILURES
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[LiveServer]:
     live = start_live_server(
-        tmp_path / "live", SecretIdentity.generate(), {"VARSEL_ARGON2_WAIT_SECONDS": "120"}
+        tmp_path / "live",
+        SecretIdentity.generate(),
+        # Enough argon2 slots and queue (4 waiters per slot) that no attempt is shed as busy.
+        {"VARSEL_ARGON2_WAIT_SECONDS": "120", "VARSEL_ARGON2_CONCURRENCY": "4"},
     )
     try:
         yield live
