@@ -9,6 +9,7 @@ import secrets
 from datetime import date, datetime
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Date,
     DateTime,
@@ -213,7 +214,7 @@ class RateCounter(Base):
 
     bucket: Mapped[str] = mapped_column(String(32), primary_key=True)
     client: Mapped[bytes] = mapped_column(LargeBinary(16), primary_key=True)
-    ends: Mapped[int] = mapped_column(Integer, primary_key=True)  # window end, Unix seconds
+    ends: Mapped[int] = mapped_column(BigInteger, primary_key=True)  # window end, Unix seconds
     hits: Mapped[int] = mapped_column(Integer)
 
 
@@ -225,7 +226,7 @@ class PowSpent(Base):
     __table_args__ = NO_ROWID
 
     id: Mapped[bytes] = mapped_column(LargeBinary(16), primary_key=True)
-    forget_after: Mapped[int] = mapped_column(Integer, index=True)
+    forget_after: Mapped[int] = mapped_column(BigInteger, index=True)  # Unix seconds
 
 
 class ShredPending(Base):
