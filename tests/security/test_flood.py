@@ -151,9 +151,9 @@ class Flood:
 
 def _flood_reports(server: LiveServer, flood: Flood, deadline: float) -> None:
     browser = NoJsBrowser(server.url)
-    page = browser.get("/report?lang=en")
-    fields = _report_fields(page, "junk", with_pow=False)  # one form, sent again and again
     while flood.go_on(deadline):
+        # A fresh form each time: the same form sent again is recognised and costs nothing.
+        fields = _report_fields(browser.get("/report?lang=en"), "junk", with_pow=False)
         flood.record(browser.post_multipart("/report", fields, []))
 
 

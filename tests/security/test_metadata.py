@@ -20,7 +20,8 @@ from portal.store import BlobStore
 def send_report(client: FlaskClient) -> None:
     page = client.get("/report").text
     data = {"csrf_token": csrf_token(page), "what_happened": "x", "understood": "y"}
-    assert client.post("/report", data=data).status_code == 200
+    response = client.post("/report", data=data, follow_redirects=True)
+    assert response.status_code == 200 and "receipt" in response.text
 
 
 def _db(app: Flask) -> sqlite3.Connection:

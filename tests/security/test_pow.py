@@ -70,7 +70,7 @@ def _report(client: FlaskClient, pow_value: str | None) -> int:
     data = {"csrf_token": csrf_token(page), "what_happened": "x", "understood": "y"}
     if pow_value is not None:
         data["pow"] = solve(_challenge(page)) if pow_value == "solve" else pow_value
-    return client.post("/report", data=data).status_code
+    return client.post("/report", data=data, follow_redirects=True).status_code
 
 
 def test_pow_lane_passes_a_full_plain_lane_and_raises_the_cost(
@@ -109,7 +109,8 @@ def test_ten_wrong_receipts_from_a_shared_address_shut_no_one_out_for_long(
     owner.environ_base["REMOTE_ADDR"] = "192.0.2.9"
     page = owner.get("/report").text
     words = receipt_words(owner.post("/report", data={
-        "csrf_token": csrf_token(page), "what_happened": "x", "understood": "y"}).text)
+        "csrf_token": csrf_token(page), "what_happened": "x", "understood": "y"},
+        follow_redirects=True).text)
     attacker = app.test_client()
     attacker.environ_base["REMOTE_ADDR"] = "192.0.2.9"
     for _ in range(10):
@@ -130,7 +131,7 @@ def test_without_javascript_the_form_still_works(client: FlaskClient, path: str)
     data = {"csrf_token": csrf_token(page), "pow": ""}
     data |= {"what_happened": "x", "understood": "y"} if path == "/report" else {
         "receipt": "feil " * 8}
-    assert client.post(path, data=data).status_code == 200
+    assert client.post(path, data=data, follow_redirects=True).status_code == 200
 
 
 def test_the_protocol_example_holds() -> None:
