@@ -91,6 +91,11 @@ SYSTEM_KINDS: dict[str, str] = {
     "videresendt": "Forseglet saksmappe videresendt til saksbehandler (§6a)",
     "habilitet": "Saksbehandlerens habilitet erklært (§6d)",
     "varsler-informert": "Varsleren informert via portalen (§9.4)",
+    "kontradiksjon": "Kontradiksjon (§9.2, §10.2)",
+    "merket": "Identifiserende opplysninger merket (§6a, §10.2)",
+    "innsyn": "Innsyn gitt den anklagede (§10.2)",
+    "avgjorelse": "Avgjørelse (§10.4)",
+    "reaksjon": "Suspensjon eller reaksjon (§13, §14)",
 }
 LOG_KINDS = {**NOTE_KINDS, **SYSTEM_KINDS}
 MAX_NOTE = 100_000
@@ -105,6 +110,13 @@ class CaseMeta:
     handler: str | None = None
     # §6d: one declaration per handler key fingerprint.
     declarations: list[dict[str, Any]] = field(default_factory=list)
+    # §9.2, §10.2: told_day, access_day, reply_by (inbox.innsyn).
+    kontradiksjon: dict[str, str] = field(default_factory=dict)
+    # §6a, §10.2: what the office marks as identifying, by kind (inbox.innsyn.MARK_KINDS).
+    marks: dict[str, list[str]] = field(default_factory=dict)
+    # §10.4 and §13/§14 (inbox.decision).
+    decision: dict[str, Any] | None = None
+    reactions: list[dict[str, Any]] = field(default_factory=list)
 
     def flags(self) -> list[str]:
         """What the guidelines say follows from this case's flags, one line each."""
@@ -269,6 +281,11 @@ def add_note(store: Store, thread: str, kind: str, text: str) -> None:
         _log(store, thread, kind, text)
 
 
+def log_in(store: Store, thread: str, kind: str, text: str) -> None:
+    """Add a case log entry inside the caller's transaction."""
+    _log(store, thread, kind, text)
+
+
 def log_event(store: Store, thread: str, kind: str, text: str) -> None:
     with store.transaction():
         _log(store, thread, kind, text)
@@ -285,6 +302,14 @@ def change_state(
     """Move the case on; the reporter's status follows, and ``tell`` (the office's own
     words) goes to the reporter as a reply in the same transaction (§9.4)."""
     case = load_case(store, thread)
+    check_transition(case, new_state, review_day)
+    with store.transaction():
+        apply_transition(store, case, new_state, review_day=review_day, tell=tell)
+    return load_case(store, thread)
+
+
+def check_transition(case: CaseView, new_state: str, review_day: date | None) -> None:
+    """CaseError unless the guidelines allow ``case`` to move to ``new_state`` now."""
     if new_state not in STATES:
         raise CaseError(f"Ukjent tilstand «{new_state}». Velg en av: {', '.join(STATES)}.")
     allowed = TRANSITIONS[case.state]
@@ -298,26 +323,37 @@ def change_state(
         raise CaseError(
             "Suspensjon og reaksjoner skal ha en dato for revurdering: oppgi --review-date."
         )
-    today = date.today()
-    if review_day is not None and review_day <= today:
+    if review_day is not None and review_day <= date.today():
         raise CaseError("Revurderingsdatoen må ligge fram i tid.")
+
+
+def apply_transition(
+    store: Store,
+    case: CaseView,
+    new_state: str,
+    *,
+    review_day: date | None,
+    tell: str | None,
+) -> None:
+    """Move the case (checked by ``check_transition``) inside the caller's transaction: the
+    reporter's status follows, and ``tell`` goes to the reporter as a reply (§9.4)."""
+    thread = case.thread
+    today = date.today()
     review = review_day.isoformat() if review_day else case.review_day
     text = f"{case.state} → {new_state}"
     if review_day is not None:
         text += f" (revurderes {review})"
     status = store.db.execute("SELECT status FROM threads WHERE id = ?", (thread,)).fetchone()[0]
-    with store.transaction() as db:
-        db.execute(
-            "UPDATE cases SET state = ?, state_day = ?, review_day = ? WHERE thread = ?",
-            (new_state, today.isoformat(), review, thread),
-        )
-        _log(store, thread, "tilstand", text)
-        if REPORTER_STATUS[new_state] != status:
-            queue_status_in(store, thread, REPORTER_STATUS[new_state])
-        if tell is not None:
-            queue_reply_in(store, thread, tell)
-            _log(store, thread, "varsler-informert", tell)
-    return load_case(store, thread)
+    store.db.execute(
+        "UPDATE cases SET state = ?, state_day = ?, review_day = ? WHERE thread = ?",
+        (new_state, today.isoformat(), review, thread),
+    )
+    _log(store, thread, "tilstand", text)
+    if REPORTER_STATUS[new_state] != status:
+        queue_status_in(store, thread, REPORTER_STATUS[new_state])
+    if tell is not None:
+        queue_reply_in(store, thread, tell)
+        _log(store, thread, "varsler-informert", tell)
 
 
 def update_meta(store: Store, thread: str, meta: CaseMeta) -> None:

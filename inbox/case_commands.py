@@ -9,7 +9,7 @@ from rich.panel import Panel
 from rich.text import Text
 
 from . import case as cases
-from . import casefile, handover, outbox, threads
+from . import casefile, decision, handover, innsyn, outbox, threads
 from .cli import THREAD, Ctx, InboxGroup, confirm, echo_json, out, pass_ctx
 from .editor import edit_text
 from .errors import InboxError
@@ -352,6 +352,269 @@ def _export_sealed(
         f"Forseglet saksmappe for sak {thread_id[:8]} er skrevet til {result.path} "
         f"({result.files} filer, {result.size} byte). Bare {clean(result.recipient)} kan "
         "åpne den. Videresendingen er ført i sakens logg."
+    )
+
+
+# -- kontradiksjon (§6c, §9.2, §10.2) --------------------------------------------------------
+
+DAY = click.DateTime(formats=["%Y-%m-%d"])
+
+
+@case_group.command("accused-told")
+@THREAD
+@click.option(
+    "--day", type=DAY, help="Dagen den anklagede ble orientert (ÅÅÅÅ-MM-DD). Standard: i dag."
+)
+@pass_ctx
+def case_accused_told(ctx: Ctx, thread: str, day: datetime | None) -> None:
+    """Før når den anklagede ble orientert om hva varselet gjelder (§9.2)."""
+    when = day.date() if day else date.today()
+    with ctx.open() as (_, store):
+        thread_id = store.resolve_thread(thread)
+        innsyn.record_told(store, thread_id, when)
+    out().print(f"Ført for sak {thread_id[:8]}: den anklagede orientert {when} (§9.2).")
+
+
+@case_group.command("access")
+@THREAD
+@click.option("--reply-by", type=DAY, required=True, help="Frist for uttale (ÅÅÅÅ-MM-DD), §10.2.")
+@click.option("--day", type=DAY, help="Dagen innsyn ble gitt (ÅÅÅÅ-MM-DD). Standard: i dag.")
+@pass_ctx
+def case_access(ctx: Ctx, thread: str, reply_by: datetime, day: datetime | None) -> None:
+    """Før at den anklagede er gitt innsyn og frist for uttale (§10.2).
+
+    Fristen vises blant fristene i «varsel-inbox list». Lag selve innsynsutdraget med
+    «case innsyn».
+    """
+    when = day.date() if day else date.today()
+    with ctx.open() as (_, store):
+        thread_id = store.resolve_thread(thread)
+        innsyn.record_access(store, thread_id, when, reply_by.date())
+    out().print(
+        f"Ført for sak {thread_id[:8]}: innsyn gitt {when}, frist for uttale "
+        f"{reply_by.date()} (§10.2)."
+    )
+
+
+@case_group.command("mark")
+@THREAD
+@click.option("--name", "names", multiple=True, metavar="NAVN", help="Et navn som skal skjules.")
+@click.option("--place", "places", multiple=True, metavar="STED", help="Et sted som skal skjules.")
+@click.option(
+    "--date",
+    "dates",
+    multiple=True,
+    metavar="DATO",
+    help="En dato (slik den står) som skal skjules.",
+)
+@click.option(
+    "--attachment",
+    "attachments",
+    multiple=True,
+    metavar="FILNAVN",
+    help="Et vedlegg som ikke skal med i innsynet.",
+)
+@click.option(
+    "--field",
+    "fields",
+    multiple=True,
+    metavar="SPØRSMÅL",
+    help="Et helt svar i varselet som ikke skal med (f.eks. when, where_detail).",
+)
+@pass_ctx
+def case_mark(
+    ctx: Ctx,
+    thread: str,
+    names: tuple[str, ...],
+    places: tuple[str, ...],
+    dates: tuple[str, ...],
+    attachments: tuple[str, ...],
+    fields: tuple[str, ...],
+) -> None:
+    """Merk opplysninger som identifiserende; de holdes utenfor innsynsutdraget (§6a, §10.2).
+
+    Navn, steder og datoer erstattes med «[skjult]» der de forekommer (uansett store/små
+    bokstaver og mellomrom). Merkede vedlegg og svar tas ikke med. Merkingene lagres
+    kryptert med saken; flere kan legges til senere.
+    """
+    marks = {
+        "names": list(names),
+        "places": list(places),
+        "dates": list(dates),
+        "attachments": list(attachments),
+        "fields": list(fields),
+    }
+    with ctx.open() as (_, store):
+        thread_id = store.resolve_thread(thread)
+        case = innsyn.mark(store, thread_id, {k: v for k, v in marks.items() if v})
+    counts = ", ".join(f"{len(v)} {innsyn.MARK_KINDS[k]}" for k, v in case.meta.marks.items() if v)
+    out().print(f"Merket som identifiserende i sak {thread_id[:8]}: {counts}.")
+
+
+@case_group.command("innsyn")
+@THREAD
+@click.option(
+    "--to", "accused", required=True, metavar="NAVN", help="Hvem utdraget gis til (den anklagede)."
+)
+@click.option(
+    "--out",
+    "out_file",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="PDF-filen som skal lages (overskrives aldri).",
+)
+@pass_ctx
+def case_innsyn(ctx: Ctx, thread: str, accused: str, out_file: Path) -> None:
+    """Lag innsynsutdraget for den anklagede som PDF (§10.2).
+
+    Utdraget har varselets svar, varslerens senere forklaringer og referatene (§9.5), men
+    aldri varslerens identitet eller kontaktønsker, interne notater eller svar. Det som er
+    merket identifiserende («case mark»), er skjult eller utelatt. Sakens logg viser hva
+    som ble gitt til hvem og når. Krever at innsyn og frist er ført («case access»).
+    """
+    if not accused.strip():
+        raise InboxError("Oppgi hvem utdraget gis til (--to).")
+    with ctx.open() as (_, store):
+        thread_id = store.resolve_thread(thread)
+        case = cases.load_case(store, thread_id)
+        if "access_day" not in case.meta.kontradiksjon:
+            raise InboxError(
+                "Før først at innsyn er gitt og fristen for uttale (§10.2): "
+                "«case access SAK --reply-by ÅÅÅÅ-MM-DD»."
+            )
+        data, account = innsyn.build_extract(threads.load_thread(store, thread_id), case)
+        casefile.write_casefile(data, out_file)
+        cases.log_event(
+            store,
+            thread_id,
+            "innsyn",
+            f"Innsynsutdrag (PDF) gitt til {accused.strip()} {date.today()}: {account} (§10.2).",
+        )
+    out().print(
+        f"Innsynsutdraget er skrevet til {out_file}. Les det gjennom før det gis videre: bare "
+        "det som er merket, er skjult. Utleveringen er ført i sakens logg."
+    )
+
+
+# -- decision, suspension and reactions (§10.4, §13, §14) --------------------------------------
+
+
+@case_group.command("decide")
+@THREAD
+@click.option(
+    "--facts", required=True, metavar="TEKST", help="Det mest sannsynlige faktum (§10.4)."
+)
+@click.option("--reasons", required=True, metavar="TEKST", help="Hvorfor.")
+@click.option(
+    "--outcome",
+    required=True,
+    type=click.Choice(list(decision.OUTCOMES)),
+    help="Om trakassering er lagt til grunn.",
+)
+@click.option(
+    "--decided-by",
+    required=True,
+    metavar="ORGAN",
+    help="Hvem som avgjorde, f.eks. «Partisekretæren» eller «Fylkesstyret i X» (§13.1).",
+)
+@click.option(
+    "--county-consulted", is_flag=True, help="Fylkespartiet er rådført (§8.2; påkrevd etter §10.3)."
+)
+@click.option("--committee-consulted", is_flag=True, help="Varslingsutvalget er rådført (§12).")
+@click.option(
+    "--tell",
+    metavar="TEKST",
+    help="Det varsleren får vite om at saken er avgjort, med deres ord (aldri saksdetaljer).",
+)
+@pass_ctx
+def case_decide(
+    ctx: Ctx,
+    thread: str,
+    facts: str,
+    reasons: str,
+    outcome: str,
+    decided_by: str,
+    county_consulted: bool,
+    committee_consulted: bool,
+    tell: str | None,
+) -> None:
+    """Før avgjørelsen og flytt saken til «avgjort» (§10.4).
+
+    Bare fra «kontradiksjon» (§10.2 først). Håndteres saken utenfor partikontoret, skal
+    den avgjøres i samråd med fylkespartiet (§10.3).
+    """
+    with ctx.open() as (_, store):
+        thread_id = store.resolve_thread(thread)
+        decision.decide(
+            store,
+            thread_id,
+            facts=facts,
+            reasons=reasons,
+            outcome=outcome,
+            decided_by=decided_by,
+            county_consulted=county_consulted,
+            committee_consulted=committee_consulted,
+            tell=tell,
+        )
+    out().print(
+        f"Avgjørelsen er ført for sak {thread_id[:8]} ({decision.OUTCOMES[outcome]})."
+        + (" Varsleren får beskjeden deres med neste «export-outbound»." if tell else "")
+    )
+
+
+@case_group.command("reaction")
+@THREAD
+@click.option("--type", "kind", required=True, type=click.Choice(list(decision.REACTION_TYPES)))
+@click.option("--what", required=True, metavar="TEKST", help="Hva som er besluttet.")
+@click.option("--from", "from_day", required=True, type=DAY, help="Fra dato (ÅÅÅÅ-MM-DD).")
+@click.option("--until", "until_day", type=DAY, help="Til dato (ÅÅÅÅ-MM-DD), om fastsatt.")
+@click.option("--review", "review_day", required=True, type=DAY, help="Revurderes (ÅÅÅÅ-MM-DD).")
+@click.option(
+    "--decided-by",
+    required=True,
+    metavar="ORGAN",
+    help="Hvem som besluttet (§13.1: partisekretæren for suspensjon fra verv).",
+)
+@click.option(
+    "--told",
+    required=True,
+    metavar="HVEM",
+    help="Hvem som er informert om beslutningen, for å håndheve den (§6a).",
+)
+@pass_ctx
+def case_reaction(
+    ctx: Ctx,
+    thread: str,
+    kind: str,
+    what: str,
+    from_day: datetime,
+    until_day: datetime | None,
+    review_day: datetime,
+    decided_by: str,
+    told: str,
+) -> None:
+    """Før suspensjon (§13) eller reaksjon (§14), med revurderingsdato.
+
+    Suspensjon kan besluttes mens saken behandles (§13); reaksjoner fastsettes når
+    undersøkelsen avsluttes (§14), og flytter en «avgjort» sak til «reaksjon».
+    Revurderingsdatoene vises blant fristene i «varsel-inbox list».
+    """
+    with ctx.open() as (_, store):
+        thread_id = store.resolve_thread(thread)
+        decision.add_reaction(
+            store,
+            thread_id,
+            kind=kind,
+            what=what,
+            from_day=from_day.date(),
+            until_day=until_day.date() if until_day else None,
+            review_day=review_day.date(),
+            decided_by=decided_by,
+            told=told,
+        )
+    out().print(
+        f"{decision.REACTION_TYPES[kind]} er ført for sak {thread_id[:8]}; revurderes "
+        f"{review_day.date()}."
     )
 
 

@@ -16,8 +16,9 @@ from fpdf.enums import XPos, YPos
 
 from crypto.payload import Report
 
-from .case import LEVELS, LOG_KINDS, STATES, CaseView
+from .case import LEVELS, LOG_KINDS, STATES, CaseView, declarations
 from .deadlines import days_since
+from .decision import REACTION_TYPES, decision_of, reactions_of
 from .files import new_file
 from .outbox import STATUS_LABELS
 from .render import answer_rows, attachment_line, clean, days_elapsed
@@ -44,7 +45,7 @@ def find_unicode_font() -> tuple[Path, Path] | None:
     return None
 
 
-class _CaseFilePDF(FPDF):
+class CaseFilePDF(FPDF):
     def __init__(self, case_id: str, font: tuple[Path, Path] | None) -> None:
         super().__init__(format="A4")
         self.case_id = case_id
@@ -77,6 +78,10 @@ class _CaseFilePDF(FPDF):
             align="C",
         )
 
+    def title_line(self, text: str) -> None:
+        self.set_font(self.body_font, "B", 18)
+        self.multi_cell(0, 9, self.text_of(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+
     def heading(self, text: str) -> None:
         self.ln(3)
         self.set_font(self.body_font, "B", 13)
@@ -107,16 +112,14 @@ def build_casefile(
 ) -> bytes:
     """The PDF bytes. ``font=True`` looks for DejaVu; ``None``/``False`` forces Helvetica."""
     chosen = find_unicode_font() if font is True else (font or None)
-    pdf = _CaseFilePDF(view.id, chosen)
+    pdf = CaseFilePDF(view.id, chosen)
     pdf.alias_nb_pages()
     pdf.set_creator("varsel-inbox")
     pdf.set_title(f"Saksmappe {view.id[:8]}")
     pdf.add_page()
     today = today or date.today()
 
-    pdf.set_font(pdf.body_font, "B", 18)
-    pdf.multi_cell(0, 9, pdf.text_of("Saksmappe – varsel om trakassering"),
-                   new_x=XPos.LMARGIN, new_y=YPos.NEXT)  # fmt: skip
+    pdf.title_line("Saksmappe – varsel om trakassering")
     pdf.para(
         "KONFIDENSIELT. Kun personer med saklig grunn til å kjenne saken skal lese denne "
         "mappen (§6a). Når saken er ferdigbehandlet, leveres den tilbake til partikontoret "
@@ -168,12 +171,39 @@ def build_casefile(
             pdf.para(f"{entry.day} – status satt til «{label}»", bold=True)
         pdf.ln(2)
 
+    _handling_sections(pdf, case)
+
     pdf.heading("Logg og referater (§9.4, §9.5)")
     for log in case.log:
         pdf.para(f"{log.day} – {LOG_KINDS.get(log.kind, log.kind)}", bold=True)
         pdf.para(log.text)
         pdf.ln(2)
     return bytes(pdf.output())
+
+
+def _handling_sections(pdf: CaseFilePDF, case: CaseView) -> None:
+    """Impartiality (§6d), kontradiksjon (§9.2, §10.2), decision (§10.4), §13/§14."""
+    meta = case.meta
+    if meta.declarations:
+        pdf.heading("Habilitet (§6d)")
+        for declared in declarations(meta):
+            pdf.para(f"{declared.day} – {declared.line()}")
+    k = meta.kontradiksjon
+    if k:
+        pdf.heading("Kontradiksjon (§9.2, §10.2)")
+        pdf.field("Den anklagede orientert (§9.2)", k.get("told_day", "Ikke ført"))
+        pdf.field("Innsyn gitt (§10.2)", k.get("access_day", "Ikke ført"))
+        pdf.field("Frist for uttale (§10.2)", k.get("reply_by", "Ikke ført"))
+    found = decision_of(meta)
+    if found is not None:
+        pdf.heading("Avgjørelse (§10.4)")
+        for label, value in found.lines():
+            pdf.field(label, value)
+    reactions = reactions_of(meta)
+    if reactions:
+        pdf.heading("Suspensjon og reaksjoner (§13, §14)")
+        for reaction in reactions:
+            pdf.field(REACTION_TYPES[reaction.type], reaction.line())
 
 
 def write_casefile(data: bytes, path: Path) -> None:

@@ -12,11 +12,15 @@ one reply. A status alone tells the reporter nothing about what is being done.
 import calendar
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 ACK_DAYS = 7
 FEEDBACK_MONTHS = 3
 WARN_BEFORE_DAYS = 14
 ACKNOWLEDGED = frozenset({"acknowledged", "in_progress", "closed"})
+ALWAYS_SHOWN = frozenset({"bekreftelse", "uttalefrist"})
+# Case states after the right of reply (§10.2): the accused's time limit is over.
+AFTER_REPLY = frozenset({"avgjort", "reaksjon", "avsluttet", "overlevert"})
 
 
 def add_months(day: date, months: int) -> date:
@@ -52,7 +56,7 @@ class Deadline:
             return None
         if self.overdue:
             return f"{self.what}: {-self.days_left} d over fristen"
-        if self.what == "bekreftelse" or self.days_left <= WARN_BEFORE_DAYS:
+        if self.what in ALWAYS_SHOWN or self.days_left <= WARN_BEFORE_DAYS:
             return f"{self.what} innen {self.days_left} d"
         return None
 
@@ -76,3 +80,25 @@ def thread_deadlines(
             today,
         ),
     ]
+
+
+def case_deadlines(
+    state: str, review_day: str | None, meta: dict[str, Any], today: date | None = None
+) -> list[Deadline]:
+    """The case's own deadlines from its (unwrapped) metadata: the accused's time limit to
+    reply (§10.2) and every review date of a suspension or reaction (§13, §14)."""
+    today = today or date.today()
+    found = []
+    reply_by = (meta.get("kontradiksjon") or {}).get("reply_by")
+    if reply_by:
+        found.append(
+            Deadline("uttalefrist", date.fromisoformat(reply_by), state in AFTER_REPLY, today)
+        )
+    reviews = sorted({r["review_day"] for r in meta.get("reactions") or []})
+    if not reviews and review_day:
+        reviews = [review_day]
+    found.extend(
+        Deadline("revurdering", date.fromisoformat(d), state == "overlevert", today)
+        for d in reviews
+    )
+    return found

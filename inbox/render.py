@@ -233,6 +233,11 @@ def case_json(case: CaseView) -> dict[str, Any]:
         "employer": case.meta.employer,
         "possible_crime": case.meta.possible_crime,
         "handler": case.meta.handler,
+        "declarations": case.meta.declarations,
+        "kontradiksjon": case.meta.kontradiksjon,
+        "marks": case.meta.marks,
+        "decision": case.meta.decision,
+        "reactions": case.meta.reactions,
         "log": [{"day": e.day, "kind": e.kind, "text": e.text} for e in case.log],
     }
 
@@ -348,6 +353,19 @@ def render_case(console: Console, case: CaseView, received_day: str) -> None:
     )
     if case.review_day:
         grid.add_row("Revurderes", case.review_day)
+    k = meta.kontradiksjon
+    if k:
+        grid.add_row(
+            "Kontradiksjon",
+            f"orientert {k.get('told_day', '–')} (§9.2) · innsyn {k.get('access_day', '–')}, "
+            f"frist for uttale {k.get('reply_by', '–')} (§10.2)",
+        )
+    if meta.decision:
+        grid.add_row("Avgjort (§10.4)", f"{meta.decision['day']}: {meta.decision['outcome']}")
+    for reaction in meta.reactions:
+        grid.add_row(
+            "Suspensjon/reaksjon", f"{reaction['type']}, revurderes {reaction['review_day']}"
+        )
     next_states = ", ".join(_next(case.state)) or "ingen (sluttilstand)"
     grid.add_row("Neste mulige", next_states)
     console.print(Panel(grid, title="Saksbehandling", title_align="left"))

@@ -4,12 +4,13 @@ Everything here is decrypted in memory from the store; nothing is written back e
 read markers.
 """
 
+import json
 from dataclasses import dataclass
 from datetime import date
 
 from crypto.payload import Message, Report, decode_payload
 
-from .deadlines import Deadline, days_since, thread_deadlines
+from .deadlines import Deadline, case_deadlines, days_since, thread_deadlines
 from .errors import HomeError
 from .outbox import reply_text
 from .store import LAST_CONFIRMED, Store
@@ -77,7 +78,8 @@ def summaries(store: Store, today: date | None = None) -> list[ThreadSummary]:
         "SELECT t.id, t.received_day, t.status, COALESCE(c.state, z.final_state), "
         "(SELECT COUNT(*) FROM items i WHERE i.thread = t.id), "
         "(SELECT COUNT(*) FROM items i WHERE i.thread = t.id AND i.read = 0), z.closed_day, "
-        "(SELECT COUNT(*) FROM outbox o WHERE o.thread = t.id AND o.kind = 'reply') "
+        "(SELECT COUNT(*) FROM outbox o WHERE o.thread = t.id AND o.kind = 'reply'), "
+        "c.review_day, c.sealed "
         "FROM threads t LEFT JOIN cases c ON c.thread = t.id "
         "LEFT JOIN closed_threads z ON z.thread = t.id "
         "ORDER BY t.received_day, t.id"
@@ -91,10 +93,19 @@ def summaries(store: Store, today: date | None = None) -> list[ThreadSummary]:
             case_state=state,
             items=items,
             unread=unread,
-            deadlines=[] if closed else thread_deadlines(day, status, replies, today),
+            deadlines=[]
+            if closed
+            else thread_deadlines(day, status, replies, today)
+            + (
+                case_deadlines(
+                    state, review, json.loads(store.unseal(f"cases/{tid}", sealed)), today
+                )
+                if sealed is not None
+                else []
+            ),
             closed_day=closed,
         )
-        for tid, day, status, state, items, unread, closed, replies in rows
+        for tid, day, status, state, items, unread, closed, replies, review, sealed in rows
     ]
 
 
