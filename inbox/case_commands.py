@@ -9,7 +9,7 @@ from rich.panel import Panel
 from rich.text import Text
 
 from . import case as cases
-from . import casefile, decision, handover, innsyn, outbox, threads
+from . import casefile, decision, handover, innsyn, outbox, stats, threads
 from .cli import THREAD, Ctx, InboxGroup, confirm, echo_json, out, pass_ctx
 from .editor import edit_text
 from .errors import InboxError
@@ -658,5 +658,41 @@ def case_close_out(ctx: Ctx, thread: str, yes: bool) -> None:
     )
 
 
+@click.command("stats", cls=click.Command)
+@click.option(
+    "--csv",
+    "csv_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Skriv tallene også som CSV (overskrives aldri).",
+)
+@click.option(
+    "--pdf",
+    "pdf_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Skriv tallene også som PDF (overskrives aldri).",
+)
+@pass_ctx
+def stats_command(ctx: Ctx, csv_file: Path | None, pdf_file: Path | None) -> None:
+    """Anonym statistikk for likebehandling (§1): bare antall, aldri innhold.
+
+    Varsler per kvartal, hva slags forhold, nivå (§8.2), bekreftelse og tilbakemelding mot
+    fristene, utfall (§10.4) og suspensjoner og reaksjoner (§13, §14). Antall fra 1 til 4
+    vises som «<5», så ingen enkeltperson kan pekes ut.
+    """
+    with ctx.open() as (_, store):
+        tables = stats.collect(store)
+    for path in (csv_file, pdf_file):
+        if path is not None and path.exists():
+            raise InboxError(f"{path} finnes allerede; velg et annet filnavn.")
+    click.echo(stats.to_text(tables))
+    if csv_file is not None:
+        casefile.write_casefile(stats.to_csv(tables).encode("utf-8"), csv_file)
+        click.echo(f"CSV er skrevet til {csv_file}.")
+    if pdf_file is not None:
+        casefile.write_casefile(stats.to_pdf(tables), pdf_file)
+        click.echo(f"PDF er skrevet til {pdf_file}.")
+
+
 # Declared with its type so inbox.cli can register it despite the import cycle.
 GROUP: click.Group = case_group
+STATS: click.Command = stats_command

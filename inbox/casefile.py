@@ -103,6 +103,18 @@ class CaseFilePDF(FPDF):
         self.ln(1)
 
 
+class StatsPDF(CaseFilePDF):
+    """The statistics report (inbox.stats): no case, so no case id in the footer."""
+
+    def __init__(self, font: tuple[Path, Path] | None) -> None:
+        super().__init__("", font)
+
+    def footer(self) -> None:
+        self.set_y(-12)
+        self.set_font(self.body_font, "", 8)
+        self.cell(0, 5, self.text_of(f"Statistikk · side {self.page_no()}/{{nb}}"), align="C")
+
+
 def build_casefile(
     view: ThreadView,
     case: CaseView,
