@@ -91,6 +91,7 @@ SYSTEM_KINDS: dict[str, str] = {
     "videresendt": "Forseglet saksmappe videresendt til saksbehandler (§6a)",
     "habilitet": "Saksbehandlerens habilitet erklært (§6d)",
     "varsler-informert": "Varsleren informert via portalen (§9.4)",
+    "mottatt-utenfor": "Mottatt utenfor portalen (§5, §7)",
     "kontradiksjon": "Kontradiksjon (§9.2, §10.2)",
     "merket": "Identifiserende opplysninger merket (§6a, §10.2)",
     "innsyn": "Innsyn gitt den anklagede (§10.2)",

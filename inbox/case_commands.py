@@ -9,7 +9,7 @@ from rich.panel import Panel
 from rich.text import Text
 
 from . import case as cases
-from . import casefile, decision, handover, innsyn, outbox, stats, threads
+from . import casefile, decision, handover, innsyn, intake, outbox, stats, threads
 from .cli import THREAD, Ctx, InboxGroup, confirm, echo_json, out, pass_ctx
 from .editor import edit_text
 from .errors import InboxError
@@ -658,6 +658,82 @@ def case_close_out(ctx: Ctx, thread: str, yes: bool) -> None:
     )
 
 
+@click.command("intake")
+@click.option(
+    "--received-by", required=True, metavar="NAVN", help="Hvem som tok imot henvendelsen."
+)
+@click.option(
+    "--how",
+    "channel",
+    required=True,
+    type=click.Choice(list(intake.CHANNELS)),
+    help="Hvordan den kom: telefon, samtale, epost, leder (§7.2) eller varslingsutvalget (§7.3).",
+)
+@click.option("--day", type=DAY, help="Dagen partikontoret fikk den (ÅÅÅÅ-MM-DD). Standard: i dag.")
+@click.option(
+    "--source-day",
+    type=DAY,
+    help="Dagen lederen eller varslingsutvalget fikk den (§7.2, §7.3), om kjent.",
+)
+@click.option(
+    "--answer",
+    "pairs",
+    multiple=True,
+    metavar="SPØRSMÅL=SVAR",
+    help='Svar som i skjemaet på portalen, f.eks. what_happened="...", kind=harassment, '
+    "involved_roles=tillitsvalgt,partimedlem. Kan gjentas; what_happened må være med.",
+)
+@click.option("--minutes", metavar="TEKST", help="Referatet (§9.5). Uten denne åpnes $EDITOR.")
+@click.option(
+    "--level",
+    type=click.Choice(list(cases.LEVELS)),
+    help="Hvilket nivå som håndterer saken (§8.2). Standard: partikontoret.",
+)
+@pass_ctx
+def intake_command(
+    ctx: Ctx,
+    received_by: str,
+    channel: str,
+    day: datetime | None,
+    source_day: datetime | None,
+    pairs: tuple[str, ...],
+    minutes: str | None,
+    level: str | None,
+) -> None:
+    """Før et varsel som ikke kom via portalen: muntlig, på telefon, e-post, fra en leder
+    (§7.2) eller fra varslingsutvalget (§7.3).
+
+    Varselet får de samme spørsmålene som skjemaet på portalen og blir en sak med en gang
+    (tilstand «mottatt»): hvem som tok imot, hvordan og når føres i loggen, og referatet
+    (§9.5) som første referat. Saken behandles, videresendes og telles som alle andre.
+    Varsleren har ingen tråd på portalen: hold vedkommende orientert slik kontakten ble
+    tatt, og før det med «case note SAK --kind informert» (§9.4).
+    """
+    answers = intake.parse_answers(pairs)
+    when = day.date() if day else date.today()
+    with ctx.open() as (_, store):
+        text = minutes
+        if text is None:
+            text = edit_text(ctx.home.path, "Referat fra henvendelsen (§9.5).")
+        found = intake.open_intake(
+            store,
+            answers=answers,
+            received_by=received_by,
+            channel=channel,
+            day=when,
+            minutes=text,
+            source_day=source_day.date() if source_day else None,
+            level=level,
+        )
+    console = out()
+    console.print(
+        f"Sak {found.thread[:8]} er opprettet ({found.thread}) og til behandling på nivå "
+        f"{cases.LEVELS[found.case.meta.level]}. Referatet er ført i loggen."
+    )
+    for line in found.advice:
+        console.print(Text(f"• {line}", style="yellow"))
+
+
 @click.command("stats", cls=click.Command)
 @click.option(
     "--csv",
@@ -696,3 +772,4 @@ def stats_command(ctx: Ctx, csv_file: Path | None, pdf_file: Path | None) -> Non
 # Declared with its type so inbox.cli can register it despite the import cycle.
 GROUP: click.Group = case_group
 STATS: click.Command = stats_command
+INTAKE: click.Command = intake_command

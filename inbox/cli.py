@@ -602,7 +602,9 @@ def open_casefile(
 
 # The case group lives in its own module; imported last because it uses the helpers above.
 from .case_commands import GROUP as case_group  # noqa: E402
+from .case_commands import INTAKE as intake_command  # noqa: E402
 from .case_commands import STATS as stats_command  # noqa: E402
 
 main.add_command(case_group)
+main.add_command(intake_command)
 main.add_command(stats_command)

@@ -6,7 +6,9 @@ number of days elapsed since the report was received.
 
 "Feedback given" has one rule, the same as on the portal's office dashboard
 (portal/office.py, ``feedback_overdue_threads``): the office has sent the reporter at least
-one reply. A status alone tells the reporter nothing about what is being done.
+one reply. A status alone tells the reporter nothing about what is being done. A report
+received outside the portal (inbox.intake) has no portal thread: there, a case note that
+the reporter was informed (§9.4) is the reply.
 """
 
 import calendar

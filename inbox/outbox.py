@@ -49,10 +49,27 @@ def parse_status(text: str) -> str:
     raise InboxError(f"Ukjent status «{text}». Velg en av: {choices}.")
 
 
-def reporter_key(store: Store, thread_id: str) -> bytes:
+def _thread_meta(store: Store, thread_id: str) -> dict[str, object]:
     row = store.db.execute("SELECT sealed FROM threads WHERE id = ?", (thread_id,)).fetchone()
-    meta = json.loads(store.unseal(f"threads/{thread_id}", row[0]))
-    return b64decode(meta["reporter_public_key"], length=32, what="reporter public key")
+    meta: dict[str, object] = json.loads(store.unseal(f"threads/{thread_id}", row[0]))
+    return meta
+
+
+def has_portal_thread(store: Store, thread_id: str) -> bool:
+    """False for a report received outside the portal (inbox.intake): it has no thread
+    there, so no reply, status or acknowledgement is ever sent for it."""
+    return _thread_meta(store, thread_id).get("portal", True) is not False
+
+
+def reporter_key(store: Store, thread_id: str) -> bytes:
+    meta = _thread_meta(store, thread_id)
+    if meta.get("portal", True) is False:
+        raise InboxError(
+            f"Sak {thread_id[:8]} kom ikke via portalen, så varsleren har ingen tråd der. "
+            "Hold varsleren orientert slik kontakten ble tatt, og før det i loggen med "
+            "«varsel-inbox case note SAK --kind informert» (§9.4)."
+        )
+    return b64decode(str(meta["reporter_public_key"]), length=32, what="reporter public key")
 
 
 def _check_reply(text: str) -> None:
@@ -121,11 +138,14 @@ def queue_status(store: Store, thread_id: str, status: str) -> None:
 
 
 def queue_status_in(store: Store, thread_id: str, status: str) -> None:
-    """Queue a reporter-visible status inside the caller's transaction (no checks)."""
-    store.db.execute(
-        "INSERT INTO outbox (kind, thread, status, day, position) VALUES ('status', ?, ?, ?, ?)",
-        (thread_id, status, date.today().isoformat(), store.next_position()),
-    )
+    """Queue a reporter-visible status inside the caller's transaction (no checks). A
+    report received outside the portal keeps its status in the inbox only."""
+    if has_portal_thread(store, thread_id):
+        store.db.execute(
+            "INSERT INTO outbox (kind, thread, status, day, position) "
+            "VALUES ('status', ?, ?, ?, ?)",
+            (thread_id, status, date.today().isoformat(), store.next_position()),
+        )
     store.db.execute("UPDATE threads SET status = ? WHERE id = ?", (status, thread_id))
 
 

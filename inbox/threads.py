@@ -78,7 +78,11 @@ def summaries(store: Store, today: date | None = None) -> list[ThreadSummary]:
         "SELECT t.id, t.received_day, t.status, COALESCE(c.state, z.final_state), "
         "(SELECT COUNT(*) FROM items i WHERE i.thread = t.id), "
         "(SELECT COUNT(*) FROM items i WHERE i.thread = t.id AND i.read = 0), z.closed_day, "
-        "(SELECT COUNT(*) FROM outbox o WHERE o.thread = t.id AND o.kind = 'reply'), "
+        "(SELECT COUNT(*) FROM outbox o WHERE o.thread = t.id AND o.kind = 'reply') + "
+        # A report received outside the portal (no acknowledgement to the portal, ever) is
+        # answered the way it came: a note that the reporter was informed counts (§9.4).
+        "(SELECT COUNT(*) FROM case_log l WHERE l.thread = t.id AND l.kind = 'informert' "
+        " AND NOT EXISTS (SELECT 1 FROM outbox a WHERE a.thread = t.id AND a.kind = 'ack')), "
         "c.review_day, c.sealed "
         "FROM threads t LEFT JOIN cases c ON c.thread = t.id "
         "LEFT JOIN closed_threads z ON z.thread = t.id "

@@ -1,0 +1,107 @@
+"""Reports that did not come through the portal (§5, §7.1-§7.3, §9.5): an oral report
+becomes a case with minutes, is handled and reaches a handler like any other."""
+
+import json
+from datetime import date, timedelta
+from pathlib import Path
+
+from crypto import bundle as bundles
+
+from .conftest import CANARY, Office, Portal, Reporter, answers
+from .test_case import pdftotext, write
+from .test_handover import declare, open_as_handler
+from .test_handover import handler as handler
+
+MINUTES = f"Ringte kl. 10. Forteller om hendelsen på sommersamlingen. {CANARY}"
+
+
+def intake(office: Office, *extra: str) -> str:
+    result = office.ok(
+        "intake", "--received-by", "Partisekretær Hansen", "--how", "leder",
+        "--day", (date.today() - timedelta(days=2)).isoformat(),
+        "--source-day", (date.today() - timedelta(days=9)).isoformat(),
+        "--answer", f"what_happened=Han la armen rundt meg og ville ikke slutte. {CANARY}",
+        "--answer", "kind=sexual_harassment", "--answer", "where=overnight_event",
+        "--answer", "involved_roles=tillitsvalgt,auf_medlem", "--answer", "central_office=no",
+        "--minutes", MINUTES, *extra,
+    )  # fmt: skip
+    assert "Referatet er ført" in result.output
+    assert "kjøreregel 11" in result.output  # the same advice as for a web report
+    (row,) = [r for r in json.loads(office.ok("list", "--json").output) if r["id"][0] == "m"]
+    return str(row["id"])
+
+
+def test_an_oral_report_becomes_a_case_with_minutes_and_reaches_a_handler(
+    office: Office,
+    handler: Office,
+    portal: Portal,
+    tmp_path: Path,
+) -> None:
+    # A web report too, so the portal pin exists and an outbound bundle can be written.
+    web = portal.report(Reporter(), answers())
+    office.ok("import", write(tmp_path, portal.bundle()))
+    thread = intake(office)
+
+    listed = {r["id"]: r for r in json.loads(office.ok("list", "--json").output)}
+    assert listed[thread]["received_day"] == (date.today() - timedelta(days=2)).isoformat()
+    assert listed[thread]["case_state"] == "mottatt"
+    shown = json.loads(office.ok("show", thread, "--json").output)
+    report = shown["entries"][0]
+    assert report["answers"]["kind"] == "sexual_harassment"
+    assert report["answers"]["involved_roles"] == ["tillitsvalgt", "auf_medlem"]
+    log = json.loads(office.ok("case", "show", thread, "--json").output)["log"]
+    assert log[1]["kind"] == "mottatt-utenfor"
+    assert "Partisekretær Hansen" in log[1]["text"] and "(§7.2)" in log[1]["text"]
+    assert "7 dager etter" in log[1]["text"]
+    assert log[2] == {"day": date.today().isoformat(), "kind": "referat", "text": MINUTES}
+
+    # Handled like any other case; nothing for it goes to the portal.
+    office.ok("case", "state", thread, "bekreftet")
+    refused = office.run("reply", thread, "-m", "Hei")
+    assert refused.exit_code == 1 and "ingen tråd" in refused.output
+    told = office.run("case", "state", thread, "anklagedes-versjon", "--tell", "Hei")
+    assert told.exit_code == 1 and "ingen tråd" in told.output
+    assert json.loads(office.ok("case", "show", thread, "--json").output)["state"] == "bekreftet"
+    feedback = {d["what"]: d for d in listed[thread]["deadlines"]}["tilbakemelding"]
+    assert not feedback["done"]
+    office.ok("case", "note", thread, "--kind", "informert", "-t", "Ringt tilbake, orientert.")
+    row = {r["id"]: r for r in json.loads(office.ok("list", "--json").output)}[thread]
+    assert {d["what"]: d for d in row["deadlines"]}["tilbakemelding"]["done"]
+    assert row["status"] == "acknowledged"
+    path = tmp_path / "ut.vsb"
+    office.ok("export-outbound", str(path))
+    out = bundles.read_outbound(path.read_bytes(), office.public.verify_key)
+    assert {s.thread for s in out.statuses} <= {web} and not out.replies
+
+    # To a handler (§6a, §6d), with the minutes in the case file.
+    declare(office, handler, thread)
+    target = tmp_path / "muntlig.vscase"
+    office.ok("case", "export", thread, "--to", str(handler.home.office_pub),
+              "--out", str(target), "--yes")  # fmt: skip
+    opened = open_as_handler(handler, target, tmp_path / "saken")
+    assert opened.exit_code == 0, opened.output
+    text = " ".join(pdftotext(tmp_path / "saken" / f"saksmappe-{thread[:8]}.pdf").split())
+    assert "Ringte kl. 10. Forteller om hendelsen på sommersamlingen." in text
+    assert "Mottatt fra en leder som fikk henvendelsen (§7.2) av Partisekretær Hansen" in text
+    assert "Han la armen rundt meg og ville ikke slutte." in text
+
+    # Counted like any other report.
+    stats = office.ok("stats").output
+    assert "Seksuell trakassering" in stats
+
+
+def test_a_bad_intake_is_refused_and_stores_nothing(office: Office) -> None:
+    base = ("intake", "--received-by", "Kari", "--how", "telefon", "--minutes", "Referat.")
+    for extra, message in (
+        (("--answer", "kind=harassment"), "what_happened"),
+        (("--answer", "what_happened=x", "--answer", "kind=slag"), "passer ikke"),
+        (("--answer", "hvem=x"), "SPØRSMÅL=SVAR"),
+        (("--answer", "what_happened=x", "--source-day", "2020-01-01"), "--source-day"),
+    ):
+        result = office.run(*base, *extra)
+        assert result.exit_code == 1 and message in result.output, result.output
+        assert "Traceback" not in result.output
+    empty = office.run("intake", "--received-by", "Kari", "--how", "telefon",
+                       "--answer", "what_happened=x", "--minutes", "  ")  # fmt: skip
+    assert empty.exit_code == 1 and "§9.5" in empty.output
+    assert json.loads(office.ok("list", "--json").output) == []
