@@ -42,6 +42,14 @@ REPORT_QUESTIONS: dict[str, tuple[str, ...] | None] = {
     # Bergen rule 11: gatherings with overnight stay are their own category.
     "where": ("meeting", "overnight_event", "online", "other"),
     "where_detail": None,
+    # §8.2: which county party and local branch or gathering it concerns, so the office
+    # can judge at which level it is handled (optional: it may narrow down who reports).
+    "county_party": None,
+    "local_branch": None,
+    # Bergen rule 11: at gatherings with an overnight stay, female and male contact persons
+    # are announced at the start. Were they, and were they contacted?
+    "contact_persons_announced": YES_NO_UNKNOWN,
+    "contact_persons_contacted": YES_NO_UNKNOWN,
     "kind": ("harassment", "sexual_harassment", "other", "unsure"),
     "involved_roles": ROLES,
     "involved_detail": None,

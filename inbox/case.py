@@ -109,6 +109,8 @@ class CaseMeta:
     employer: bool = False
     possible_crime: bool = False
     handler: str | None = None
+    # Bergen rule 11 applies: an overnight gathering of Arbeiderpartiet i Bergen.
+    rule11: bool = False
     # §6d: one declaration per handler key fingerprint.
     declarations: list[dict[str, Any]] = field(default_factory=list)
     # §9.2, §10.2: told_day, access_day, reply_by (inbox.innsyn).
@@ -128,6 +130,11 @@ class CaseMeta:
             lines.append("Arbeidsgiveransvar – behandles i samråd med arbeidsgiver (§11)")
         if self.possible_crime:
             lines.append("Mulig straffbart forhold – den utsatte oppfordres til å anmelde (§1)")
+        if self.rule11:
+            lines.append(
+                "Samling med overnatting i Arbeiderpartiet i Bergen – kontaktpersoner skal "
+                "være kunngjort (kjøreregel 11)"
+            )
         return lines
 
 
@@ -216,17 +223,16 @@ def open_case(
             "Varsleren er vitne: ta også kontakt med den som opplever seg trakassert og "
             "nedtegn all relevant informasjon (§9.1)."
         )
-    if answers.get("where") == "overnight_event":
-        advice.append(
-            "Hendelsen skjedde på en samling med overnatting: finn ut hvem som var "
-            "kunngjort som kontaktpersoner (Bergen, kjøreregel 11)."
-        )
+    advice.extend(level_advice(answers, central_office))
+    rule11 = rule11_applies(answers)
+    advice.extend(rule11_advice(answers, rule11))
     meta = CaseMeta(
         level=level or "partikontoret",
         central_office=central_office,
         employer=employer,
         possible_crime=possible_crime,
         handler=handler.strip() if handler and handler.strip() else None,
+        rule11=rule11 is True,
     )
     today = date.today().isoformat()
     status = store.db.execute("SELECT status FROM threads WHERE id = ?", (thread,)).fetchone()[0]
@@ -242,6 +248,65 @@ def open_case(
         if REPORTER_STATUS[state] != status:
             queue_status_in(store, thread, REPORTER_STATUS[state])
     return load_case(store, thread), advice
+
+
+def _text_answer(answers: dict[str, Any], key: str) -> str:
+    value = answers.get(key)
+    return " ".join(value.split()) if isinstance(value, str) else ""
+
+
+def level_advice(answers: dict[str, Any], central_office: bool) -> list[str]:
+    """A suggested handling level from where the reporter says it happened (§8.2)."""
+    if central_office:
+        return []
+    local = _text_answer(answers, "local_branch")
+    county = _text_answer(answers, "county_party")
+    if local:
+        return [
+            f"Varselet gjelder «{local}»{f' i «{county}»' if county else ''}: forslag til nivå "
+            "er lokallaget. Partikontoret avgjør sammen med fylkespartiet og lokale "
+            "tillitsvalgte hvordan og på hvilket nivå saken følges opp (§8.2)."
+        ]
+    if county:
+        return [
+            f"Varselet gjelder «{county}»: forslag til nivå er fylkespartiet. Partikontoret "
+            "avgjør sammen med fylkespartiet hvordan og på hvilket nivå saken følges opp (§8.2)."
+        ]
+    return []
+
+
+def rule11_applies(answers: dict[str, Any]) -> bool | None:
+    """Bergen rule 11 covers overnight gatherings of Arbeiderpartiet i Bergen: True when the
+    report says so, None when it was an overnight gathering but not where, else False."""
+    if answers.get("where") != "overnight_event":
+        return False
+    place = f"{_text_answer(answers, 'county_party')} {_text_answer(answers, 'local_branch')}"
+    if not place.strip():
+        return None
+    return "bergen" in place.casefold()
+
+
+def rule11_advice(answers: dict[str, Any], applies: bool | None) -> list[str]:
+    if applies is None:
+        return [
+            "Hendelsen skjedde på en samling med overnatting. Var samlingen i regi av "
+            "Arbeiderpartiet i Bergen, gjelder kjøreregel 11: finn ut hvem som var kunngjort "
+            "som kontaktpersoner."
+        ]
+    if not applies:
+        return []
+    lines = [
+        "Samling med overnatting i Arbeiderpartiet i Bergen: kjøreregel 11 gjelder – "
+        "kvinnelig og mannlig kontaktperson skal være kunngjort ved møtestart."
+    ]
+    announced = answers.get("contact_persons_announced")
+    if announced == "no":
+        lines.append("Varsleren oppgir at kontaktpersoner IKKE ble kunngjort (kjøreregel 11).")
+    elif announced != "yes":
+        lines.append("Finn ut om kontaktpersoner ble kunngjort (kjøreregel 11).")
+    if answers.get("contact_persons_contacted") == "yes":
+        lines.append("Kontaktpersonene ble kontaktet: snakk med dem og før referat (§9.5).")
+    return lines
 
 
 def load_case(store: Store, thread: str) -> CaseView:

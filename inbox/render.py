@@ -26,6 +26,12 @@ QUESTION_LABELS: dict[str, str] = {
     "when": "Når (omtrent)",
     "where": "Hvor",
     "where_detail": "Mer om stedet",
+    "county_party": "Fylkesparti (§8.2)",
+    "local_branch": "Lokallag, møte eller samling (§8.2)",
+    "contact_persons_announced": (
+        "Ble kontaktpersoner kunngjort ved møtestart? (Bergen, kjøreregel 11)"
+    ),
+    "contact_persons_contacted": "Ble kontaktpersonene kontaktet?",
     "kind": "Hva slags forhold",
     "involved_roles": "Involverte, etter rolle (§3, §4)",
     "involved_detail": "Mer om de involverte",
@@ -73,6 +79,11 @@ CHOICE_LABELS: dict[str, dict[str, str]] = {
         "yes": "Ja – arbeidsgiver må involveres (§11)",
     },
     "ongoing": _YES_NO_UNKNOWN,
+    "contact_persons_announced": {
+        **_YES_NO_UNKNOWN,
+        "no": "Nei – kjøreregel 11 (Bergen) sier at de skal kunngjøres",
+    },
+    "contact_persons_contacted": _YES_NO_UNKNOWN,
     "central_office": {
         **_YES_NO_UNKNOWN,
         "yes": "Ja – partikontoret håndterer alltid (§8.2)",

@@ -62,6 +62,8 @@ CHOICE_LABELS: dict[str, Mapping[str, object]] = {
         "affected": _l("It happened to me"),
         "witness": _l("It happened to someone else (I am a witness or was told about it)"),
     },
+    "contact_persons_announced": YES_NO_LABELS,
+    "contact_persons_contacted": YES_NO_LABELS,
     "party_employee_involved": YES_NO_LABELS,
     "ongoing": YES_NO_LABELS,
     "central_office": YES_NO_LABELS,
@@ -73,6 +75,12 @@ QUESTION_LABELS: dict[str, object] = {
     "when": _l("When did it happen?"),
     "where": _l("Where did it happen?"),
     "where_detail": _l("More about the place (optional)"),
+    "county_party": _l("Which county party does it concern? (optional)"),
+    "local_branch": _l("Which local branch, meeting or gathering? (optional)"),
+    "contact_persons_announced": _l(
+        "If it was a gathering with an overnight stay: were contact persons announced at the start?"
+    ),
+    "contact_persons_contacted": _l("Did you or anyone else contact them?"),
     "kind": _l("What kind of situation is it?"),
     "involved_roles": _l("Who is involved?"),
     "involved_detail": _l("Describe who is involved (optional)"),
@@ -136,6 +144,10 @@ class ReportForm(HoneypotMixin, FlaskForm):  # type: ignore[misc]
     when = _line("when")
     where = _radio("where")
     where_detail = _line("where_detail")
+    county_party = _line("county_party")
+    local_branch = _line("local_branch")
+    contact_persons_announced = _radio("contact_persons_announced")
+    contact_persons_contacted = _radio("contact_persons_contacted")
     kind = _radio("kind")
     involved_roles = MultiCheckboxField(
         QUESTION_LABELS["involved_roles"], choices=_choices("involved_roles")

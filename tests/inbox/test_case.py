@@ -256,3 +256,67 @@ def test_every_state_has_a_reporter_status() -> None:
 
     assert set(REPORTER_STATUS) == set(STATES)
     assert set(REPORTER_STATUS.values()) == set(THREAD_STATUSES)
+
+
+# -- Bergen rule 11 and where it happened (§8.2) ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("extra", "flagged", "expected", "absent"),
+    [
+        (
+            {"county_party": "Vestland", "local_branch": "Bergen Arbeiderparti, sommersamling",
+             "contact_persons_announced": "no", "contact_persons_contacted": "yes"},
+            True,
+            ["kjøreregel 11 gjelder", "IKKE ble kunngjort", "Kontaktpersonene ble kontaktet",
+             "forslag til nivå er lokallaget", "§8.2"],
+            [],
+        ),
+        (
+            {"county_party": "Trøndelag", "local_branch": "Trondheim"},
+            False,
+            ["forslag til nivå er lokallaget"],
+            ["kjøreregel 11"],
+        ),
+        (
+            {"county_party": "Vestland", "where": "meeting"},
+            False,
+            ["forslag til nivå er fylkespartiet"],
+            ["kjøreregel 11"],
+        ),
+        ({}, False, ["Var samlingen i regi av Arbeiderpartiet i Bergen"], ["forslag til nivå"]),
+    ],
+)  # fmt: skip
+def test_rule_11_flag_only_where_it_applies_and_a_suggested_level(
+    office: Office,
+    portal: Portal,
+    reporter: Reporter,
+    tmp_path: Path,
+    extra: dict,
+    flagged: bool,
+    expected: list[str],
+    absent: list[str],
+) -> None:
+    thread = portal.report(reporter, answers(**extra))
+    office.ok("import", write(tmp_path, portal.bundle()))
+    shown = " ".join(office.ok("show", thread).output.split())
+    for key in extra:
+        if key != "where":
+            assert str(extra[key]) in shown or key.startswith("contact_persons")
+    advice = " ".join(office.ok("case", "open", thread).output.split())
+    for line in expected:
+        assert line in advice, line
+    for line in absent:
+        assert line not in advice, line
+    c = case(office, thread)
+    assert c["level"] == "partikontoret"  # a suggestion only: the office decides (§8.2)
+    assert ("kjøreregel 11" in " ".join(office.ok("case", "show", thread).output.split())) is (
+        flagged
+    )
+    pdf = tmp_path / "mappe.pdf"
+    office.ok("case", "export", thread, "--out", str(pdf))
+    text = " ".join(pdftotext(pdf).split())
+    assert ("Arbeiderpartiet i Bergen – kontaktpersoner skal være kunngjort" in text) is flagged
+    if flagged:
+        assert "Ble kontaktpersoner kunngjort ved møtestart? (Bergen, kjøreregel 11)" in text
+        assert "Nei – kjøreregel 11 (Bergen) sier at de skal kunngjøres" in text

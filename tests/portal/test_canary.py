@@ -96,6 +96,7 @@ def test_no_plaintext_reaches_disk_logs_or_temp(
     # A report: every text field, radio and checkbox, two files.
     spec = form(browser.get("/report").html, "/report")
     assert {"what_happened", "when", "contact_how", "identity"} <= set(spec.texts)
+    assert {"county_party", "local_branch"} <= set(spec.texts)  # §8.2, Bergen rule 11
     assert spec.files == ["attachments"]
     page = browser.post_multipart("/report", fields_of(spec, marker), files_of(spec, marker))
     assert page.status == 200, page.html
@@ -135,6 +136,8 @@ def test_no_plaintext_reaches_disk_logs_or_temp(
     report, message = opened
     assert isinstance(report, Report) and isinstance(message, Message)
     assert marker in str(report.answers["what_happened"])
+    assert marker in str(report.answers["county_party"])
+    assert marker in str(report.answers["local_branch"])
     assert marker in message.text
     for payload in (report, message):
         assert len(payload.attachments) == 2
