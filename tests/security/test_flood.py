@@ -32,7 +32,7 @@ from portal.pow import solve
 WINDOW = 10
 GLOBAL_SUBMISSIONS = 5
 GLOBAL_LOGINS = 10
-FLOOD_SECONDS = 30.0
+FLOOD_SECONDS = 45.0  # an upper bound: the flood stops once the reporter is through
 FLOOD_MAX_REQUESTS = 600
 WORKERS = 3
 
@@ -103,12 +103,14 @@ def test_a_limit_holds_in_total_across_gunicorn_workers(server: LiveServer) -> N
     pages = [b.get("/report?lang=en") for b in browsers]
     _wait_for_window_start()
     results: list[Page] = []
+    sent_at: list[float] = []
     lock = threading.Lock()
 
     def send(i: int) -> None:
-        page = browsers[i].post_multipart(
-            "/report", _report_fields(pages[i], f"junk {i}", with_pow=False), []
-        )
+        fields = _report_fields(pages[i], f"junk {i}", with_pow=False)
+        with lock:
+            sent_at.append(time.time())
+        page = browsers[i].post_multipart("/report", fields, [])
         with lock:
             results.append(page)
 
@@ -121,7 +123,9 @@ def test_a_limit_holds_in_total_across_gunicorn_workers(server: LiveServer) -> N
     statuses = Counter(p.status for p in results)
     print(f"\n{tries} reports at once to {WORKERS} workers in {time.time() - started:.1f} s: "
           f"{dict(statuses)}")
-    assert time.time() - started < WINDOW, "all requests fell in one window"
+    # Every request was on its way early in one window (the count is taken before any
+    # argon2 work, so a slow machine only delays the accepted ones' answers).
+    assert max(sent_at) - started < WINDOW / 2, "all requests fell in one window"
     assert statuses[200] == GLOBAL_SUBMISSIONS, statuses
     assert statuses[429] == tries - GLOBAL_SUBMISSIONS, statuses
 
