@@ -15,6 +15,7 @@ import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import Any
 
 import nacl.hash
@@ -23,7 +24,7 @@ from nacl.encoding import RawEncoder
 from .encoding import b64decode, b64encode, check_day, check_id, loads_json
 from .errors import MalformedError, SignatureError, TooLargeError
 from .keys import SecretIdentity, fingerprint, verify_signature
-from .payload import THREAD_STATUSES
+from .payload import MAX_ATTACHMENTS, THREAD_STATUSES
 
 MAGIC = b"VSBUNDL1"
 FORMAT = "varsel-bundle/v1"
@@ -34,6 +35,13 @@ MAX_BUNDLE = 4 * 1024 * 1024 * 1024
 MAX_ENTRIES = 100_000
 PREFIX = len(MAGIC) + SIGNER_BYTES + 4
 ITEM_KINDS = ("report", "message")
+# Bounds on what a reader accepts, so that a validly signed bundle from a compromised
+# signer cannot carry numbers, days or counts that break the reader later
+# (docs/PROTOCOL.md, "Bounds").
+MAX_SEQUENCE = 2**53 - 1  # exact in every JSON implementation (IEEE 754 doubles)
+MAX_INBOUND_ITEMS = 10_000  # the portal sends at most 5 000 per part
+DAYS_BEFORE = 3653  # a day more than ten years before the reader's today is refused ...
+DAYS_AFTER = 2  # ... and one more than two days after it (clocks, time zones)
 _BLOB_ID = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9_.-]{0,79}")
 
 
@@ -139,9 +147,16 @@ def write_inbound(bundle: InboundBundle, portal: SecretIdentity) -> bytes:
     return _seal(manifest, blobs, portal)
 
 
-def read_inbound(data: bytes, portal_verify_key: bytes) -> InboundBundle:
+def read_inbound(
+    data: bytes, portal_verify_key: bytes, *, today: date | None = None
+) -> InboundBundle:
+    """Verify and parse an inbound bundle. With ``today`` (the reader's own day), every
+    day in it must lie within ``DAYS_BEFORE`` days before and ``DAYS_AFTER`` after."""
     manifest, blobs = _open(data, portal_verify_key, "inbound")
     _fields(manifest, {"created_day", "last_outbound_sequence", "threads", "items"})
+    days = _DayWindow(today)
+    if len(_list(manifest["items"], "items")) > MAX_INBOUND_ITEMS:
+        raise MalformedError(f"the bundle carries more than {MAX_INBOUND_ITEMS} items")
     threads = []
     thread_ids: set[str] = set()
     for t in _list(manifest["threads"], "threads"):
@@ -153,7 +168,7 @@ def read_inbound(data: bytes, portal_verify_key: bytes) -> InboundBundle:
                 reporter_public_key=b64decode(
                     _str(t["reporter_public_key"]), length=32, what="reporter public key"
                 ),
-                created_day=check_day(t["created_day"]),
+                created_day=days.check(t["created_day"], "a thread's day"),
                 status=_status(t["status"]),
             )
         )
@@ -166,21 +181,26 @@ def read_inbound(data: bytes, portal_verify_key: bytes) -> InboundBundle:
             raise MalformedError("an item refers to a thread the bundle does not describe")
         if i["kind"] not in ITEM_KINDS:
             raise MalformedError("an item has an unknown kind")
-        attachment_ids = [_blob_ref(b, blobs, used) for b in _list(i["attachments"], "ids")]
+        refs = _list(i["attachments"], "ids")
+        if len(refs) > MAX_ATTACHMENTS:
+            raise MalformedError(f"an item carries more than {MAX_ATTACHMENTS} attachments")
+        attachment_ids = [_blob_ref(b, blobs, used) for b in refs]
         items.append(
             InboundItem(
                 id=_unique(check_id(i["id"], "item id"), item_ids, "item"),
                 thread=i["thread"],
                 kind=i["kind"],
-                day=check_day(i["day"]),
+                day=days.check(i["day"], "an item's day"),
                 envelope=blobs[_blob_ref(i["envelope"], blobs, used)],
                 attachments=tuple(Blob(b, blobs[b]) for b in attachment_ids),
             )
         )
     if used != set(blobs):
         raise MalformedError("the bundle carries blobs that no item refers to")
+    if thread_ids != {item.thread for item in items}:
+        raise MalformedError("the bundle describes a thread that none of its items belongs to")
     return InboundBundle(
-        created_day=check_day(manifest["created_day"]),
+        created_day=days.check(manifest["created_day"], "the bundle's day"),
         last_outbound_sequence=_count(manifest["last_outbound_sequence"], 0),
         threads=tuple(threads),
         items=tuple(items),
@@ -288,7 +308,7 @@ def _open(
     offset = head_end + SIGNATURE_BYTES
     for entry in _list(manifest.get("blobs"), "blobs"):
         _fields(entry, {"id", "size", "blake2b"}, exact=True)
-        blob_id, size = _str(entry["id"]), _count(entry["size"], 0)
+        blob_id, size = _str(entry["id"]), _count(entry["size"], 0, MAX_BUNDLE)
         if blob_id in blobs:
             raise MalformedError("bundle names a blob twice")
         chunk = data[offset : offset + size]
@@ -339,10 +359,32 @@ def _str(value: object) -> str:
     return value
 
 
-def _count(value: object, minimum: int) -> int:
-    if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
-        raise MalformedError("bundle number is out of range")
+def _count(value: object, minimum: int, maximum: int = MAX_SEQUENCE) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or not minimum <= value <= maximum:
+        raise MalformedError(f"a bundle number is outside {minimum} … {maximum}")
     return value
+
+
+class _DayWindow:
+    """Days as specified; with the reader's ``today``, also within the accepted window."""
+
+    def __init__(self, today: date | None) -> None:
+        self.window = (
+            None
+            if today is None
+            else (today - timedelta(days=DAYS_BEFORE), today + timedelta(days=DAYS_AFTER))
+        )
+
+    def check(self, value: object, what: str) -> str:
+        day = check_day(value, what)
+        if self.window is not None:
+            first, last = self.window
+            if not first <= date.fromisoformat(day) <= last:
+                raise MalformedError(
+                    f"{what} {day} is outside the days this reader accepts "
+                    f"({first.isoformat()} … {last.isoformat()})"
+                )
+        return day
 
 
 def _status(value: object) -> str:

@@ -8,9 +8,16 @@ Four payload types:
 - ``own_copy`` -- the reporter's own re-readable copy of what they sent (text, file names)
 
 The question keys and choices come from the guidelines; see ``REPORT_QUESTIONS``.
+
+One validator, :func:`check_payload`, decides what a payload may hold. The reader
+(:func:`decode_payload`) and the writer (:func:`encode_payload`) both run it, so nothing
+is ever sealed that a reader refuses. A writer that takes text from a person first passes
+names and media types through :func:`normalise_name` and :func:`normalise_media_type`,
+and a long own copy through :func:`fit_text`, which make them fit.
 """
 
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -69,6 +76,13 @@ REQUIRED = frozenset({"what_happened"})
 MAX_TEXT = 100_000
 MAX_NAME = 255
 MAX_ATTACHMENTS = 64
+# An attachment's true size: a stream must fit in a bundle (crypto.bundle.MAX_BUNDLE).
+MAX_FILE_SIZE = 4 * 1024 * 1024 * 1024
+DEFAULT_MEDIA_TYPE = "application/octet-stream"
+DEFAULT_NAME = "file"
+ELLIPSIS = "\u2026"
+# What a writer keeps of a media type: printable ASCII, no leading or trailing space.
+_MEDIA_TYPE = re.compile(r"[!-~](?:[ -~]*[!-~])?")
 
 Answers = dict[str, str | list[str]]
 
@@ -97,8 +111,10 @@ class AttachmentRef:
         o = _object(obj, "attachment")
         _keys(o, {"name", "size", "media_type", "key", "blob"}, "attachment")
         size = o["size"]
-        if not isinstance(size, int) or isinstance(size, bool) or size < 0:
-            raise MalformedError("attachment size must be a non-negative integer")
+        if not isinstance(size, int) or isinstance(size, bool) or not 0 <= size <= MAX_FILE_SIZE:
+            raise MalformedError(
+                f"attachment size must be an integer from 0 to {MAX_FILE_SIZE}"
+            )
         return cls(
             name=_text(o["name"], "attachment name", MAX_NAME),
             size=size,
@@ -159,12 +175,16 @@ def check_answers(answers: object) -> Answers:
 
 
 def encode_payload(payload: Payload) -> bytes:
-    """Canonical JSON (sorted keys, no spaces, UTF-8)."""
+    """Canonical JSON (sorted keys, no spaces, UTF-8), after :func:`check_payload`.
+
+    MalformedError if the payload breaks a rule of docs/PROTOCOL.md: a writer never
+    seals what a reader would refuse.
+    """
     obj: dict[str, Any]
     if isinstance(payload, Report):
         obj = {
             "type": "report",
-            "answers": check_answers(payload.answers),
+            "answers": payload.answers,
             "reporter_public_key": b64encode(payload.reporter_public_key),
             "attachments": [a.to_json() for a in payload.attachments],
         }
@@ -180,12 +200,22 @@ def encode_payload(payload: Payload) -> bytes:
     else:
         obj = {"type": "own_copy", "text": payload.text, "file_names": list(payload.file_names)}
     obj["v"] = VERSION
+    check_payload(obj)
     return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
 def decode_payload(data: bytes) -> Payload:
     """Parse and validate a payload; MalformedError on anything unexpected."""
-    o = _object(loads_json(data, "payload"), "payload")
+    return check_payload(loads_json(data, "payload"))
+
+
+def check_payload(obj: object) -> Payload:
+    """The one validator of the payload format, for readers and writers alike.
+
+    Takes the parsed JSON value; returns the payload it describes or raises
+    MalformedError naming the first rule broken.
+    """
+    o = _object(obj, "payload")
     version = o.get("v")
     if type(version) is not int or version != VERSION:
         raise MalformedError("unsupported payload version")
@@ -211,12 +241,50 @@ def decode_payload(data: bytes) -> Payload:
         _keys(o, {"v", "type", "text", "file_names"}, "own copy")
         names = o["file_names"]
         if not isinstance(names, list) or len(names) > MAX_ATTACHMENTS:
-            raise MalformedError("file_names must be a list")
+            raise MalformedError(f"file_names must be a list of at most {MAX_ATTACHMENTS}")
         return OwnCopy(
             text=_text(o["text"], "own copy text", MAX_TEXT),
             file_names=tuple(_text(n, "file name", MAX_NAME) for n in names),
         )
     raise MalformedError("unknown payload type")
+
+
+def normalise_media_type(value: str | None) -> str:
+    """A sender's media type as a writer may seal it: printable ASCII of at most
+    ``MAX_NAME`` characters, else ``application/octet-stream`` (nothing is lost: the
+    file's bytes are what they are)."""
+    if value is None or len(value) > MAX_NAME or not _MEDIA_TYPE.fullmatch(value):
+        return DEFAULT_MEDIA_TYPE
+    return value
+
+
+def normalise_name(value: str | None) -> str:
+    """A sender's file name as a writer may seal it: valid Unicode, stripped, at most
+    ``MAX_NAME`` code points; a longer one is cut in the middle of its stem, keeping a
+    short extension (``"very long…name.pdf"``)."""
+    text = _scalars(value or "").strip() or DEFAULT_NAME
+    if len(text) <= MAX_NAME:
+        return text
+    stem, dot, ext = text.rpartition(".")
+    if not dot or not stem or len(ext) > 16:
+        stem, ext = text, ""
+    tail = f".{ext}" if ext else ""
+    return stem[: MAX_NAME - len(tail) - 1] + ELLIPSIS + tail
+
+
+def fit_text(value: str, limit: int = MAX_TEXT) -> str:
+    """Text cut to ``limit`` code points, ending in "…" when it was cut (own copies)."""
+    text = _scalars(value)
+    return text if len(text) <= limit else text[: limit - 1] + ELLIPSIS
+
+
+def _scalars(value: str) -> str:
+    """Lone surrogates (which UTF-8 cannot carry) replaced with U+FFFD."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return "".join("\ufffd" if "\ud800" <= ch <= "\udfff" else ch for ch in value)
+    return value
 
 
 def _object(obj: object, what: str) -> dict[str, Any]:
@@ -233,6 +301,10 @@ def _keys(obj: dict[str, Any], expected: set[str], what: str) -> None:
 def _text(value: object, what: str, limit: int) -> str:
     if not isinstance(value, str) or len(value) > limit:
         raise MalformedError(f"{what} must be text of at most {limit} characters")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:  # a lone surrogate, e.g. from the JSON escape \ud800
+        raise MalformedError(f"{what} is not valid Unicode text (a lone surrogate)") from exc
     return value
 
 
@@ -242,5 +314,5 @@ def _public_key(value: object) -> bytes:
 
 def _attachments(value: object) -> tuple[AttachmentRef, ...]:
     if not isinstance(value, list) or len(value) > MAX_ATTACHMENTS:
-        raise MalformedError("attachments must be a list")
+        raise MalformedError(f"attachments must be a list of at most {MAX_ATTACHMENTS}")
     return tuple(AttachmentRef.from_json(a) for a in value)

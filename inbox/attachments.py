@@ -3,7 +3,9 @@
 - Names come from an anonymous sender: only the last path component is kept (``/`` and
   ``\\`` both count as separators), control and bidi characters are removed, leading dots
   and trailing dots/spaces are dropped, Windows device names are prefixed, and the length
-  is bounded. An existing file is never overwritten: ``navn (2).pdf`` and so on.
+  is bounded in UTF-8 bytes (file systems count bytes: 255 on ext4, APFS, NTFS), cut
+  between characters and keeping a short extension. An existing file is never
+  overwritten: ``navn (2).pdf`` and so on.
 - Files are written with mode 0600 (never executable) under a temporary name and renamed
   only after the stream decrypted completely and authenticated. Nothing is opened or run.
 - JPEG and PNG are re-encoded from their pixels with Pillow (which fpdf2 already needs),
@@ -23,11 +25,14 @@ from crypto.errors import CryptoError
 from crypto.payload import AttachmentRef
 
 from .errors import InboxError
-from .render import clean
 from .store import Store
 from .threads import ThreadView
+from .untrusted import clean, cut_utf8
 
-MAX_NAME = 120
+# Bytes of UTF-8 in a name we make: leaves room under the usual 255-byte limit for
+# " (9999)" and the ".clean" of strip_metadata.
+MAX_NAME_BYTES = 200
+MAX_EXTENSION = 16  # characters
 _WINDOWS_DEVICES = {"con", "prn", "aux", "nul"} | {
     f"{p}{n}" for p in ("com", "lpt") for n in range(10)
 }
@@ -47,9 +52,9 @@ def safe_name(name: str) -> str:
         stem, ext = base, ""
     if stem.split(".")[0].lower() in _WINDOWS_DEVICES:
         stem = f"_{stem}"
-    ext = ext[:16]
-    room = MAX_NAME - len(ext) - 1
-    stem = stem[:room] or "vedlegg"
+    ext = ext[:MAX_EXTENSION]
+    room = MAX_NAME_BYTES - len(ext.encode("utf-8")) - 1
+    stem = cut_utf8(stem, room).rstrip(". ") or "vedlegg"
     return f"{stem}.{ext}" if ext else stem
 
 

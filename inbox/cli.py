@@ -304,8 +304,10 @@ def import_(ctx: Ctx, bundle_file: Path, expect_fingerprint: str | None) -> None
     """Importer en pakke lastet ned fra portalens kontorside (/kontor).
 
     Pakken kontrolleres i sin helhet før noe lagres: signaturen, portalnøkkelen og hvert
-    enkelt varsel og vedlegg. Er noe galt, avvises hele pakken og ingenting lagres. Å
-    importere samme pakke to ganger legger ikke til noe.
+    enkelt varsel og vedlegg. Er pakken endret eller ugyldig, avvises hele pakken og
+    ingenting lagres. Kan ett enkelt varsel ikke leses, legges det til side (kryptert, med
+    grunnen) og kvitteres, mens resten importeres. Å importere samme pakke to ganger legger
+    ikke til noe.
     """
     try:
         data = bundle_file.read_bytes()
@@ -352,6 +354,8 @@ def import_(ctx: Ctx, bundle_file: Path, expect_fingerprint: str | None) -> None
         )
     for warning in summary.warnings:
         console.print(Text(warning, style="bold yellow"))
+    for aside in summary.set_aside:
+        console.print(Text(aside.report(), style="bold red"), soft_wrap=True)
     if summary.nothing_new:
         console.print(
             f"Ingenting nytt: {antall(summary.duplicates, 'element', 'elementer')} var "

@@ -167,8 +167,10 @@ def close_out(store: Store, thread_id: str, *, today: date | None = None) -> Tom
     blobs = [
         row[0]
         for row in store.db.execute(
-            "SELECT a.blob FROM attachments a JOIN items i ON a.item = i.id WHERE i.thread = ?",
-            (thread_id,),
+            "SELECT a.blob FROM attachments a JOIN items i ON a.item = i.id WHERE i.thread = ? "
+            "UNION ALL SELECT b.blob FROM set_aside_blobs b JOIN set_aside s ON b.item = s.id "
+            "WHERE s.thread = ?",
+            (thread_id, thread_id),
         )
     ]
     with store.transaction() as db:
@@ -186,6 +188,18 @@ def close_out(store: Store, thread_id: str, *, today: date | None = None) -> Tom
             (thread_id,),
         )
         db.execute("DELETE FROM items WHERE thread = ?", (thread_id,))
+        # Items set aside at import go the same way (docs/PROTOCOL.md, "Setting an item aside").
+        db.execute(
+            "INSERT INTO deleted_items (id, thread) SELECT id, thread FROM set_aside "
+            "WHERE thread = ?",
+            (thread_id,),
+        )
+        db.execute(
+            "DELETE FROM set_aside_blobs WHERE item IN "
+            "(SELECT id FROM set_aside WHERE thread = ?)",
+            (thread_id,),
+        )
+        db.execute("DELETE FROM set_aside WHERE thread = ?", (thread_id,))
         db.execute("DELETE FROM case_log WHERE thread = ?", (thread_id,))
         db.execute("DELETE FROM cases WHERE thread = ?", (thread_id,))
         # Replies are all confirmed (check_closable); acks and statuses carry no content.

@@ -1,6 +1,6 @@
 """Inbound bundles: verify, decrypt and check everything, then commit in one transaction.
 
-Order of work (docs/THREAT-MODEL.md, requirement 5: a bundle is refused whole or applied whole):
+Order of work (docs/THREAT-MODEL.md, requirement 5; docs/PROTOCOL.md, "Bundles"):
 
 1. the signer key is compared with the pinned portal key (pinned on first use);
 2. ``crypto.bundle.read_inbound`` verifies the signature and every blob digest;
@@ -9,12 +9,19 @@ Order of work (docs/THREAT-MODEL.md, requirement 5: a bundle is refused whole or
 4. attachment streams are written under temporary names, the store is updated in one
    transaction, and only then are the files renamed. Any failure leaves nothing behind.
 
+An item whose content fails step 3 is **set aside**, not a reason to refuse the bundle:
+its content comes from an anonymous sender, and one bad item must never hold back the
+others (docs/PROTOCOL.md, "Setting an item aside"). Its envelope and attachment streams
+are kept, still encrypted, with the reason; the office is told; and it is acknowledged
+like any new item, so the portal deletes its ciphertext. What the portal itself vouches for
+(the signature, the threads, ids, days and counts) still refuses the whole bundle.
+
 Items already in the store are skipped (idempotent import), and so are items of a case
 that was closed out and deleted (§6b): their ids are kept in ``deleted_items``, so an old
 bundle imported again does not bring the content back. A new item for a deleted case is
 not imported and not acknowledged (it stays encrypted on the portal) and the office is
 warned. Every new item gets an acknowledgement queued, so the portal can delete its
-ciphertext (requirement 6).
+ciphertext (docs/THREAT-MODEL.md, requirement 6).
 """
 
 import json
@@ -38,6 +45,31 @@ from .store import LAST_CONFIRMED, LAST_EXPORTED, Store
 
 Progress = Callable[[int, int], None]
 
+# How far the portal's ``last_outbound_sequence`` may run ahead of the last bundle this
+# inbox made: an inbox restored from an old backup is behind by the bundles made since
+# then, never by more than this (docs/PROTOCOL.md, "Bounds").
+MAX_SEQUENCE_AHEAD = 10_000
+
+
+@dataclass(frozen=True)
+class SetAside:
+    """An item of the bundle that could not be read: kept encrypted, not imported."""
+
+    item: bundles.InboundItem
+    reason: str  # English, from the validator; no content of the item
+
+    def report(self) -> str:
+        """What the office reads (bokmål, then English)."""
+        item, thread = self.item.id[:8], self.item.thread[:8]
+        return (
+            f"Lagt til side: element {item} i sak {thread} (mottatt {self.item.day}) kan ikke "
+            f"leses ({self.reason}). Resten av pakken er importert. Elementet er tatt vare på "
+            "kryptert i innboksen og kvitteres til portalen, som da sletter sin kopi; svar "
+            "gjerne varsleren og be om å få det sendt på nytt.\n"
+            f"Set aside: item {item} in case {thread} cannot be read ({self.reason}). "
+            "The rest of the bundle was imported."
+        )
+
 
 @dataclass
 class ImportSummary:
@@ -50,10 +82,11 @@ class ImportSummary:
     confirmed_sequence: int = 0
     newly_confirmed: int = 0
     warnings: list[str] = field(default_factory=list)
+    set_aside: list[SetAside] = field(default_factory=list)
 
     @property
     def nothing_new(self) -> bool:
-        return self.new_items == 0 and self.new_threads == 0
+        return self.new_items == 0 and self.new_threads == 0 and not self.set_aside
 
 
 @dataclass(frozen=True)
@@ -96,25 +129,33 @@ def import_bundle(
             "Ingenting er importert."
         )
     try:
-        inbound = bundles.read_inbound(data, signer)
+        inbound = bundles.read_inbound(data, signer, today=date.today())
     except CryptoError as exc:
         raise BundleRefused(
-            f"Pakken ble avvist: den er endret, skadet eller ufullstendig ({exc}). "
-            "Ingenting er importert."
+            "Pakken ble avvist: den er endret, skadet, ufullstendig eller har verdier utenfor "
+            f"det innboksen godtar ({exc}). Ingenting er importert."
         ) from exc
+    exported = store.get_meta(LAST_EXPORTED)
+    if inbound.last_outbound_sequence > exported + MAX_SEQUENCE_AHEAD:
+        raise BundleRefused(
+            "Pakken ble avvist: portalen sier at den har tatt imot utgående pakke nr. "
+            f"{inbound.last_outbound_sequence}, men denne innboksen har bare laget "
+            f"{exported}. Det kan ikke stemme. Ingenting er importert; kontakt "
+            "driftsansvarlig."
+        )
 
     summary = ImportSummary(portal_fingerprint=found, pinned_now=pinned is None)
     skipped: set[str] = set()
     checked = _check_items(store, unlocked, inbound, summary, progress, skipped)
-    temporary = _write_blobs(store, checked)
+    temporary = _write_blobs(store, _blob_files(checked, summary.set_aside))
     try:
         _commit(store, inbound, checked, summary, skipped)
     except BaseException:
         for path in temporary.values():
             path.unlink(missing_ok=True)
         raise
-    for blob_id, path in temporary.items():
-        path.rename(store.blob_path(blob_id))
+    for name, path in temporary.items():
+        path.rename(store.blob_path(name))
     if pinned is None:
         home.write_pin(signer)
     return summary
@@ -147,8 +188,9 @@ def _check_items(
     for done, item in enumerate(inbound.items, start=1):
         row = store.db.execute(
             "SELECT thread FROM items WHERE id = ? UNION ALL "
-            "SELECT thread FROM deleted_items WHERE id = ?",
-            (item.id, item.id),
+            "SELECT thread FROM deleted_items WHERE id = ? UNION ALL "
+            "SELECT thread FROM set_aside WHERE id = ?",
+            (item.id, item.id, item.id),
         ).fetchone()
         if row is not None:
             if row[0] != item.thread:
@@ -159,7 +201,11 @@ def _check_items(
         elif item.thread in closed:
             skipped.add(item.id)
         else:
-            checked.append(_check_item(store, unlocked, item, thread_keys, blob_ids))
+            result = _check_item(store, unlocked, item, thread_keys, blob_ids)
+            if isinstance(result, SetAside):
+                summary.set_aside.append(result)
+            else:
+                checked.append(result)
         if progress is not None:
             progress(done, total)
     if skipped:
@@ -178,8 +224,8 @@ def _check_item(
     item: bundles.InboundItem,
     thread_keys: dict[str, bytes],
     blob_ids: set[str],
-) -> _CheckedItem:
-    short = item.id[:8]
+) -> "_CheckedItem | SetAside":
+    """Decrypt and check one new item; a fault in its content sets it aside."""
     identity = unlocked.identity
     try:
         plaintext = open_envelope(
@@ -187,41 +233,47 @@ def _check_item(
         )
         payload: Payload = decode_payload(plaintext)
     except CryptoError as exc:
-        raise BundleRefused(
-            f"Element {short} kan ikke åpnes med kontorets nøkkel ({exc}). "
-            "Pakken er avvist og ingenting er importert."
-        ) from exc
+        return SetAside(item, f"the envelope does not open to a valid payload: {exc}")
     expected = "report" if isinstance(payload, Report) else "message"
     if not isinstance(payload, Report | Message) or item.kind != expected:
-        raise BundleRefused(
-            f"Element {short} har feil type. Pakken er avvist og ingenting er importert."
-        )
+        return SetAside(item, f"the bundle calls it a {item.kind}, its payload is not")
     if payload.reporter_public_key != thread_keys[item.thread]:
-        raise BundleRefused(
-            f"Element {short} er laget med en annen varslernøkkel enn saken sin. "
-            "Pakken er avvist og ingenting er importert."
-        )
+        return SetAside(item, "it was made with another reporter key than its case")
     carried = {b.id: b for b in item.attachments}
     kept: list[bundles.Blob] = []
-    for ref in payload.attachments:
+    mine: set[str] = set()
+    for number, ref in enumerate(payload.attachments, start=1):
         blob = carried.get(ref.blob)
         if blob is None:
-            raise BundleRefused(
-                f"Et vedlegg til element {short} mangler i pakken. Ingenting er importert."
-            )
+            return SetAside(item, f"attachment {number} is missing from the bundle")
         known = store.db.execute("SELECT 1 FROM attachments WHERE blob = ?", (ref.blob,))
-        if ref.blob in blob_ids or known.fetchone() is not None:
-            raise BundleRefused(f"Vedlegget {ref.blob[:8]} finnes allerede. Pakken er avvist.")
+        if ref.blob in blob_ids or ref.blob in mine or known.fetchone() is not None:
+            return SetAside(item, f"attachment {number} is already in the inbox")
+        mine.add(ref.blob)
         try:
             for _ in stream.decrypt_stream(ref.key, ref.size, _pieces(blob.data)):
                 pass
         except CryptoError as exc:
-            raise BundleRefused(
-                f"Et vedlegg til element {short} åpner ikke ({exc}). Ingenting er importert."
-            ) from exc
-        blob_ids.add(ref.blob)
+            return SetAside(item, f"attachment {number} does not open: {exc}")
         kept.append(blob)
+    blob_ids.update(mine)
     return _CheckedItem(item=item, plaintext=plaintext, blobs=tuple(kept))
+
+
+def set_aside_blob_name(item_id: str, number: int) -> str:
+    """The file name of a set-aside item's attachment stream. The dots keep it apart from
+    every imported attachment's file, named by a payload's blob id (no dots)."""
+    return f"aside.{item_id}.{number}"
+
+
+def _blob_files(checked: list[_CheckedItem], aside: list[SetAside]) -> list[bundles.Blob]:
+    files = [blob for entry in checked for blob in entry.blobs]
+    for entry in aside:
+        files += [
+            bundles.Blob(set_aside_blob_name(entry.item.id, n), blob.data)
+            for n, blob in enumerate(entry.item.attachments, start=1)
+        ]
+    return files
 
 
 def _pieces(data: bytes, size: int = 1 << 20) -> list[bytes]:
@@ -229,19 +281,18 @@ def _pieces(data: bytes, size: int = 1 << 20) -> list[bytes]:
     return [bytes(view[i : i + size]) for i in range(0, len(data), size)] or [b""]
 
 
-def _write_blobs(store: Store, checked: list[_CheckedItem]) -> dict[str, Path]:
+def _write_blobs(store: Store, files: list[bundles.Blob]) -> dict[str, Path]:
     temporary: dict[str, Path] = {}
     try:
-        for entry in checked:
-            for blob in entry.blobs:
-                token = secrets.token_hex(8)
-                path = store.home.blobs / f".tmp-{token}-{blob.id}"
-                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-                temporary[blob.id] = path
-                with os.fdopen(fd, "wb") as f:
-                    f.write(blob.data)
-                    f.flush()
-                    os.fsync(f.fileno())
+        for blob in files:
+            token = secrets.token_hex(8)
+            path = store.home.blobs / f".tmp-{token}-{blob.id}"
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            temporary[blob.id] = path
+            with os.fdopen(fd, "wb") as f:
+                f.write(blob.data)
+                f.flush()
+                os.fsync(f.fileno())
     except BaseException:
         for path in temporary.values():
             path.unlink(missing_ok=True)
@@ -295,6 +346,31 @@ def _commit(
                 (item.thread, item.id, today, store.next_position()),
             )
             summary.new_items += 1
+        for aside in summary.set_aside:
+            item = aside.item
+            kept = {"reason": aside.reason, "envelope": b64encode(item.envelope)}
+            db.execute(
+                "INSERT INTO set_aside (id, thread, kind, day, set_aside_day, sealed) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    item.id,
+                    item.thread,
+                    item.kind,
+                    item.day,
+                    today,
+                    store.seal(f"set_aside/{item.id}", json.dumps(kept).encode()),
+                ),
+            )
+            for n in range(1, len(item.attachments) + 1):
+                db.execute(
+                    "INSERT INTO set_aside_blobs (blob, item) VALUES (?, ?)",
+                    (set_aside_blob_name(item.id, n), item.id),
+                )
+            # Acknowledged like a new item: the portal deletes its ciphertext.
+            db.execute(
+                "INSERT INTO outbox (kind, thread, ref, day, position) VALUES ('ack', ?, ?, ?, ?)",
+                (item.thread, item.id, today, store.next_position()),
+            )
 
         old_confirmed = store.get_meta(LAST_CONFIRMED)
         confirmed = max(old_confirmed, inbound.last_outbound_sequence)
@@ -329,7 +405,7 @@ def _commit(
                     "sjekk portalen, og send statusen på nytt med «varsel-inbox status»."
                 )
 
-        new_ids = {entry.item.id for entry in checked}
+        new_ids = {entry.item.id for entry in checked} | {a.item.id for a in summary.set_aside}
         for item in inbound.items:
             if item.id in new_ids or item.id in skipped:
                 continue

@@ -2,11 +2,11 @@
 
 Report content comes from anonymous senders and is untrusted: control characters (which
 could drive the terminal) and bidirectional overrides (which can make text read
-differently from what it is) are removed before display, and content is always printed
-as rich ``Text``, never parsed as markup.
+differently from what it is) are removed before display (``inbox.untrusted.clean``), in
+the terminal and in ``--json`` alike, and content is always printed as rich ``Text``,
+never parsed as markup.
 """
 
-import unicodedata
 from typing import Any
 
 from rich.console import Console, Group
@@ -20,6 +20,9 @@ from .case import LEVELS, LOG_KINDS, STATES, TRANSITIONS, CaseView
 from .deadlines import days_since
 from .outbox import STATUS_LABELS
 from .threads import InboundEntry, OutboundEntry, ThreadSummary, ThreadView
+from .untrusted import clean, clean_json
+
+__all__ = ["clean"]  # re-exported: the CLI, attachments and case files import it from here
 
 QUESTION_LABELS: dict[str, str] = {
     "what_happened": "Hva skjedde",
@@ -91,9 +94,6 @@ CHOICE_LABELS: dict[str, dict[str, str]] = {
     "contact_wanted": {"yes": "Ja", "no": "Nei"},
 }
 
-_BIDI = {chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200F)}
-
-
 def antall(n: int, en: str, flere: str) -> str:
     """A count with the right noun: ``antall(1, "dag", "dager")`` is "1 dag", 0 and 2 or
     more take the plural, as in Norwegian."""
@@ -103,19 +103,6 @@ def antall(n: int, en: str, flere: str) -> str:
 def days_elapsed(days: int) -> str:
     """Elapsed days since a report came in, with the deadline the guidelines set."""
     return f"{antall(days, 'dag', 'dager')} siden mottatt (frist: uten unødig opphold)"
-
-
-def clean(text: str) -> str:
-    """Untrusted text made safe to show: no control characters except newline and tab."""
-    out = []
-    for ch in text.replace("\r\n", "\n"):
-        if ch in "\n\t":
-            out.append(ch)
-        elif ch in _BIDI or unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co"):
-            continue
-        else:
-            out.append(ch)
-    return "".join(out)
 
 
 def answer_text(key: str, value: str | list[str]) -> str:
@@ -159,7 +146,8 @@ def status_label(status: str) -> str:
 
 def _attachments_json(refs: tuple[AttachmentRef, ...]) -> list[dict[str, Any]]:
     return [
-        {"name": r.name, "size": r.size, "media_type": r.media_type, "blob": r.blob} for r in refs
+        {"name": clean(r.name), "size": r.size, "media_type": clean(r.media_type), "blob": r.blob}
+        for r in refs
     ]
 
 
@@ -186,6 +174,7 @@ def summary_json(s: ThreadSummary) -> dict[str, Any]:
         "warnings": [w for d in s.deadlines if (w := d.warning)],
         "deleted": s.closed_day is not None,
         "closed_day": s.closed_day,
+        "set_aside": s.set_aside,
     }
 
 
@@ -201,13 +190,13 @@ def thread_json(view: ThreadView) -> dict[str, Any]:
                 "attachments": _attachments_json(e.payload.attachments),
             }
             if isinstance(e.payload, Report):
-                entry["answers"] = e.payload.answers
+                entry["answers"] = clean_json(e.payload.answers)
                 entry["answers_readable"] = [
                     {"question": k, "label": label, "answer": text}
                     for k, label, text in answer_rows(e.payload)
                 ]
             else:
-                entry["text"] = e.payload.text
+                entry["text"] = clean(e.payload.text)
         else:
             entry = {
                 "type": e.kind,
@@ -217,7 +206,7 @@ def thread_json(view: ThreadView) -> dict[str, Any]:
                 "confirmed": e.confirmed,
             }
             if e.kind == "reply":
-                entry["text"] = e.text
+                entry["text"] = clean(e.text or "")
             else:
                 entry["status"] = e.status
         entries.append(entry)
@@ -228,6 +217,16 @@ def thread_json(view: ThreadView) -> dict[str, Any]:
         "status": view.status,
         "status_label": status_label(view.status),
         "entries": entries,
+        "set_aside": [
+            {
+                "id": a.id,
+                "type": a.kind,
+                "day": a.day,
+                "set_aside_day": a.set_aside_day,
+                "reason": clean(a.reason),
+            }
+            for a in view.set_aside
+        ],
     }
 
 
@@ -243,13 +242,13 @@ def case_json(case: CaseView) -> dict[str, Any]:
         "central_office": case.meta.central_office,
         "employer": case.meta.employer,
         "possible_crime": case.meta.possible_crime,
-        "handler": case.meta.handler,
-        "declarations": case.meta.declarations,
-        "kontradiksjon": case.meta.kontradiksjon,
-        "marks": case.meta.marks,
-        "decision": case.meta.decision,
-        "reactions": case.meta.reactions,
-        "log": [{"day": e.day, "kind": e.kind, "text": e.text} for e in case.log],
+        "handler": clean(case.meta.handler) if case.meta.handler else None,
+        "declarations": clean_json(case.meta.declarations),
+        "kontradiksjon": clean_json(case.meta.kontradiksjon),
+        "marks": clean_json(case.meta.marks),
+        "decision": clean_json(case.meta.decision),
+        "reactions": clean_json(case.meta.reactions),
+        "log": [{"day": e.day, "kind": e.kind, "text": clean(e.text)} for e in case.log],
     }
 
 
@@ -270,6 +269,8 @@ def render_list(console: Console, rows: list[ThreadSummary]) -> None:
     table.add_column("Frister")
     for s in rows:
         warnings = [w for d in s.deadlines if (w := d.warning)]
+        if s.set_aside:
+            warnings.append(f"{s.set_aside} lagt til side (se «show»)")
         overdue = any(d.overdue for d in s.deadlines)
         table.add_row(
             s.id[:8],
@@ -346,6 +347,20 @@ def render_thread(console: Console, view: ThreadView, case: CaseView | None) -> 
         console.print(f"Til behandling: {STATES[case.state]} · nivå {LEVELS[case.meta.level]}")
     for entry in view.entries:
         console.print(_entry_panel(entry))
+    for aside in view.set_aside:
+        console.print(
+            Panel(
+                Text(
+                    f"Elementet ({aside.kind}, mottatt {aside.day}) kunne ikke leses og ble lagt "
+                    f"til side {aside.set_aside_day}: {clean(aside.reason)}. Det er tatt vare "
+                    "på kryptert i innboksen og kvittert til portalen. Svar gjerne varsleren "
+                    "og be om å få det sendt på nytt."
+                ),
+                title=f"Lagt til side: element {aside.id[:8]}",
+                title_align="left",
+                border_style="red",
+            )
+        )
 
 
 def render_case(console: Console, case: CaseView, received_day: str) -> None:

@@ -110,7 +110,9 @@ def encode_manifest(manifest: Manifest) -> bytes:
         "format": FORMAT,
         "handler": manifest.handler,
     }
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    data = json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    decode_manifest(data)  # the reader's own checks: never seal what a handler cannot open
+    return data
 
 
 def decode_manifest(data: bytes) -> Manifest:

@@ -27,7 +27,7 @@ from crypto.errors import CryptoError
 from .errors import AmbiguousThread, ClosedOut, HomeError, UnknownThread
 from .home import Home
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 SCHEMA = """
 CREATE TABLE meta (
@@ -96,6 +96,25 @@ CREATE TABLE deleted_items (
 );
 """
 
+# Version 3: items set aside at import (docs/PROTOCOL.md, "Setting an item aside"): the
+# envelope as received and the reason, wrapped; their attachment streams as blob files
+# named ``aside.<item>.<n>``. And an index, so listing many threads stays fast.
+SCHEMA_V3 = """
+CREATE TABLE IF NOT EXISTS set_aside (
+    id TEXT PRIMARY KEY,
+    thread TEXT NOT NULL REFERENCES threads(id),
+    kind TEXT NOT NULL,
+    day TEXT NOT NULL,
+    set_aside_day TEXT NOT NULL,
+    sealed BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS set_aside_blobs (
+    blob TEXT PRIMARY KEY,
+    item TEXT NOT NULL REFERENCES set_aside(id)
+);
+CREATE INDEX IF NOT EXISTS items_by_thread ON items(thread);
+"""
+
 # meta counters
 LAST_EXPORTED = "last_exported_sequence"
 LAST_CONFIRMED = "last_confirmed_sequence"
@@ -118,7 +137,7 @@ class Store:
         if home.database.exists():
             raise HomeError(f"{home.database} finnes allerede.")
         store = cls(home, key, _connect(home.database))
-        store.db.executescript(f"BEGIN;\n{SCHEMA}\n{SCHEMA_V2}\nCOMMIT;")
+        store.db.executescript(f"BEGIN;\n{SCHEMA}\n{SCHEMA_V2}\n{SCHEMA_V3}\nCOMMIT;")
         with store.transaction():
             for name, value in (
                 ("schema_version", SCHEMA_VERSION),
@@ -135,9 +154,10 @@ class Store:
         home.require()
         store = cls(home, key, _connect(home.database))
         version = store.get_meta("schema_version")
-        if version == 1:
+        upgrades = {1: SCHEMA_V2 + SCHEMA_V3, 2: SCHEMA_V3}
+        if version in upgrades:
             store.db.executescript(
-                f"BEGIN;\n{SCHEMA_V2}\n"
+                f"BEGIN;\n{upgrades[version]}\n"
                 f"UPDATE meta SET value = {SCHEMA_VERSION} WHERE name = 'schema_version';\n"
                 "COMMIT;"
             )
@@ -241,6 +261,15 @@ class Store:
     def blob_path(self, blob_id: str) -> Path:
         return self.home.blobs / blob_id
 
+    def knows_blob(self, name: str) -> bool:
+        """Whether a blob file of this name belongs to an item or a set-aside item."""
+        row = self.db.execute(
+            "SELECT 1 FROM attachments WHERE blob = ? UNION ALL "
+            "SELECT 1 FROM set_aside_blobs WHERE blob = ?",
+            (name, name),
+        ).fetchone()
+        return row is not None
+
     def recover_blobs(self) -> None:
         """Finish or clean up blob files left by an interrupted import.
 
@@ -253,10 +282,7 @@ class Store:
         for path in self.home.blobs.glob(".tmp-*"):
             parts = path.name.split("-", 2)
             blob_id = parts[2] if len(parts) == 3 else ""
-            known = self.db.execute(
-                "SELECT 1 FROM attachments WHERE blob = ?", (blob_id,)
-            ).fetchone()
-            if known and not self.blob_path(blob_id).exists():
+            if self.knows_blob(blob_id) and not self.blob_path(blob_id).exists():
                 path.rename(self.blob_path(blob_id))
             else:
                 path.unlink()
@@ -265,10 +291,7 @@ class Store:
         for path in self.home.blobs.iterdir():
             if path.name.startswith(".tmp-") or not path.is_file():
                 continue
-            known = self.db.execute(
-                "SELECT 1 FROM attachments WHERE blob = ?", (path.name,)
-            ).fetchone()
-            if not known:
+            if not self.knows_blob(path.name):
                 shred(path)
 
 

@@ -5,7 +5,7 @@ read markers.
 """
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from crypto.payload import Message, Report, decode_payload
@@ -42,6 +42,17 @@ Entry = InboundEntry | OutboundEntry
 
 
 @dataclass(frozen=True)
+class SetAsideEntry:
+    """An item that could not be read at import; kept encrypted (docs/PROTOCOL.md)."""
+
+    id: str
+    kind: str
+    day: str
+    set_aside_day: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class ThreadSummary:
     id: str
     received_day: str
@@ -52,6 +63,7 @@ class ThreadSummary:
     unread: int
     deadlines: list[Deadline]
     closed_day: str | None = None  # closed out and content deleted (§6b)
+    set_aside: int = 0  # items that could not be read at import
 
 
 @dataclass(frozen=True)
@@ -60,6 +72,7 @@ class ThreadView:
     received_day: str
     status: str
     entries: list[Entry]
+    set_aside: list[SetAsideEntry] = field(default_factory=list)
 
     @property
     def report(self) -> Report | None:
@@ -83,7 +96,8 @@ def summaries(store: Store, today: date | None = None) -> list[ThreadSummary]:
         # answered the way it came: a note that the reporter was informed counts (§9.4).
         "(SELECT COUNT(*) FROM case_log l WHERE l.thread = t.id AND l.kind = 'informert' "
         " AND NOT EXISTS (SELECT 1 FROM outbox a WHERE a.thread = t.id AND a.kind = 'ack')), "
-        "c.review_day, c.sealed "
+        "c.review_day, c.sealed, "
+        "(SELECT COUNT(*) FROM set_aside s WHERE s.thread = t.id) "
         "FROM threads t LEFT JOIN cases c ON c.thread = t.id "
         "LEFT JOIN closed_threads z ON z.thread = t.id "
         "ORDER BY t.received_day, t.id"
@@ -108,8 +122,9 @@ def summaries(store: Store, today: date | None = None) -> list[ThreadSummary]:
                 else []
             ),
             closed_day=closed,
+            set_aside=aside,
         )
-        for tid, day, status, state, items, unread, closed, replies, review, sealed in rows
+        for tid, day, status, state, items, unread, closed, replies, review, sealed, aside in rows
     ]
 
 
@@ -145,7 +160,25 @@ def load_thread(store: Store, thread_id: str) -> ThreadView:
             )
         )
     entries.sort(key=lambda e: e.position)
-    return ThreadView(id=thread_id, received_day=received_day, status=status, entries=entries)
+    return ThreadView(
+        id=thread_id,
+        received_day=received_day,
+        status=status,
+        entries=entries,
+        set_aside=set_aside_entries(store, thread_id),
+    )
+
+
+def set_aside_entries(store: Store, thread_id: str) -> list[SetAsideEntry]:
+    found = []
+    for item_id, kind, day, aside_day, sealed in store.db.execute(
+        "SELECT id, kind, day, set_aside_day, sealed FROM set_aside WHERE thread = ? "
+        "ORDER BY day, id",
+        (thread_id,),
+    ):
+        kept = json.loads(store.unseal(f"set_aside/{item_id}", sealed))
+        found.append(SetAsideEntry(item_id, kind, day, aside_day, str(kept["reason"])))
+    return found
 
 
 def mark_read(store: Store, thread_id: str) -> None:

@@ -26,7 +26,7 @@ from werkzeug.wrappers import Response
 from wtforms import Field
 
 from crypto.errors import ReceiptFormatError
-from crypto.payload import MAX_ATTACHMENTS, MAX_NAME, OwnCopy, Reply
+from crypto.payload import MAX_ATTACHMENTS, OwnCopy, Reply, normalise_name
 from crypto.receipt import derive_receipt_keys, generate_receipt, login_hash, normalise_receipt
 
 from . import pow, receipt_handoff, reporter_session, secrets_of, settings_of
@@ -319,9 +319,9 @@ def _files() -> list[File]:
 
 
 def _clean_name(name: str | None) -> str:
-    """The file's own name, without any folder a browser may send, cut to the limit."""
-    base = (name or "").replace("\\", "/").rsplit("/", 1)[-1].strip()
-    return (base or "file")[:MAX_NAME]
+    """The file's own name, without any folder a browser may send, cut to the limit
+    (keeping its extension)."""
+    return normalise_name((name or "").replace("\\", "/").rsplit("/", 1)[-1])
 
 
 def _check_file_count(field: Field, files: list[File]) -> bool:

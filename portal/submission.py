@@ -3,6 +3,12 @@
 Everything readable is sealed here, in memory, before anything is written: the envelope to
 the recipients (office, plus the committee when the reporter chose it) and the reporter's
 own copy sealed to the reporter's key only. The database receives ciphertext and days.
+
+Every payload passes ``crypto.payload.check_payload`` (inside ``encode_payload``), the same
+validator the inbox reads with, before anything is added to the session: what the portal
+seals, the inbox can read (docs/PROTOCOL.md, "Payloads"). File names and media types are
+normalised to the limits first, and an own copy longer than a payload's text is cut with
+"…" (the office's envelope always carries the full report).
 """
 
 from collections.abc import Sequence
@@ -22,6 +28,9 @@ from crypto.payload import (
     Report,
     decode_payload,
     encode_payload,
+    fit_text,
+    normalise_media_type,
+    normalise_name,
 )
 from crypto.receipt import ReceiptKeys, login_hash
 
@@ -44,9 +53,9 @@ class File:
 
     def ref(self) -> AttachmentRef:
         return AttachmentRef(
-            name=self.name,
+            name=normalise_name(self.name),
             size=self.upload.size,
-            media_type=self.upload.media_type,
+            media_type=normalise_media_type(self.upload.media_type),
             key=self.upload.key,
             blob=self.upload.blob_id,
         )
@@ -131,7 +140,7 @@ def open_for_reporter(envelope: bytes, public_key: bytes, secret_key: bytes) -> 
 
 
 def _names(files: Sequence[File]) -> tuple[str, ...]:
-    return tuple(f.name for f in files)
+    return tuple(normalise_name(f.name) for f in files)
 
 
 def _store(
@@ -143,12 +152,16 @@ def _store(
     files: Sequence[File],
     recipients: Sequence[bytes],
 ) -> Submission:
+    # Encoding validates (MalformedError); both before the submission joins the session.
+    office_envelope = seal(encode_payload(payload), recipients)
+    fitted = OwnCopy(fit_text(own_copy.text), own_copy.file_names)
+    own_envelope = seal(encode_payload(fitted), [thread.reporter_public_key])
     submission = Submission(
         position=thread.take_position(),
         kind=kind,
         day=today(),
-        office_envelope=seal(encode_payload(payload), recipients),
-        own_copy=seal(encode_payload(own_copy), [thread.reporter_public_key]),
+        office_envelope=office_envelope,
+        own_copy=own_envelope,
         acknowledged=False,
     )
     thread.submissions.append(submission)

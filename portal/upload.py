@@ -24,12 +24,12 @@ from flask import Flask, Request, current_app, request
 from werkzeug.datastructures import FileStorage
 from werkzeug.exceptions import BadRequest, RequestEntityTooLarge
 
+from crypto.payload import normalise_media_type
 from crypto.stream import StreamEncryptor, new_key
 
 from .models import new_id
 from .store import BlobStore, BlobWriter
 
-DEFAULT_MEDIA_TYPE = "application/octet-stream"
 # Text fields stay in memory. The longest field (crypto.payload.MAX_TEXT = 100 000
 # characters) is at most 400 000 bytes of UTF-8, or 200 000 characters if every one is a
 # line break that the browser sends as CRLF: 512 KiB holds either.
@@ -159,7 +159,8 @@ class VarselRequest(Request):
         state = _state(self)
         blob_id = new_id()
         upload = EncryptedUpload(
-            state.store.create(blob_id), blob_id, content_type or DEFAULT_MEDIA_TYPE, state.budget
+            # The sender's Content-Type, made to fit the payload format (docs/PROTOCOL.md).
+            state.store.create(blob_id), blob_id, normalise_media_type(content_type), state.budget
         )
         state.uploads.append(upload)
         return upload  # type: ignore[return-value]

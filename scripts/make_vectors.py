@@ -210,6 +210,18 @@ def stream_vectors(rec: Recorder) -> dict[str, Any]:
     }
 
 
+def _message_with_ref(
+    reporter_pk: bytes, *, media_type: str = "text/plain", name: str = "x", size: int = 1
+) -> str:
+    ref = {"blob": "blob-0001", "key": b64encode(bytes(32)), "media_type": media_type,
+           "name": name, "size": size}
+    return (
+        '{"attachments":[' + json.dumps(ref, sort_keys=True, separators=(",", ":"))
+        + '],"reporter_public_key":"' + b64encode(reporter_pk)
+        + '","text":"x","type":"message","v":1}'
+    )
+
+
 def receipt_vectors() -> dict[str, Any]:
     cases = []
     for label in ("first", "second"):
@@ -352,6 +364,12 @@ def payload_vectors() -> dict[str, Any]:
         '"reporter_public_key":"' + b64encode(reporter_pk) + '","type":"report","v":1}',
         '{"answers":{"what_happened":"x"},"attachments":[],"reporter_public_key":"AAAA",'
         '"type":"report","v":1}',
+        # Limits a writer must check too: media type and name over 255, size over 4 GiB,
+        # and a lone surrogate (docs/PROTOCOL.md, "Payloads").
+        _message_with_ref(reporter_pk, media_type="a/" + "b" * 254),
+        _message_with_ref(reporter_pk, name="n" * 256),
+        _message_with_ref(reporter_pk, size=4294967297),
+        '{"text":"\\ud800","type":"reply","v":1}',
     ]
     return {
         "description": "payload JSON: canonical UTF-8 bytes; decode(bytes) and encode(decoded)",

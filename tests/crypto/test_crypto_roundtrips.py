@@ -134,7 +134,7 @@ ids = st.from_regex(r"\A[A-Za-z0-9_-]{8,20}\Z")
 attachment_refs = st.builds(
     payload.AttachmentRef,
     name=st.text(max_size=40),
-    size=st.integers(0, 1 << 40),
+    size=st.integers(0, payload.MAX_FILE_SIZE),
     media_type=st.text(max_size=40),
     key=st.binary(min_size=32, max_size=32),
     blob=ids,
@@ -223,14 +223,18 @@ def inbound_bundles(draw: st.DrawFn) -> bundle.InboundBundle:
         )
         for i in item_ids
     )
-    return bundle.InboundBundle(draw(days), draw(st.integers(0, 2**53)), threads, items)
+    used = {item.thread for item in items}  # every thread described has an item
+    threads = tuple(t for t in threads if t.id in used)
+    return bundle.InboundBundle(
+        draw(days), draw(st.integers(0, bundle.MAX_SEQUENCE)), threads, items
+    )
 
 
 @st.composite
 def outbound_bundles(draw: st.DrawFn) -> bundle.OutboundBundle:
     reply_ids = draw(st.lists(ids, max_size=4, unique=True))
     return bundle.OutboundBundle(
-        sequence=draw(st.integers(1, 2**53)),
+        sequence=draw(st.integers(1, bundle.MAX_SEQUENCE)),
         audience=keys.fingerprint(draw(st.binary(min_size=32, max_size=32))),
         created_day=draw(days),
         acks=tuple(draw(st.lists(ids, max_size=5, unique=True))),

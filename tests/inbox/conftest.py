@@ -124,7 +124,10 @@ class Portal:
             bundles.InboundBundle(
                 created_day=day(),
                 last_outbound_sequence=last_outbound_sequence,
-                threads=tuple(self.threads.values()),
+                # As the portal does: only the threads of the items in this bundle.
+                threads=tuple(
+                    t for t in self.threads.values() if t.id in {i.thread for i in self.items}
+                ),
                 items=tuple(self.items),
             ),
             self.identity,

@@ -39,7 +39,9 @@ def test_safe_name() -> None:
     assert safe_name("bilde\u202egpj.exe") == "bildegpj.exe"
     assert safe_name("CON.txt") == "_CON.txt"
     assert safe_name("notat. ") == "notat"
-    assert len(safe_name("x" * 500 + ".pdf")) <= 120
+    assert len(safe_name("x" * 500 + ".pdf").encode()) <= 200
+    emoji = safe_name("\U0001f600" * 130 + ".pdf")  # bytes, not characters, are bounded
+    assert len(emoji.encode()) <= 200 and emoji.endswith(".pdf") and emoji[0] == "\U0001f600"
     assert safe_name("x" * 500 + ".pdf").endswith(".pdf")
 
 

@@ -376,3 +376,17 @@ def test_close_out_from_overlevert_and_a_version_1_store_upgrades(
     office.ok("case", "close-out", thread, "--yes")
     assert json.loads(office.ok("list", "--json").output)[0]["deleted"] is True
     assert PASSPHRASE  # the office passphrase was used throughout
+
+
+def test_a_handler_name_the_reader_would_refuse_is_refused_when_writing(
+    office: Office, handler: Office, thread: str, tmp_path: Path
+) -> None:
+    declare(office, handler, thread)
+    target = tmp_path / "sak.vscase"
+    result = office.run(
+        "case", "export", thread, "--to", str(handler.home.office_pub),
+        "--handler-name", "K" * 256, "--out", str(target), "--yes",
+    )  # fmt: skip
+    assert result.exit_code != 0 and "saksbehandlernavn" in result.output, result.output
+    assert not target.exists()
+    assert [p for p in tmp_path.iterdir() if p.name.startswith(".sak.vscase")] == []

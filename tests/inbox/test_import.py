@@ -105,15 +105,45 @@ def test_a_tampered_bundle_is_refused_whole(
         assert not office.home.portal_pin.exists()
 
 
-def test_reporter_key_mismatch_refuses_the_whole_bundle(
+def set_aside_rows(office: Office) -> list[tuple[str, str]]:
+    db = sqlite3.connect(office.home.database)
+    try:
+        return list(db.execute("SELECT id, thread FROM set_aside ORDER BY id"))
+    finally:
+        db.close()
+
+
+def acks_queued(office: Office) -> set[str]:
+    db = sqlite3.connect(office.home.database)
+    try:
+        return {r[0] for r in db.execute("SELECT ref FROM outbox WHERE kind = 'ack'")}
+    finally:
+        db.close()
+
+
+def assert_set_aside_alone(office: Office, portal: Portal, bad: int, result) -> None:
+    """Item ``bad`` of the bundle is set aside and acknowledged; every other one imported."""
+    assert result.exit_code == 0, result.output
+    item = portal.items[bad]
+    assert set_aside_rows(office) == [(item.id, item.thread)]
+    assert "Lagt til side" in result.output and item.id[:8] in result.output
+    assert acks_queued(office) == {i.id for i in portal.items}
+    db = sqlite3.connect(office.home.database)
+    try:
+        imported = {r[0] for r in db.execute("SELECT id FROM items")}
+    finally:
+        db.close()
+    assert imported == {i.id for n, i in enumerate(portal.items) if n != bad}
+
+
+def test_reporter_key_mismatch_sets_the_item_aside(
     office: Office, portal: Portal, reporter: Reporter, tmp_path
 ) -> None:
     portal.report(reporter, answers("en gyldig sak"))
     portal.report(reporter, answers(), payload_key=Reporter().public)  # swapped key
-    result = office.run("import", write(tmp_path, portal.bundle()))
-    assert result.exit_code == 3
-    assert "annen varslernøkkel" in result.output
-    assert_nothing_stored(office)
+    result = office.run("import", write(tmp_path, portal.bundle(clear=False)))
+    assert_set_aside_alone(office, portal, 1, result)
+    assert "another reporter key" in result.output
 
 
 def test_a_known_thread_cannot_get_a_new_reporter_key(
@@ -130,10 +160,11 @@ def test_a_known_thread_cannot_get_a_new_reporter_key(
     assert store_counts(office) == before
 
 
-def test_a_broken_attachment_stream_refuses_the_bundle(
+def test_a_broken_attachment_stream_sets_the_item_aside_with_its_streams(
     office: Office, portal: Portal, reporter: Reporter, tmp_path
 ) -> None:
     portal.report(reporter, answers(), [("a.txt", b"vedlegg", "text/plain")])
+    portal.report(reporter, answers("den andre"), [("b.txt", b"godt vedlegg", "text/plain")])
     item = portal.items[0]
     blob = item.attachments[0]
     broken = bytearray(blob.data)
@@ -147,22 +178,24 @@ def test_a_broken_attachment_stream_refuses_the_bundle(
         item.envelope,
         (bundles.Blob(blob.id, bytes(broken)),),
     )
-    result = office.run("import", write(tmp_path, portal.bundle()))
-    assert result.exit_code == 3
-    assert "vedlegg" in result.output
-    assert_nothing_stored(office)
+    result = office.run("import", write(tmp_path, portal.bundle(clear=False)))
+    assert_set_aside_alone(office, portal, 0, result)
+    assert "attachment 1 does not open" in result.output
+    # The set-aside stream is kept as received (still encrypted), beside the good one.
+    kept = office.home.blobs / f"aside.{item.id}.1"
+    assert kept.read_bytes() == bytes(broken)
+    assert len(list(office.home.blobs.iterdir())) == 2
 
 
-def test_an_envelope_for_another_office_refuses_the_bundle(
+def test_an_envelope_for_another_office_is_set_aside(
     office: Office, reporter: Reporter, tmp_path
 ) -> None:
     other_office = SecretIdentity.generate().public
     portal = Portal(office=other_office)
     portal.report(reporter, answers())
-    result = office.run("import", write(tmp_path, portal.bundle()))
-    assert result.exit_code == 3
-    assert "kontorets nøkkel" in result.output
-    assert_nothing_stored(office)
+    result = office.run("import", write(tmp_path, portal.bundle(clear=False)))
+    assert_set_aside_alone(office, portal, 0, result)
+    assert "not addressed to this key" in result.output, result.output
 
 
 def test_list_and_show_present_the_report_in_norwegian(
@@ -282,12 +315,13 @@ def test_the_portal_cannot_change_a_case_status_in_the_inbox(
 
     thread_id = portal.report(reporter, answers())
     portal.threads[thread_id] = dataclasses.replace(portal.threads[thread_id], status="closed")
-    office.ok("import", write(tmp_path, portal.bundle(), "first.vsb"))
+    # Until the portal applies an acknowledgement, every bundle carries the item again.
+    office.ok("import", write(tmp_path, portal.bundle(clear=False), "first.vsb"))
     listed = json.loads(office.ok("list", "--json").output)
     assert [t["status"] for t in listed] == ["received"]
 
     office.ok("status", thread_id, "bekreftet")
-    result = office.ok("import", write(tmp_path, portal.bundle(), "second.vsb"))
+    result = office.ok("import", write(tmp_path, portal.bundle(clear=False), "second.vsb"))
     assert [t["status"] for t in json.loads(office.ok("list", "--json").output)] == ["acknowledged"]
     assert "closed" not in result.output  # our status is on its way: no false alarm
 
