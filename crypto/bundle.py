@@ -31,6 +31,7 @@ FORMAT = "varsel-bundle/v1"
 SIGNER_BYTES = 32
 SIGNATURE_BYTES = 64
 MAX_MANIFEST = 16 * 1024 * 1024
+_HEX_DIGEST = re.compile(r"[0-9a-f]{64}")
 MAX_BUNDLE = 4 * 1024 * 1024 * 1024
 MAX_ENTRIES = 100_000
 PREFIX = len(MAGIC) + SIGNER_BYTES + 4
@@ -309,12 +310,15 @@ def _open(
     for entry in _list(manifest.get("blobs"), "blobs"):
         _fields(entry, {"id", "size", "blake2b"}, exact=True)
         blob_id, size = _str(entry["id"]), _count(entry["size"], 0, MAX_BUNDLE)
+        digest = entry["blake2b"]
+        if not isinstance(digest, str) or not _HEX_DIGEST.fullmatch(digest):
+            raise MalformedError("a blob digest is not 64 lower-case hex digits")
         if blob_id in blobs:
             raise MalformedError("bundle names a blob twice")
         chunk = data[offset : offset + size]
         if len(chunk) != size:
             raise MalformedError("bundle is truncated: a blob is shorter than its size")
-        if _digest(chunk).hex() != entry["blake2b"]:
+        if _digest(chunk).hex() != digest:
             raise SignatureError("a blob in the bundle was changed")
         blobs[blob_id] = chunk
         offset += size

@@ -10,6 +10,7 @@ from typing import Any
 from .errors import MalformedError
 
 _ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
+_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 def b64encode(data: bytes) -> str:
@@ -18,11 +19,17 @@ def b64encode(data: bytes) -> str:
 
 
 def b64decode(text: str, *, length: int | None = None, what: str = "value") -> bytes:
-    """Strict standard base64; optionally the decoded length must equal ``length``."""
+    """Strict standard base64; optionally the decoded length must equal ``length``.
+
+    Only the canonical spelling is accepted: unused bits before the ``=`` padding must be
+    zero (``AB==`` is refused, ``AA==`` accepted), so one value has one text form.
+    """
     try:
         data = base64.b64decode(text.encode("ascii"), validate=True)
     except (binascii.Error, UnicodeEncodeError, AttributeError) as exc:
         raise MalformedError(f"{what} is not valid base64") from exc
+    if b64encode(data) != text:
+        raise MalformedError(f"{what} is not canonical base64")
     if length is not None and len(data) != length:
         raise MalformedError(f"{what} must be {length} bytes, got {len(data)}")
     return data
@@ -36,8 +43,9 @@ def check_id(value: object, what: str = "identifier") -> str:
 
 
 def check_day(value: object, what: str = "day") -> str:
-    """Days are ISO 8601 calendar dates (YYYY-MM-DD); no times are ever carried."""
-    if not isinstance(value, str) or len(value) != 10:
+    """Days are ISO 8601 calendar dates (YYYY-MM-DD, ASCII digits, a day that exists in the
+    proleptic Gregorian calendar, year 0001-9999); no times are ever carried."""
+    if not isinstance(value, str) or not _DAY.fullmatch(value):
         raise MalformedError(f"{what} is not a YYYY-MM-DD date")
     try:
         date.fromisoformat(value)

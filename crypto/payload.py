@@ -160,10 +160,14 @@ def check_answers(answers: object) -> Answers:
             raise MalformedError(f"unknown question {key!r}")
         choices = REPORT_QUESTIONS[key]
         if key in MULTI_CHOICE:
-            if not isinstance(value, list) or not all(
-                isinstance(v, str) and choices is not None and v in choices for v in value
+            if (
+                not isinstance(value, list)
+                or not all(
+                    isinstance(v, str) and choices is not None and v in choices for v in value
+                )
+                or len(set(value)) != len(value)
             ):
-                raise MalformedError(f"answer to {key!r} is not a list of allowed choices")
+                raise MalformedError(f"answer to {key!r} is not a list of distinct choices")
         elif choices is None:
             _text(value, f"answer to {key!r}", MAX_TEXT)
         elif value not in choices:

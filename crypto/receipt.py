@@ -12,7 +12,6 @@ keyed BLAKE2b derives, with distinct domain strings,
 """
 
 import math
-import re
 import secrets
 import unicodedata
 from dataclasses import dataclass
@@ -35,7 +34,20 @@ REPORTER_KEY_DOMAIN = b"varsel/v1/receipt/reporter-x25519"
 LOOKUP_DOMAIN = b"varsel/v1/receipt/lookup"
 
 _WORD_SET = frozenset(WORDS)
-_SEPARATORS = re.compile(r"[\s\-_.,;:/·–—]+")
+# docs/PROTOCOL.md, "Receipt", step 3: the white space of Python's ``str.isspace`` (Unicode
+# White_Space plus U+001C-U+001F), and the punctuation people put between words.
+SEPARATORS = frozenset(
+    [chr(c) for c in (*range(0x09, 0x0E), *range(0x1C, 0x21), 0x85, 0xA0, 0x1680)]
+    + [chr(c) for c in (*range(0x2000, 0x200B), 0x2028, 0x2029, 0x202F, 0x205F, 0x3000)]
+    + list("-_.,;:/\u00b7\u2013\u2014")
+)
+# Step 2: the only case mappings that can turn a character into letters of the list
+# (which holds only a-z): A-Z, and the sharp s (ß, capital ẞ) that folds to "ss".
+CASE_MAP = {
+    **{chr(c): chr(c + 32) for c in range(ord("A"), ord("Z") + 1)},
+    "\u00df": "ss",
+    "\u1e9e": "ss",
+}
 
 
 @dataclass(frozen=True)
@@ -56,18 +68,35 @@ def generate_receipt() -> str:
 def normalise_receipt(typed: str) -> str:
     """What a person typed, as the canonical receipt string.
 
-    Unicode NFKC, lower case, any run of spaces, hyphens, dots, commas or similar between
-    words becomes one space. Every word must be on the list and there must be exactly
-    ``WORD_COUNT`` of them. The list has only a-z words, so there is no æ/ø/å question.
+    The explicit code-point rules of docs/PROTOCOL.md ("Receipt"): Unicode NFKC, then
+    A-Z to a-z and ß/ẞ to "ss", then any run of separators (white space, hyphens, dots,
+    commas and the like) between words becomes one space. Every word must be on the list
+    and there must be exactly ``WORD_COUNT`` of them. The list has only a-z words, so a
+    word typed with æ, ø or å is simply not on it.
     """
-    text = unicodedata.normalize("NFKC", typed).casefold().strip()
-    words = [w for w in _SEPARATORS.split(text) if w]
+    text = "".join(CASE_MAP.get(c, c) for c in unicodedata.normalize("NFKC", typed))
+    words = _split(text)
     if len(words) != WORD_COUNT:
         raise ReceiptFormatError(f"a receipt has {WORD_COUNT} words, this has {len(words)}")
     unknown = [w for w in words if w not in _WORD_SET]
     if unknown:
         raise ReceiptFormatError("a word is not on the receipt word list")
     return " ".join(words)
+
+
+def _split(text: str) -> list[str]:
+    words: list[str] = []
+    current: list[str] = []
+    for c in text:
+        if c in SEPARATORS:
+            if current:
+                words.append("".join(current))
+                current = []
+        else:
+            current.append(c)
+    if current:
+        words.append("".join(current))
+    return words
 
 
 def derive_receipt_keys(receipt: str, salt: bytes) -> ReceiptKeys:

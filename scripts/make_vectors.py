@@ -21,9 +21,11 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import nacl.bindings as sodium  # noqa: E402
 import nacl.encoding  # noqa: E402
 import nacl.hash  # noqa: E402
 import nacl.pwhash  # noqa: E402
+import nacl.signing  # noqa: E402
 
 from crypto import bundle, envelope, keys, payload, receipt, stream, wrap  # noqa: E402
 from crypto.encoding import b64encode  # noqa: E402
@@ -204,9 +206,63 @@ def stream_vectors(rec: Recorder) -> dict[str, Any]:
             "ciphertext": b64encode(data),
         }
 
+    refused_inputs = [
+        {"name": "1 byte", "key": fixed("stream refused").hex(), "size": 0, "fault": "cut 1"},
+        {"name": "3 bytes, a prefix of the magic", "key": fixed("stream refused").hex(),
+         "size": 0, "fault": "cut 3"},
+        {"name": "27 bytes: the header is cut", "key": fixed("stream refused").hex(),
+         "size": 0, "fault": "cut 27"},
+        {"name": "magic and header only", "key": fixed("stream refused").hex(), "size": 0,
+         "fault": "cut 28"},
+        {"name": "wrong magic", "key": fixed("stream refused").hex(), "size": 0,
+         "fault": "magic"},
+        {"name": "last chunk tagged MESSAGE", "key": fixed("stream refused").hex(),
+         "size": 100, "fault": "last MESSAGE"},
+        {"name": "a chunk tagged PUSH", "key": fixed("stream refused").hex(), "size": 100,
+         "fault": "tag PUSH"},
+        {"name": "a second FINAL chunk after the first", "key": fixed("stream refused").hex(),
+         "size": 100, "fault": "after FINAL"},
+    ]
+
+    def refuse(case: dict[str, Any]) -> dict[str, Any]:
+        key, size, fault = bytes.fromhex(case["key"]), case["size"], case["fault"]
+        plain = pattern(size) + bytes(padded_size(size) - size)
+        chunks = [plain[i : i + stream.CHUNK] for i in range(0, len(plain), stream.CHUNK)]
+        tags = [stream.TAG_MESSAGE] * (len(chunks) - 1) + [stream.TAG_FINAL]
+        if fault == "last MESSAGE":
+            tags[-1] = stream.TAG_MESSAGE
+        if fault == "tag PUSH":
+            tags[-1] = sodium.crypto_secretstream_xchacha20poly1305_TAG_PUSH
+        if fault == "after FINAL":
+            chunks.append(bytes(1))
+            tags.append(stream.TAG_FINAL)
+        state = sodium.crypto_secretstream_xchacha20poly1305_state()
+        header = sodium.crypto_secretstream_xchacha20poly1305_init_push(state, key)
+        data = b"VSS1" + header + b"".join(
+            sodium.crypto_secretstream_xchacha20poly1305_push(state, c, None, t)
+            for c, t in zip(chunks, tags, strict=True)
+        )
+        if fault.startswith("cut"):
+            data = data[: int(fault.split()[1])]
+        if fault == "magic":
+            data = b"VSS2" + data[4:]
+        error = {
+            "cut": "TruncatedError", "magic": "MalformedError",
+            "last MESSAGE": "TruncatedError", "tag PUSH": "TamperedError",
+            "after FINAL": "TamperedError",
+        }[fault.split()[0] if fault.startswith("cut") else fault]  # fmt: skip
+        try:
+            b"".join(stream.decrypt_stream(key, size, [data]))
+        except Exception as exc:  # noqa: BLE001 (checked by name just below)
+            assert type(exc).__name__ == error, (case["name"], exc)
+        else:
+            raise AssertionError(f"{case['name']} was not refused")
+        return {"ciphertext": b64encode(data), "error": error}
+
     return {
         "description": "attachment streams; plaintext byte i is i mod 251",
         "cases": rec.cases("stream.json", "cases", inputs, encrypt),
+        "refused": rec.cases("stream.json", "refused", refused_inputs, refuse),
     }
 
 
@@ -259,7 +315,24 @@ def receipt_vectors() -> dict[str, Any]:
         "_".join(w[:2]) + "/" + "·".join(w[2:5]) + " – " + "—".join(w[5:]) + ";:",
         "\u3000".join(w),  # ideographic space: NFKC and \s
         " ".join("\uff41" + x[1:] if x[0] == "a" else x for x in w),  # fullwidth a -> a (NFKC)
+        # Full-width upper-case letters throughout (NFKC, then A-Z to a-z).
+        " ".join("".join(chr(ord(c) - 0x61 + 0xFF21) for c in x) for x in w),
+        # Every separator in one receipt, runs of them, and separators at both ends.
+        "\u00a0" + "\u2009".join(w[:2]) + "\u202f" + "\u2028".join(w[2:4]) + "\u0085"
+        + "\u001c".join(w[4:6]) + "\u1680\u000b" + "\u3000\u205f".join(w[6:]) + "\u2029",
+        # Kelvin sign and long s become K and s under NFKC; the "fi" ligature becomes "fi".
+        " ".join(x.replace("k", "\u212a").replace("s", "\u017f").replace("fi", "\ufb01")
+                 for x in w),
     ]
+    # The sharp s folds to "ss": words of the list that contain "ss", typed with ß and ẞ.
+    ss_words = [x for x in WORDS if "ss" in x][:8]
+    typed += [
+        " ".join(x.replace("ss", "ß") for x in ss_words),
+        " ".join(x.upper().replace("SS", "ẞ") for x in ss_words),
+    ]
+    a_word = next(x for x in WORDS if "a" in x)
+    o_word = next(x for x in WORDS if "o" in x)
+    i_word = next(x for x in WORDS if "i" in x)
     rejected = [
         " ".join(w[:7]),
         " ".join([*w, w[0]]),
@@ -269,6 +342,15 @@ def receipt_vectors() -> dict[str, Any]:
         "",
         "1 2 3 4 5 6 7 8",
         " ".join(w[:7]) + "'" + w[7],
+        # Not on the list: æ, ø and å are letters of their own, not a, o and aa.
+        " ".join(w[:7]) + " " + a_word.replace("a", "å", 1),
+        " ".join(w[:7]) + " " + a_word.replace("a", "a\u030a", 1),  # a + ring above: NFKC å
+        " ".join(w[:7]) + " " + o_word.replace("o", "ø", 1),
+        " ".join(w[:7]) + " " + a_word.replace("a", "æ", 1),
+        " ".join(w[:7]) + " " + i_word.upper().replace("I", "\u0130"),  # dotted capital I
+        # Nothing but these separators splits: a zero-width space and a tab-like mark do not.
+        " ".join(w[:7]) + " " + w[7][:2] + "\u200b" + w[7][2:],
+        "+".join(w),
     ]
     return {
         "description": "receipt key derivation (argon2id13 ops=3 mem=64 MiB) and normalisation",
@@ -331,6 +413,10 @@ def payload_vectors() -> dict[str, Any]:
         ),
         ("minimal report", payload.Report({"what_happened": "x"}, reporter_pk)),
         (
+            "report with empty optional answers",
+            payload.Report({"what_happened": "x", "when": "", "involved_roles": []}, reporter_pk),
+        ),
+        (
             "message",
             payload.Message(
                 text='Jeg har flere bevis.\t"sitat" \\ \u0001 \u2028 😀',
@@ -370,6 +456,13 @@ def payload_vectors() -> dict[str, Any]:
         _message_with_ref(reporter_pk, name="n" * 256),
         _message_with_ref(reporter_pk, size=4294967297),
         '{"text":"\\ud800","type":"reply","v":1}',
+        # Base64 whose unused trailing bits are not zero (canonical: ...AAAAAAAAAAAAAAAAAA=).
+        '{"answers":{"what_happened":"x"},"attachments":[],"reporter_public_key":"'
+        + "A" * 42 + 'B=","type":"report","v":1}',
+        '{"answers":{"involved_roles":["ansatt","ansatt"],"what_happened":"x"},"attachments":[],'
+        '"reporter_public_key":"' + b64encode(reporter_pk) + '","type":"report","v":1}',
+        '{"answers":{"what_happened":"x","where":""},"attachments":[],'
+        '"reporter_public_key":"' + b64encode(reporter_pk) + '","type":"report","v":1}',
     ]
     return {
         "description": "payload JSON: canonical UTF-8 bytes; decode(bytes) and encode(decoded)",
@@ -423,6 +516,49 @@ def bundle_vectors() -> dict[str, Any]:
     assert bundle.read_inbound(in_bytes, portal_id.public.verify_key) == inbound
     assert bundle.read_outbound(out_bytes, office_id.public.verify_key) == outbound
 
+    def resign(data: bytes, edit: Callable[[dict[str, Any]], list[bytes]]) -> bytes:
+        """The inbound bundle with its manifest (and blobs) changed, signed again."""
+        mlen = int.from_bytes(data[40:44], "big")
+        manifest = json.loads(data[44 : 44 + mlen])
+        blobs = edit(manifest)
+        text = json.dumps(manifest, sort_keys=True, separators=(",", ":")).encode()
+        head = data[:40] + len(text).to_bytes(4, "big") + text
+        signature = nacl.signing.SigningKey(portal_id.signing_seed).sign(head).signature
+        return head + signature + b"".join(blobs)
+
+    by_id = {b.id: b.data for i in inbound.items for b in i.attachments}
+    by_id.update({f"{i.id}.envelope": i.envelope for i in inbound.items})
+
+    def reversed_blobs(manifest: dict[str, Any]) -> list[bytes]:
+        manifest["blobs"].reverse()
+        return [by_id[e["id"]] for e in manifest["blobs"]]
+
+    def upper_digest(manifest: dict[str, Any]) -> list[bytes]:
+        manifest["blobs"][0]["blake2b"] = manifest["blobs"][0]["blake2b"].upper()
+        return [by_id[e["id"]] for e in manifest["blobs"]]
+
+    def short_digest(manifest: dict[str, Any]) -> list[bytes]:
+        manifest["blobs"][0]["blake2b"] = manifest["blobs"][0]["blake2b"][:62]
+        return [by_id[e["id"]] for e in manifest["blobs"]]
+
+    def impossible_day(manifest: dict[str, Any]) -> list[bytes]:
+        manifest["created_day"] = "2025-02-29"
+        return [by_id[e["id"]] for e in manifest["blobs"]]
+
+    reordered = resign(in_bytes, reversed_blobs)
+    assert bundle.read_inbound(reordered, portal_id.public.verify_key) == inbound
+    variants = {
+        "reordered": b64encode(reordered),
+        "refused": [
+            {"name": name, "bundle": b64encode(resign(in_bytes, edit)), "error": "MalformedError"}
+            for name, edit in (
+                ("a digest in upper-case hex", upper_digest),
+                ("a digest of 62 hex digits", short_digest),
+                ("an impossible day", impossible_day),
+            )
+        ],
+    }
+
     def head(data: bytes) -> dict[str, Any]:
         mlen = int.from_bytes(data[40:44], "big")
         return {
@@ -432,6 +568,20 @@ def bundle_vectors() -> dict[str, Any]:
 
     return {
         "description": "signed bundles; blobs are opaque bytes here (UTF-8 text for reading)",
+        "inbound_reordered": {
+            "description": "the inbound bundle with its blobs in reverse order: same contents",
+            "bundle": variants["reordered"],
+        },
+        "inbound_refused": variants["refused"],
+        "days": {
+            "valid": ["2024-02-29", "0001-01-01", "9999-12-31", "2025-12-31"],
+            "refused": [
+                "2025-02-29", "2024-04-31", "2024-13-01", "2024-00-10", "2024-01-00",
+                "0000-01-01", "2024-1-01", "24-01-01", "2024-W01-1", "2024-001",
+                "2024/01/01", "2024-01-01T00:00", " 2024-01-01", "\uff12024-01-01",
+                "\u0662\u0660\u0662\u0664-01-01",
+            ],
+        },
         "inbound": {
             "signer_seed": portal_id.signing_seed.hex(),
             "verify_key": portal_id.public.verify_key.hex(),

@@ -1,23 +1,27 @@
 """A second implementation of Varsel's formats, written only from docs/PROTOCOL.md.
 
 It uses raw libsodium calls (``nacl.bindings``), ``hashlib``-free BLAKE2b from libsodium,
-``json`` and ``unicodedata``; it imports nothing from ``crypto/`` except the word list, which
-the spec names as data. If this module and ``crypto/`` agree on fresh data, the spec is exact.
+``json`` and ``unicodedata``; it imports nothing from ``crypto/``: the receipt word list is
+read from the data file the spec names (``crypto/wordlist.txt``). If this module and
+``crypto/`` agree on fresh data, the spec is exact.
 
 Errors are ``SpecError(kind)`` with ``kind`` the spec's error name (``"MalformedError"``...).
 """
 
 import base64
 import binascii
+import datetime
 import json
 import re
 import unicodedata
+from pathlib import Path
 from typing import Any
 
 import nacl.bindings as na
 import nacl.exceptions
 
-from crypto.wordlist import WORDS  # the list docs/PROTOCOL.md refers to (data, not code)
+WORDLIST_FILE = Path(__file__).resolve().parents[2] / "crypto" / "wordlist.txt"
+WORDS = WORDLIST_FILE.read_text(encoding="utf-8").split("\n")[:-1]
 
 
 class SpecError(Exception):
@@ -35,9 +39,21 @@ def _b64(text: str, length: int) -> bytes:
         data = base64.b64decode(text, validate=True)
     except (binascii.Error, ValueError) as exc:
         raise SpecError("MalformedError") from exc
-    if len(data) != length:
+    if len(data) != length or base64.b64encode(data).decode() != text:  # trailing bits zero
         raise SpecError("MalformedError")
     return data
+
+
+def check_day(text: object) -> str:
+    """Conventions, "Days": YYYY-MM-DD in ASCII digits naming a day that exists."""
+    if not isinstance(text, str) or not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text):
+        raise SpecError("MalformedError")
+    year, month, day = (int(part) for part in text.split("-"))
+    try:
+        datetime.date(year, month, day)
+    except ValueError as exc:
+        raise SpecError("MalformedError") from exc
+    return text
 
 
 def _json(data: bytes) -> Any:
@@ -241,13 +257,28 @@ def decrypt_stream(key: bytes, size: int, data: bytes) -> bytes:
 
 # -- Receipt ---------------------------------------------------------------------------------
 
-_SEP = re.compile(r"[\s\u002d\u005f\u002e\u002c\u003b\u003a\u002f\u00b7\u2013\u2014]+")
+_SEPARATORS = {
+    *range(0x09, 0x0E), *range(0x1C, 0x21), 0x85, 0xA0, 0x1680, *range(0x2000, 0x200B),
+    0x2028, 0x2029, 0x202F, 0x205F, 0x3000,
+    0x2D, 0x5F, 0x2E, 0x2C, 0x3B, 0x3A, 0x2F, 0xB7, 0x2013, 0x2014,
+}  # fmt: skip
 _WORDS = frozenset(WORDS)
 
 
 def normalise_receipt(typed: str) -> str:
-    text = unicodedata.normalize("NFKC", typed).casefold().strip()
-    pieces = [p for p in _SEP.split(text) if p]
+    text = unicodedata.normalize("NFKC", typed)
+    mapped = []
+    for ch in text:
+        code = ord(ch)
+        if 0x41 <= code <= 0x5A:
+            mapped.append(chr(code + 0x20))
+        elif code in (0xDF, 0x1E9E):
+            mapped.append("ss")
+        elif code in _SEPARATORS:
+            mapped.append(" ")
+        else:
+            mapped.append(ch)
+    pieces = [p for p in "".join(mapped).split(" ") if p]
     if len(pieces) != 8 or any(p not in _WORDS for p in pieces):
         raise SpecError("ReceiptFormatError")
     return " ".join(pieces)
@@ -329,6 +360,8 @@ def read_bundle(
             raise SpecError("MalformedError")
         size = e["size"]
         if not isinstance(e["id"], str) or type(size) is not int or size < 0:
+            raise SpecError("MalformedError")
+        if not isinstance(e["blake2b"], str) or not re.fullmatch("[0-9a-f]{64}", e["blake2b"]):
             raise SpecError("MalformedError")
         if e["id"] in blobs or len(data) - offset < size:
             raise SpecError("MalformedError")

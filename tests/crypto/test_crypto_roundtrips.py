@@ -149,7 +149,7 @@ def answers(draw: st.DrawFn) -> dict[str, Any]:
             continue
         if key in payload.MULTI_CHOICE:
             assert choices is not None
-            out[key] = draw(st.lists(st.sampled_from(choices), max_size=4))
+            out[key] = draw(st.lists(st.sampled_from(choices), max_size=4, unique=True))
         elif choices is None:
             out[key] = draw(texts)
         else:
