@@ -115,9 +115,10 @@ def _timeless_log(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from . import office, reporter
+    from . import office, reporter, reporter_api
 
     app.register_blueprint(reporter.bp)
+    app.register_blueprint(reporter_api.bp)
     app.register_blueprint(office.bp, url_prefix=settings_of(app).office_url_prefix)
 
 
