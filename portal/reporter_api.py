@@ -41,6 +41,4 @@ def parameters() -> Response:
 @bp.get("/wordlist.txt")
 def wordlist() -> Response:
     """The receipt word list file, byte for byte as the package ships it."""
-    response = Response(wordlist_bytes(), mimetype="text/plain")
-    response.charset = "utf-8"
-    return response
+    return Response(wordlist_bytes(), content_type="text/plain; charset=utf-8")
