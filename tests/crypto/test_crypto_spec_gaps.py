@@ -46,13 +46,6 @@ def test_the_word_list_file_is_one_word_per_line_in_index_order() -> None:
     assert len(WORDS) == 2048 and list(WORDS) == sorted(WORDS)
 
 
-def test_the_package_ships_the_word_list_file() -> None:
-    import tomllib
-
-    project = tomllib.loads((ROOT / "pyproject.toml").read_text())
-    assert "wordlist.txt" in project["tool"]["setuptools"]["package-data"]["crypto"]
-
-
 # -- receipt normalisation by code points -----------------------------------------------------
 
 
