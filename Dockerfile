@@ -17,6 +17,13 @@ COPY inbox ./inbox
 COPY templates ./templates
 COPY static ./static
 COPY babel.cfg ./
+# The browser path's libsodium from the npm registry, pinned by package-lock.json, placed
+# under static/vendor/ (scripts/vendor-js.sh); node itself does not stay in the image.
+COPY package.json package-lock.json ./
+COPY scripts/vendor-js.sh ./scripts/
+RUN apt-get update && apt-get install -y --no-install-recommends nodejs npm \
+    && scripts/vendor-js.sh && rm -rf node_modules \
+    && apt-get purge -y nodejs npm && apt-get autoremove -y && rm -rf /var/lib/apt/lists/*
 # A plain install: the wheel carries templates, static files and compiled catalogues.
 RUN pip install --no-cache-dir . \
     && mkdir -p /data && chown varsel /data

@@ -6,7 +6,7 @@ RUNTIME := $(VENV)/.runtime-stamp
 DEV     := $(VENV)/.dev-stamp
 PORT   ?= 5000
 
-.PHONY: run test lint audit translations clean
+.PHONY: run test lint audit translations vendor clean
 
 $(VENV)/bin/python:
 	python3 -m venv $(VENV)
@@ -20,11 +20,15 @@ $(DEV): pyproject.toml setup.py | $(VENV)/bin/python
 	$(PY) -m pip install -q -e '.[dev]'
 	touch $(DEV) $(RUNTIME)
 
+# The browser path's pinned libsodium (npm ci, package-lock.json) under static/vendor/.
+vendor:
+	scripts/vendor-js.sh
+
 translations: $(RUNTIME)
 	$(VENV)/bin/pybabel compile -d portal/translations
 	$(VENV)/bin/pybabel compile -d inbox/translations
 
-run: $(RUNTIME) translations
+run: $(RUNTIME) translations vendor
 	PORT=$(PORT) $(VENV)/bin/varsel-portal demo --port $(PORT)
 
 lint: $(DEV)
@@ -37,7 +41,7 @@ lint: $(DEV)
 audit: $(DEV)
 	scripts/audit.sh
 
-test: $(DEV) translations lint
+test: $(DEV) translations lint vendor
 	scripts/ensure-system-packages.sh
 	$(PY) -m pytest -q
 

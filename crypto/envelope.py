@@ -68,6 +68,20 @@ def open_envelope(envelope: bytes, public_key: bytes, secret_key: bytes) -> byte
     return _unpad(padded)
 
 
+def check_sealed_shape(envelope: bytes, recipients: int) -> None:
+    """What a party that cannot open an envelope can check (docs/PROTOCOL.md, "Browser
+    path"): the magic, exactly ``recipients`` stanzas, and a body whose length is a padded
+    frame. MalformedError otherwise. Whom the stanzas are sealed to cannot be seen."""
+    count, header = _split_header(envelope)
+    if count != recipients:
+        raise MalformedError(
+            f"envelope has {count} recipients where {recipients} are expected"
+        )
+    frame = len(envelope) - len(header) - TAG_BYTES
+    if padded_size(frame) != frame or frame > padded_size(4 + MAX_PAYLOAD):
+        raise MalformedError("envelope length is not that of a padded payload")
+
+
 def recipient_count(envelope: bytes) -> int:
     """How many recipients an envelope names (without opening it)."""
     return _split_header(envelope)[0]

@@ -37,6 +37,22 @@ def encrypted_size(size: int) -> int:
     return len(MAGIC) + HEADER_BYTES + padded + chunks * OVERHEAD
 
 
+def check_stream_shape(prefix: bytes, length: int) -> None:
+    """What a party without the key can check of a stream of ``length`` bytes that begins
+    with ``prefix`` (docs/PROTOCOL.md, "Browser path"): the magic, and a length that is
+    exactly ``encrypted_size`` of a padded size. TruncatedError under 28 bytes,
+    MalformedError otherwise."""
+    if length < len(MAGIC) + HEADER_BYTES:
+        raise TruncatedError("attachment stream is truncated")
+    if prefix[: len(MAGIC)] != MAGIC:
+        raise MalformedError("not a Varsel attachment stream")
+    body = length - len(MAGIC) - HEADER_BYTES
+    chunks = -(-body // (CHUNK + OVERHEAD))
+    padded = body - chunks * OVERHEAD
+    if padded < 1 or padded_size(padded) != padded or encrypted_size(padded) != length:
+        raise MalformedError("attachment stream length is not that of a padded file")
+
+
 class StreamEncryptor:
     """Feed plaintext pieces with :meth:`update`, then drain :meth:`finish`.
 

@@ -8,7 +8,7 @@ from flask import Flask, has_request_context, request
 from flask.logging import default_handler, wsgi_errors_stream
 from flask_wtf.csrf import CSRFProtect
 
-from . import db, errors, i18n, pow, purge, ratelimit, security, upload
+from . import assets, db, errors, i18n, pow, purge, ratelimit, security, upload
 from .config import Settings, asset_dir
 from .instance import InstanceSecrets
 
@@ -95,6 +95,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     i18n.init_app(app)
     CSRFProtect(app)
     errors.init_app(app)
+    assets.init_app(app)
     _register_blueprints(app)
     return app
 

@@ -206,7 +206,10 @@ def login() -> str | Response:
         # Never serve the typed receipt back (it is usually nearly right): an empty field.
         form.receipt.data = None
         form.receipt.raw_data = []
-    return render_template("reporter/login.html", form=form, failed=failed)
+    return render_template(
+        "reporter/login.html", form=form, failed=failed,
+        committee=load_committee(settings.keys_dir),
+    )
 
 
 @bp.get("/thread")

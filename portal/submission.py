@@ -170,3 +170,60 @@ def _store(
             Attachment(id=f.upload.blob_id, stored_size=f.upload.stored_size)
         )
     return submission
+
+
+@dataclass(frozen=True)
+class SealedBlob:
+    """An attachment stream the browser encrypted: its blob id and ciphertext size."""
+
+    blob_id: str
+    stored_size: int
+
+
+def create_sealed_report(
+    db: Session,
+    *,
+    login_hash: bytes,
+    reporter_public_key: bytes,
+    office_envelope: bytes,
+    own_copy: bytes,
+    blobs: Sequence[SealedBlob],
+) -> Thread:
+    """A new thread from the browser path: everything arrives sealed. The caller has
+    checked the shapes and commits."""
+    day = today()
+    thread = Thread(
+        login_hash=login_hash,
+        reporter_public_key=reporter_public_key,
+        created_day=day,
+        last_activity_day=day,
+        status="received",
+        next_position=0,
+    )
+    db.add(thread)
+    add_sealed(db, thread, "report", office_envelope, own_copy, blobs)
+    return thread
+
+
+def add_sealed(
+    db: Session,
+    thread: Thread,
+    kind: str,
+    office_envelope: bytes,
+    own_copy: bytes,
+    blobs: Sequence[SealedBlob],
+) -> Submission:
+    """Record a submission sealed in the browser (a report or a message)."""
+    submission = Submission(
+        position=thread.take_position(),
+        kind=kind,
+        day=today(),
+        office_envelope=office_envelope,
+        own_copy=own_copy,
+        acknowledged=False,
+    )
+    thread.submissions.append(submission)
+    for blob in blobs:
+        submission.attachments.append(Attachment(id=blob.blob_id, stored_size=blob.stored_size))
+    thread.last_activity_day = today()
+    return submission

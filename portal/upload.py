@@ -28,6 +28,7 @@ from crypto.payload import normalise_media_type
 from crypto.stream import StreamEncryptor, new_key
 
 from .models import new_id
+from .sealed_upload import MAX_ENVELOPE, CiphertextUpload, Spend, ciphertext_limit, open_part
 from .store import BlobStore, BlobWriter
 
 # Text fields stay in memory. The longest field (crypto.payload.MAX_TEXT = 100 000
@@ -39,6 +40,7 @@ FORM_MEMORY_BYTES = 512 * 1024
 # files" answer when somebody picks a few more.
 FORM_PARTS = 150
 MULTIPART = "multipart/form-data"
+BROWSER_PATH_BLUEPRINT = "reporter_api"
 
 
 class UploadTooLarge(RequestEntityTooLarge):
@@ -140,6 +142,9 @@ class VarselRequest(Request):
         other body, which Werkzeug would read into memory whole (urlencoded forms)."""
         limit = super().max_content_length
         if self.mimetype == MULTIPART:
+            if self.blueprint == BROWSER_PATH_BLUEPRINT and limit is not None:
+                # Ciphertext: padded streams and two sealed envelopes.
+                return limit + limit // 8 + 2 * MAX_ENVELOPE
             return limit
         return FORM_MEMORY_BYTES if limit is None else min(limit, FORM_MEMORY_BYTES)
 
@@ -157,6 +162,12 @@ class VarselRequest(Request):
         if not filename:
             return _EmptyInput()  # type: ignore[return-value]
         state = _state(self)
+        if self.blueprint == BROWSER_PATH_BLUEPRINT:
+            # Already encrypted in the browser: stored as it comes (portal/sealed_upload.py).
+            part = open_part(state.store, filename, state.spend)
+            if isinstance(part, CiphertextUpload):
+                state.uploads.append(part)
+            return part  # type: ignore[return-value]
         blob_id = new_id()
         upload = EncryptedUpload(
             # The sender's Content-Type, made to fit the payload format (docs/PROTOCOL.md).
@@ -170,7 +181,8 @@ class _UploadState:
     def __init__(self, store: BlobStore, limit: int) -> None:
         self.store = store
         self.budget = Budget(limit)
-        self.uploads: list[EncryptedUpload] = []
+        self.spend = Spend(ciphertext_limit(limit))
+        self.uploads: list[EncryptedUpload | CiphertextUpload] = []
         self.claimed: set[str] = set()  # blob ids a stored submission refers to
 
 
@@ -201,7 +213,7 @@ def refuse_stray_files(allowed: Iterable[str] = ()) -> None:
         raise BadRequest()
 
 
-def claim_uploads(kept: Iterable[EncryptedUpload]) -> None:
+def claim_uploads(kept: Iterable[EncryptedUpload | CiphertextUpload]) -> None:
     """The submission referring to ``kept`` is committed: keep exactly those blobs. Every
     other upload of the request is discarded at teardown."""
     state: _UploadState | None = getattr(request, "_varsel_uploads", None)
