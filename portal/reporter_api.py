@@ -49,9 +49,10 @@ def _refused(error: Refused) -> tuple[Response, int]:
     return jsonify({"error": str(error)}), 400
 
 
-@bp.errorhandler(HTTPException)
 def _http_error(error: HTTPException) -> tuple[Response, int]:
-    """Every failure answers JSON the page script can show (CSRF, limits, too large)."""
+    """Every failure answers JSON the page script can show (CSRF, limits, too large).
+    Registered per status code, so it is found before the app's page handlers for the
+    same codes (portal/errors.py)."""
     code = error.code or 500
     if code == 413:
         message = _("The files are larger than the portal accepts. Nothing was stored.")
@@ -60,6 +61,10 @@ def _http_error(error: HTTPException) -> tuple[Response, int]:
     else:
         message = _("The portal could not accept this. Reload the page and try again.")
     return jsonify({"error": message}), code
+
+
+for _code in (400, 403, 404, 405, 413, 429, 500, 503):
+    bp.register_error_handler(_code, _http_error)
 
 
 @bp.get("/parameters")

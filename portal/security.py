@@ -21,8 +21,11 @@ from .config import Settings
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
+# 'wasm-unsafe-eval' lets same-origin scripts compile WebAssembly (libsodium on the browser
+# path) and nothing else: no eval, no inline script. docs/THREAT-MODEL.md explains why.
 CSP = (
-    "default-src 'none'; img-src 'self' data:; style-src 'self'; script-src 'self' 'wasm-unsafe-eval'; "
+    "default-src 'none'; img-src 'self' data:; style-src 'self'; "
+    "script-src 'self' 'wasm-unsafe-eval'; "
     "font-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; "
     "connect-src 'self'; worker-src 'self'"
 )
