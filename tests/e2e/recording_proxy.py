@@ -23,7 +23,7 @@ class RecordingProxy:
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
 
-            def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+            def log_message(self, format: str, *args: object) -> None:
                 pass
 
             def _forward(self) -> None:
@@ -47,7 +47,7 @@ class RecordingProxy:
                 self.wfile.write(data)
                 conn.close()
 
-            do_GET = do_POST = do_HEAD = _forward  # noqa: N815
+            do_GET = do_POST = do_HEAD = _forward
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"

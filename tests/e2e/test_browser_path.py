@@ -82,7 +82,7 @@ def big_file(tmp: Path) -> Path:
 
 
 def test_js_report_reply_and_follow_up_never_send_plaintext(
-    browser: Browser, server: LiveServer, office: Office, tmp_path: Path
+    browser: Browser, server: LiveServer, office: Office, tmp_path: Path  # noqa: F811 (fixtures)
 ) -> None:
     shots = os.environ.get("VARSEL_SHOTS")
     proxy = RecordingProxy(server.url)  # the page talks to the portal only through it
@@ -167,7 +167,7 @@ def test_js_report_reply_and_follow_up_never_send_plaintext(
     for secret in (REPORT_CANARY, DETAIL_CANARY, MESSAGE_CANARY, REPLY, receipt,
                    receipt.upper().replace(" ", "-")):
         assert secret.encode() not in sent, secret
-    assert FILE_CANARY not in sent and "opptak.bin".encode() not in sent
+    assert FILE_CANARY not in sent and b"opptak.bin" not in sent
 
     # The same thread with JavaScript off (the server path): the message sent from the
     # browser path is there, sealed to the same key.
@@ -197,7 +197,7 @@ def _fill_report(page: Page, tmp: Path) -> None:
 
 
 def test_both_paths_import_alike_and_each_follows_up_on_the_other(
-    browser: Browser, server: LiveServer, office: Office, tmp_path: Path
+    browser: Browser, server: LiveServer, office: Office, tmp_path: Path  # noqa: F811 (fixtures)
 ) -> None:
     receipts = {}
     for js in (False, True):
