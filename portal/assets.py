@@ -9,9 +9,16 @@ release (``varsel-portal verify-assets URL``).
 import base64
 import hashlib
 from functools import lru_cache
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+from typing import Any
 
-from flask import Flask, current_app
+from flask import Flask, Response, current_app, jsonify
+
+from .config import asset_dir
+
+MANIFEST_URL = "/assets-manifest.json"
+MANIFEST_FORMAT = "varsel-assets/v1"
 
 
 @lru_cache(maxsize=256)
@@ -34,5 +41,31 @@ def sri(filename: str) -> str:
     return "sha384-" + base64.b64encode(digest).decode("ascii")
 
 
+def release_version() -> str:
+    try:
+        return version("varsel")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def build_manifest(static: Path | None = None) -> dict[str, Any]:
+    """SHA-256 of every file under static/ (``/static/<path>``), as installed: the release's
+    own list, computed from the files the package ships."""
+    root = static or asset_dir("static")
+    files = {
+        "/static/" + path.relative_to(root).as_posix(): hashlib.sha256(
+            path.read_bytes()
+        ).hexdigest()
+        for path in sorted(root.rglob("*"))
+        if path.is_file() and "__pycache__" not in path.parts
+    }
+    return {"format": MANIFEST_FORMAT, "version": release_version(), "files": files}
+
+
+def _manifest() -> Response:
+    return jsonify(build_manifest(Path(current_app.static_folder or "")))
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.globals["sri"] = sri
+    app.add_url_rule(MANIFEST_URL, "assets_manifest", _manifest)

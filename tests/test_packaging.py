@@ -69,3 +69,26 @@ def test_make_run_installs_only_the_runtime_dependencies(tmp_path: Path) -> None
     test = _make_dry_run("test", tmp_path)
     assert any("pip install" in line and "'.[dev]'" in line for line in test.splitlines())
     assert "pytest" in test
+
+
+def test_the_vendored_libsodium_is_the_pinned_npm_package() -> None:
+    """static/vendor/ is committed (the wheel is built from tracked files) and must be the
+    files of the exact versions package-lock.json pins, as scripts/vendor-js.sh places
+    them (`make test` runs it first, so node_modules/ is there)."""
+    import json
+
+    lock = json.loads((ROOT / "package-lock.json").read_text())
+    declared = json.loads((ROOT / "package.json").read_text())
+    for name, wanted in {**declared["dependencies"], **declared["devDependencies"]}.items():
+        assert re.fullmatch(r"[0-9]+\.[0-9]+\.[0-9]+", wanted), f"{name} is not pinned exactly"
+        entry = lock["packages"][f"node_modules/{name}"]
+        assert entry["version"] == wanted and entry["integrity"].startswith("sha512-")
+    modules = ROOT / "node_modules"
+    assert modules.is_dir(), "run scripts/vendor-js.sh (make test does) to install node_modules"
+    pairs = {
+        "libsodium-sumo.js": "libsodium-sumo/dist/modules-sumo/libsodium-sumo.js",
+        "libsodium-wrappers.js": "libsodium-wrappers-sumo/dist/modules-sumo/libsodium-wrappers.js",
+    }
+    for vendored, source in pairs.items():
+        assert (ROOT / "static/vendor" / vendored).read_bytes() == (modules / source).read_bytes()
+    assert sorted(p.name for p in (ROOT / "static/vendor").iterdir()) == sorted(pairs)
