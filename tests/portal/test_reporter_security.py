@@ -19,7 +19,8 @@ def test_every_reporter_form_carries_a_csrf_token(client: FlaskClient) -> None:
         for spec in forms(html):
             assert spec.hidden.get("csrf_token"), spec.action
             actions.add(spec.action)
-    assert actions == {"/report", "/report/written-down", "/follow-up", "/thread", "/logout"}
+    assert actions == {"/report", "/report/written-down", "/follow-up", "/thread", "/logout",
+                       "/api/v1/message"}
 
 
 def test_posts_without_a_token_are_refused(client: FlaskClient) -> None:
