@@ -20,15 +20,15 @@ from werkzeug.exceptions import HTTPException
 from crypto.encoding import b64decode, b64encode
 from crypto.envelope import check_sealed_shape
 from crypto.errors import CryptoError
-from crypto.payload import MAX_ATTACHMENTS
+from crypto.payload import MAX_ATTACHMENTS, REPORT_QUESTIONS
 from crypto.receipt import login_hash
 from crypto.stream import check_stream_shape
 from crypto.wordlist import wordlist_bytes, wordlist_sha256
 
-from . import secrets_of, settings_of
+from . import pow, secrets_of, settings_of
 from .db import get_db
 from .models import Thread
-from .ratelimit import limit_client, limit_global
+from .ratelimit import limit_lane
 from .recipients import load_committee, load_office
 from .sealed_upload import CiphertextUpload, EnvelopePart
 from .submission import SealedBlob, add_sealed, committee_was_chosen, create_sealed_report
@@ -36,7 +36,6 @@ from .upload import claim_uploads
 
 bp = Blueprint("reporter_api", __name__, url_prefix="/api/v1")
 
-HOUR = 3600
 PARTS = frozenset({"envelope", "own_copy", "attachments"})
 
 
@@ -65,6 +64,12 @@ def _http_error(error: HTTPException) -> tuple[Response, int]:
 
 for _code in (400, 403, 404, 405, 413, 429, 500, 503):
     bp.register_error_handler(_code, _http_error)
+
+
+@bp.app_context_processor
+def _questions() -> dict[str, object]:
+    """The answer keys the report page's script collects (crypto.payload.REPORT_QUESTIONS)."""
+    return {"report_questions": tuple(REPORT_QUESTIONS)}
 
 
 @bp.get("/parameters")
@@ -128,8 +133,7 @@ def thread() -> Response:
     """The thread's ciphertexts for a login key: the reporter's own copies and the office's
     replies, which only the browser can open. Counted as a login attempt."""
     settings = settings_of(current_app)
-    limit_client("login", settings.receipt_login_attempts_per_hour, HOUR)
-    limit_global("login", settings.global_login_attempts_per_minute, 60)
+    limit_lane("login", pow.lane())
     t = _thread_for(_key_field("login_key"))
     items: list[tuple[int, dict[str, object]]] = []
     for s in t.submissions:
@@ -234,7 +238,7 @@ def _stream(part: FileStorage) -> CiphertextUpload:
 
 
 def _limit_submissions() -> None:
-    """The same limits as the server path (portal/reporter.py)."""
-    settings = settings_of(current_app)
-    limit_client("submit", settings.submissions_per_hour, HOUR)
-    limit_global("submit", settings.global_submissions_per_hour, HOUR)
+    """The same limits and the same proof-of-work check as the server path
+    (portal/reporter.py, portal/pow.py): a solved ``pow`` field puts the request in the
+    proof-of-work lane."""
+    limit_lane("submit", pow.lane())

@@ -62,8 +62,10 @@
     return body;
   };
 
-  Session.prototype.load = async function () {
-    var answer = await post(this.form.dataset.thread, this.body());
+  Session.prototype.load = async function (pow) {
+    var body = this.body();
+    if (pow) { body.append("pow", pow); }
+    var answer = await post(this.form.dataset.thread, body);
     if (answer.status !== 200) { throw new Error(answer.body.error || this.form.dataset.msgNotFound); }
     var items = await runWorker(this.form, {
       job: "openItems", public_key: this.keys.public_key, secret_key: this.keys.secret_key,
@@ -180,7 +182,8 @@
       var keys = await runWorker(form, { job: "logIn", params: params, receipt: input.value });
       input.value = "";
       var session = new Session(form, params, keys, form.querySelector("[name=csrf_token]").value);
-      session.render(await session.load());
+      var pow = form.querySelector("[name=pow]");  // proof of work (static/js/pow.js), once
+      session.render(await session.load(pow ? pow.value : ""));
     } catch (e) {
       input.value = "";  // never leave a nearly right receipt on the page, as on the server path
       button.disabled = false;

@@ -5,9 +5,6 @@
 (function () {
   "use strict";
 
-  var QUESTIONS = ["what_happened", "when", "where", "where_detail", "kind", "involved_roles",
-    "involved_detail", "reporter_relation", "party_employee_involved", "ongoing",
-    "central_office", "contact_wanted", "contact_how", "identity"];
   var MAX_TEXT = 100000;
   var MAX_FILES = 64;
 
@@ -111,6 +108,8 @@
     return new Promise(function (resolve, reject) {
       var body = new FormData();
       body.append("csrf_token", form.querySelector("[name=csrf_token]").value);
+      var pow = form.querySelector("[name=pow]");  // proof of work (static/js/pow.js)
+      if (pow) { body.append("pow", pow.value); }
       body.append("login_key", sealed.login_key);
       body.append("reporter_public_key", sealed.reporter_public_key);
       if (toCommittee) { body.append("send_to_committee", "y"); }
@@ -150,7 +149,8 @@
 
   async function send(form, params) {
     var answers = {};
-    QUESTIONS.forEach(function (key) {
+    // The keys of crypto.payload.REPORT_QUESTIONS, as the page gives them.
+    form.dataset.questions.split(" ").forEach(function (key) {
       var value = answerOf(form, key);
       if (value !== null) { answers[key] = value; }
     });
