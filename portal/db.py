@@ -4,6 +4,8 @@ SQLite is the default (WAL journal, foreign keys on); PostgreSQL works through t
 code with ``VARSEL_DATABASE_URL=postgresql+psycopg://...``.
 """
 
+import fcntl
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -46,23 +48,44 @@ def alembic_config(url: str) -> Config:
 
 
 def upgrade(engine: Engine) -> None:
-    """Bring the schema to the newest migration. On SQLite with foreign keys off (Alembic's
-    advice for its batch mode): a migration that rebuilds a table must not cascade the
-    rebuild's implicit delete into the rows that refer to it."""
+    """Bring the schema to the newest migration, one process at a time: gunicorn's workers
+    all start at once, and on a new database two of them would otherwise both create the
+    tables and all but one fail to boot (tests/ops/test_slow_clients.py starts two). On
+    SQLite with foreign keys off (Alembic's advice for its batch mode): a migration that
+    rebuilds a table must not cascade the rebuild's implicit delete into the rows that
+    refer to it."""
     config = alembic_config(str(engine.url.render_as_string(hide_password=False)))
     sqlite = engine.dialect.name == "sqlite"
-    with engine.connect() as connection:
+    with _migration_lock(engine), engine.connect() as connection:
         if sqlite:
             connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
             connection.commit()
         try:
             with connection.begin():
+                if engine.dialect.name == "postgresql":
+                    # Held until this transaction ends; the key is an arbitrary constant.
+                    connection.exec_driver_sql("SELECT pg_advisory_xact_lock(7526415)")
                 config.attributes["connection"] = connection
                 command.upgrade(config, "head")
         finally:
             if sqlite:
                 connection.exec_driver_sql("PRAGMA foreign_keys=ON")
                 connection.commit()
+
+
+@contextmanager
+def _migration_lock(engine: Engine) -> Iterator[None]:
+    """For a SQLite file: an exclusive lock on ``<database>.migrate-lock`` beside it."""
+    database = engine.url.database
+    if engine.dialect.name != "sqlite" or not database or database == ":memory:":
+        yield
+        return
+    fd = os.open(f"{database}.migrate-lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
 
 
 def init_app(app: Flask, url: str) -> None:
