@@ -25,7 +25,7 @@ RUN apt-get update && apt-get install -y --no-install-recommends nodejs npm \
     && scripts/vendor-js.sh && rm -rf node_modules \
     && apt-get purge -y nodejs npm && apt-get autoremove -y && rm -rf /var/lib/apt/lists/*
 # A plain install: the wheel carries templates, static files and compiled catalogues.
-RUN pip install --no-cache-dir . \
+RUN pip install --no-cache-dir '.[postgres]' \
     && mkdir -p /data && chown varsel /data
 
 USER varsel

@@ -7,6 +7,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from .onion import OnionAddressError, parse_onion_address
+
 PACKAGE_DIR = Path(__file__).resolve().parent
 PROJECT_ROOT = PACKAGE_DIR.parent
 
@@ -55,6 +57,9 @@ class Settings:
     # Host names (Host header, port ignored) the portal answers to; anything else gets 400.
     # A name starting with "." also allows its subdomains.
     trusted_hosts: tuple[str, ...] = ("localhost", "127.0.0.1", "::1")
+    # The portal's Tor onion address ("<56 chars>.onion"), announced with Onion-Location and
+    # on the landing page; None when the portal has no onion service.
+    onion_address: str | None = None
 
     @property
     def keys_dir(self) -> Path:
@@ -88,6 +93,7 @@ class Settings:
         def num(name: str, default: int) -> int:
             return int(e[name]) if name in e else default
 
+        onion = _onion_address(e.get("VARSEL_ONION_ADDRESS", ""))
         return cls(
             data_dir=data_dir,
             database_url=database_url,
@@ -108,10 +114,21 @@ class Settings:
             secure_cookies=e.get("VARSEL_SECURE_COOKIES", "0") == "1",
             argon2_wait_seconds=float(e.get("VARSEL_ARGON2_WAIT_SECONDS", "5")),
             form_valid_hours=num("VARSEL_FORM_VALID_HOURS", 6),
-            trusted_hosts=_names(e.get("VARSEL_TRUSTED_HOSTS", "localhost,127.0.0.1,::1")),
+            trusted_hosts=_names(e.get("VARSEL_TRUSTED_HOSTS", "localhost,127.0.0.1,::1"))
+            + ((onion,) if onion else ()),
+            onion_address=onion,
         )
 
 
 def _names(text: str) -> tuple[str, ...]:
     """A comma-separated list of host names, lower-cased, without blanks."""
     return tuple(name.strip().lower() for name in text.split(",") if name.strip())
+
+
+def _onion_address(text: str) -> str | None:
+    if not text:
+        return None
+    try:
+        return parse_onion_address(text)
+    except OnionAddressError as error:
+        raise OnionAddressError(f"VARSEL_ONION_ADDRESS: {error}") from None

@@ -111,6 +111,9 @@ class TrustedHosts:
 
 
 def init_app(app: Flask, settings: Settings) -> None:
+    # The landing page shows the onion address (templates/reporter/index.html).
+    app.jinja_env.globals["onion_address"] = settings.onion_address
+
     @app.after_request
     def _headers(response: Response) -> Response:
         h = response.headers
@@ -124,6 +127,9 @@ def init_app(app: Flask, settings: Settings) -> None:
         if request.is_secure or settings.secure_cookies:
             h[HSTS[0]] = HSTS[1]
         h.pop("Server", None)
+        # Tor Browser offers the onion service to visitors on the ordinary address.
+        if settings.onion_address and request.host != settings.onion_address:
+            h["Onion-Location"] = f"http://{settings.onion_address}{request.full_path}".rstrip("?")
         return response
 
     app.jinja_env.globals["static_sri"] = _sri_of(Path(app.static_folder or "static"))
