@@ -25,6 +25,7 @@ from crypto.errors import CryptoError
 from . import attachments as attachment_files
 from . import case as cases
 from . import outbox, sealed_casefile, threads
+from .backup import BackupError, verify_backup, write_backup
 from .click_language import click_language, usage_word
 from .editor import edit_text
 from .errors import InboxError, PortalKeyChanged
@@ -612,3 +613,29 @@ from .case_commands import STATS as stats_command  # noqa: E402
 main.add_command(case_group)
 main.add_command(intake_command)
 main.add_command(stats_command)
+
+
+# -- backup --------------------------------------------------------------------------------
+
+
+@main.command("backup")
+@click.argument("destination", type=click.Path(file_okay=False, path_type=Path))
+@pass_ctx
+def backup_(ctx: Ctx, destination: Path) -> None:
+    """Kopier innboksen, kryptert som den er, til en ny mappe (en annen minnepinne).
+
+    Kopien er like kryptert som innboksen: den åpnes bare med kontorets passordfrase.
+    Databasen kopieres med SQLites sikkerhetskopi, og hver fil kontrolleres mot en
+    SHA-256-liste (MANIFEST.json). Ta den i bruk med «varsel-inbox --home MAPPE …».
+    """
+    ctx.home.require()
+    if destination.exists():
+        raise InboxError(
+            f"{destination} finnes allerede. Velg en ny mappe; backup overskriver aldri."
+        )
+    try:
+        count = write_backup(ctx.home.path, destination, "varsel-inbox", [ctx.home.database.name])
+        verify_backup(destination, "varsel-inbox")
+    except (BackupError, OSError) as error:
+        raise InboxError(f"Sikkerhetskopien ble ikke skrevet: {error}") from None
+    click.echo(f"Kopierte {count} filer til {destination} og kontrollerte dem.")

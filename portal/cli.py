@@ -7,7 +7,7 @@ import click
 from flask.cli import FlaskGroup
 
 from . import create_app
-from .commands import demo, keys, serve, transfer, verify
+from .commands import alerts, backup, demo, keys, poster, serve, transfer, verify
 
 
 @click.group(cls=FlaskGroup, create_app=lambda: create_app(), add_version_option=False)
@@ -15,6 +15,6 @@ def main() -> None:
     """Varsel portal: run the server and manage keys, users and transfers."""
 
 
-for _module in (keys, transfer, demo, serve, verify):
+for _module in (keys, transfer, demo, serve, verify, poster, alerts, backup):
     for _command in _module.COMMANDS:
         main.add_command(_command)

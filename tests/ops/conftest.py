@@ -93,10 +93,13 @@ class Portal:
         return f"http://127.0.0.1:{self.port}"
 
 
-def start_portal(base: Path, extra_env: dict[str, str] | None = None) -> Portal:
+def start_portal(
+    base: Path, extra_env: dict[str, str] | None = None, office: SecretIdentity | None = None
+) -> Portal:
     data_dir = base / "data"
-    data_dir.mkdir(parents=True)
-    install_office_key(data_dir, SecretIdentity.generate())
+    if not (data_dir / "keys" / "office.pub").exists():  # not a restored data directory
+        data_dir.mkdir(parents=True)
+        install_office_key(data_dir, office or SecretIdentity.generate())
     port = free_port()
     command = [
         arg.replace("127.0.0.1:8000", f"127.0.0.1:{port}")

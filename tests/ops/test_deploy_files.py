@@ -11,7 +11,13 @@ import yaml
 
 from .conftest import DEPLOY, ROOT, VENV_BIN
 
-UNITS = ("varsel.service", "varsel-purge.service", "varsel-purge.timer")
+UNITS = (
+    "varsel.service",
+    "varsel-purge.service",
+    "varsel-purge.timer",
+    "varsel-alerts.service",
+    "varsel-alerts.timer",
+)
 
 
 def _installed_units(tmp_path: Path, names: tuple[str, ...]) -> list[Path]:
