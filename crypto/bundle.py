@@ -25,6 +25,7 @@ from .encoding import b64decode, b64encode, check_day, check_id, loads_json
 from .errors import MalformedError, SignatureError, TooLargeError
 from .keys import SecretIdentity, fingerprint, verify_signature
 from .payload import MAX_ATTACHMENTS, THREAD_STATUSES
+from .rotation import STATEMENT_BYTES, read_rotation
 
 MAGIC = b"VSBUNDL1"
 FORMAT = "varsel-bundle/v1"
@@ -100,6 +101,8 @@ class OutboundBundle:
     acks: tuple[str, ...] = ()
     replies: tuple[OutboundReply, ...] = ()
     statuses: tuple[StatusChange, ...] = ()
+    # A key-rotation statement (crypto/rotation.py) signed by the key that signs the bundle.
+    key_rotation: bytes | None = None
 
 
 def bundle_signer(data: bytes) -> bytes:
@@ -223,12 +226,23 @@ def write_outbound(bundle: OutboundBundle, office: SecretIdentity) -> bytes:
         ],
         "statuses": [{"thread": s.thread, "status": s.status} for s in bundle.statuses],
     }
+    if bundle.key_rotation is not None:
+        read_rotation(bundle.key_rotation, office.public.verify_key)  # signed by the signer
+        manifest["key_rotation"] = b64encode(bundle.key_rotation)
     return _seal(manifest, blobs, office)
 
 
 def read_outbound(data: bytes, office_verify_key: bytes) -> OutboundBundle:
     manifest, blobs = _open(data, office_verify_key, "outbound")
-    _fields(manifest, {"created_day", "sequence", "audience", "acks", "replies", "statuses"})
+    required = {"created_day", "sequence", "audience", "acks", "replies", "statuses"}
+    key_rotation = None
+    if "key_rotation" in manifest:
+        key_rotation = b64decode(
+            _str(manifest["key_rotation"]), length=STATEMENT_BYTES, what="key rotation"
+        )
+        read_rotation(key_rotation, office_verify_key)  # refuse the bundle whole if it fails
+        required.add("key_rotation")
+    _fields(manifest, required)
     ack_ids: set[str] = set()
     acks = tuple(
         _unique(check_id(a, "acknowledged item id"), ack_ids, "ack")
@@ -262,6 +276,7 @@ def read_outbound(data: bytes, office_verify_key: bytes) -> OutboundBundle:
         acks=acks,
         replies=tuple(replies),
         statuses=tuple(statuses),
+        key_rotation=key_rotation,
     )
 
 

@@ -41,6 +41,7 @@ from .render import (
     summary_json,
     thread_json,
 )
+from .rotation import rotate_office_key
 from .store import Store
 
 PASSPHRASE_ENV = "VARSEL_INBOX_PASSPHRASE"  # noqa: S105 (the variable's name)
@@ -639,3 +640,28 @@ def backup_(ctx: Ctx, destination: Path) -> None:
     except (BackupError, OSError) as error:
         raise InboxError(f"Sikkerhetskopien ble ikke skrevet: {error}") from None
     click.echo(f"Kopierte {count} filer til {destination} og kontrollerte dem.")
+
+
+@main.command("rotate-key")
+@pass_ctx
+def rotate_key(ctx: Ctx) -> None:
+    """Bytt kontorets nøkkel: en ny nøkkel, signert med den gamle.
+
+    Den gamle nøkkelen legges i retired/ og åpner fortsatt eldre varsler. Neste utgående
+    pakke bærer den nye nøkkelen til portalen, signert med den gamle; portalen bytter først
+    når signaturen stemmer. Inntil portalen har bekreftet pakken, signeres utgående pakker
+    med den gamle nøkkelen.
+    """
+    ctx.home.require()
+    secret = passphrase()
+    unlocked = unlock(ctx.home, secret)
+    public = rotate_office_key(ctx.home, unlocked, secret)
+    out().print(
+        Panel(
+            Text(public.fingerprint, style="bold"), title="Nytt fingeravtrykk", title_align="left"
+        )
+    )
+    click.echo(
+        "Eksporter en utgående pakke og last den opp på portalen: den bærer den nye nøkkelen.\n"
+        "Sammenlign deretter fingeravtrykket på portalens kontorside med det over."
+    )

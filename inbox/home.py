@@ -108,6 +108,9 @@ class Unlocked:
 
     identity: keys.SecretIdentity
     store_key: bytes
+    # Earlier office keys (``retired/office-N.key``, inbox/rotation.py): they open reports
+    # sealed to them before the portal switched to the current key.
+    retired: tuple[keys.SecretIdentity, ...] = ()
 
     def __repr__(self) -> str:
         return f"Unlocked(fingerprint={self.identity.public.fingerprint!r})"
@@ -167,7 +170,13 @@ def unlock(home: Home, passphrase: str) -> Unlocked:
         raise HomeError(f"{home.store_key} hører ikke til denne nøkkelen eller er skadet.") from exc
     if len(store_key) != wrap.KEY_BYTES:
         raise HomeError(f"{home.store_key} er skadet.")
-    return Unlocked(identity=identity, store_key=store_key)
+    retired = []
+    for path in sorted((home.path / "retired").glob("office-*.key")):
+        try:
+            retired.append(keys.unlock_identity(path.read_text("ascii"), passphrase))
+        except (CryptoError, UnicodeDecodeError) as exc:
+            raise HomeError(f"{path} er skadet eller låst med en annen passordfrase.") from exc
+    return Unlocked(identity=identity, store_key=store_key, retired=tuple(retired))
 
 
 def _write_new(path: Path, data: bytes, mode: int) -> None:

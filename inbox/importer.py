@@ -218,6 +218,18 @@ def _check_items(
     return checked
 
 
+def _open_with_office_keys(sealed: bytes, unlocked: Unlocked) -> bytes:
+    """Open with the current office key, else a retired one (inbox/rotation.py); the last
+    key's error is the one raised."""
+    *others, last = (unlocked.identity, *reversed(unlocked.retired))
+    for identity in others:
+        try:
+            return open_envelope(sealed, identity.public.encryption_key, identity.encryption_secret)
+        except CryptoError:
+            continue
+    return open_envelope(sealed, last.public.encryption_key, last.encryption_secret)
+
+
 def _check_item(
     store: Store,
     unlocked: Unlocked,
@@ -226,11 +238,8 @@ def _check_item(
     blob_ids: set[str],
 ) -> "_CheckedItem | SetAside":
     """Decrypt and check one new item; a fault in its content sets it aside."""
-    identity = unlocked.identity
     try:
-        plaintext = open_envelope(
-            item.envelope, identity.public.encryption_key, identity.encryption_secret
-        )
+        plaintext = _open_with_office_keys(item.envelope, unlocked)
         payload: Payload = decode_payload(plaintext)
     except CryptoError as exc:
         return SetAside(item, f"the envelope does not open to a valid payload: {exc}")

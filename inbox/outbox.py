@@ -21,6 +21,7 @@ from crypto.payload import THREAD_STATUSES, Reply, encode_payload
 from .errors import InboxError
 from .files import new_file
 from .home import Home, Unlocked
+from .rotation import mark_carried, pending_rotation
 from .store import LAST_CONFIRMED, LAST_EXPORTED, Store
 
 # Norwegian words the office may type, and the labels shown (wire values stay English).
@@ -216,6 +217,7 @@ def export_outbound(home: Home, store: Store, unlocked: Unlocked, path: Path) ->
         elif kind == "status" and status is not None:
             statuses.append(bundles.StatusChange(thread=thread, status=status))
     sequence = store.get_meta(LAST_EXPORTED) + 1
+    rotation = pending_rotation(home, unlocked, store.get_meta(LAST_CONFIRMED))
     outbound = bundles.OutboundBundle(
         sequence=sequence,
         audience=bundles.signer_fingerprint(pin),
@@ -223,8 +225,10 @@ def export_outbound(home: Home, store: Store, unlocked: Unlocked, path: Path) ->
         acks=tuple(acks),
         replies=tuple(replies),
         statuses=tuple(statuses),
+        key_rotation=rotation.statement if rotation else None,
     )
-    data = bundles.write_outbound(outbound, unlocked.identity)
+    # Until the portal has the new office key, only the old one can sign (inbox/rotation.py).
+    data = bundles.write_outbound(outbound, rotation.old if rotation else unlocked.identity)
     with new_file(path) as f:
         f.write(data)
     try:
@@ -234,6 +238,8 @@ def export_outbound(home: Home, store: Store, unlocked: Unlocked, path: Path) ->
     except BaseException:
         path.unlink(missing_ok=True)
         raise
+    if rotation:
+        mark_carried(home, rotation, sequence)
     return ExportSummary(
         sequence=sequence,
         acks=len(acks),

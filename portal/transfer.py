@@ -19,7 +19,8 @@ The office pages and the ``varsel-portal`` commands both call these two function
 """
 
 import logging
-from dataclasses import dataclass
+import os
+from dataclasses import dataclass, replace
 from datetime import date
 
 from sqlalchemy import func, select, update
@@ -45,6 +46,7 @@ from crypto.errors import (
     TruncatedError,
 )
 from crypto.keys import SecretIdentity
+from crypto.rotation import read_rotation
 
 from .config import Settings
 from .db import release_deleted
@@ -125,6 +127,7 @@ class ApplySummary:
     status_changes: int
     skipped: int  # entries about threads or items no longer here, or already applied
     shredded: int  # attachment streams deleted from disk
+    new_office_key: str | None = None  # fingerprint, when the bundle rotated the office key
 
 
 def portal_fingerprint(portal: SecretIdentity) -> str:
@@ -416,7 +419,21 @@ def apply_outbound(
     release_deleted(db)
     shred_pending(db, BlobStore(settings.blobs_dir), shred_ids)
     log.info("applied outbound bundle %d", bundle.sequence)
+    if bundle.key_rotation is not None:
+        summary = replace(summary, new_office_key=_rotate_office_key(settings, bundle.key_rotation))
     return summary
+
+
+def _rotate_office_key(settings: Settings, statement: bytes) -> str:
+    """Install the new office key that the current one signed (crypto/rotation.py): new
+    reports are sealed to it, and the next outbound bundles must be signed by it."""
+    new = read_rotation(statement, office_verify_key(settings))
+    path = settings.office_key_file
+    partial = path.with_name(path.name + ".new")
+    partial.write_text(new.to_text(), encoding="utf-8")
+    os.replace(partial, path)
+    log.info("office key rotated to %s", new.fingerprint)
+    return new.fingerprint
 
 
 def _apply(db: Session, bundle: OutboundBundle, today: date) -> tuple[ApplySummary, list[str]]:

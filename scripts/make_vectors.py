@@ -27,7 +27,7 @@ import nacl.hash  # noqa: E402
 import nacl.pwhash  # noqa: E402
 import nacl.signing  # noqa: E402
 
-from crypto import bundle, envelope, keys, payload, receipt, stream, wrap  # noqa: E402
+from crypto import bundle, envelope, keys, payload, receipt, rotation, stream, wrap  # noqa: E402
 from crypto.encoding import b64encode  # noqa: E402
 from crypto.padding import padded_size  # noqa: E402
 from crypto.wordlist import WORDS  # noqa: E402
@@ -634,6 +634,53 @@ def bundle_vectors() -> dict[str, Any]:
     }
 
 
+def rotation_vectors() -> dict[str, Any]:
+    """Key-rotation statements: deterministic (Ed25519 signatures are)."""
+    old, new, other = identity("rotation old"), identity("rotation new"), identity("rotation other")
+    statement = rotation.sign_rotation(old, new.public)
+    flipped = bytearray(statement)
+    flipped[-1] ^= 1
+    b64 = b64encode
+    return {
+        "valid": [
+            {
+                "old_encryption_secret": b64(old.encryption_secret),
+                "old_signing_seed": b64(old.signing_seed),
+                "old_verify_key": b64(old.public.verify_key),
+                "new_encryption_key": b64(new.public.encryption_key),
+                "new_verify_key": b64(new.public.verify_key),
+                "statement": b64(statement),
+            }
+        ],
+        "invalid": [
+            {
+                "why": "signed by another key",
+                "current_verify_key": b64(old.public.verify_key),
+                "statement": b64(rotation.sign_rotation(other, new.public)),
+                "error": "SignatureError",
+            },
+            {
+                "why": "signature changed",
+                "current_verify_key": b64(old.public.verify_key),
+                "statement": b64(bytes(flipped)),
+                "error": "SignatureError",
+            },
+            {
+                "why": "truncated",
+                "current_verify_key": b64(old.public.verify_key),
+                "statement": b64(statement[:-1]),
+                "error": "MalformedError",
+            },
+            {
+                "why": "wrong magic",
+                "current_verify_key": b64(old.public.verify_key),
+                "statement": b64(b"VSROTAT2" + statement[8:]),
+                "error": "MalformedError",
+            },
+        ],
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--refresh", action="store_true", help="record new random ciphertexts")
@@ -647,6 +694,7 @@ def main() -> None:
         "wrap.json": wrap_vectors(rec),
         "payload.json": payload_vectors(),
         "bundle.json": bundle_vectors(),
+        "rotation.json": rotation_vectors(),
     }
     OUT.mkdir(parents=True, exist_ok=True)
     for name, content in files.items():

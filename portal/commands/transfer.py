@@ -119,6 +119,10 @@ def import_outbound_command(file: Path) -> None:
         f"{summary.replies} replies, {summary.status_changes} status changes, "
         f"{summary.skipped} skipped."
     )
+    if summary.new_office_key:
+        click.echo(
+            f"The office key was rotated; new reports are sealed to {summary.new_office_key}."
+        )
 
 
 @click.command("purge-expired")

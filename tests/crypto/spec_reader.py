@@ -373,3 +373,18 @@ def read_bundle(
     if offset != len(data):
         raise SpecError("MalformedError")
     return manifest, blobs
+
+
+def read_rotation(statement: bytes, current: bytes) -> tuple[bytes, bytes]:
+    """"Key rotation: Reading": the new (encryption key, verify key)."""
+    if len(statement) != 168 or statement[:8] != b"VSROTAT1":
+        raise SpecError("MalformedError")
+    if statement[8:40] != current:
+        raise SpecError("SignatureError")
+    try:
+        na.crypto_sign_open(statement[104:] + statement[:104], current)
+    except nacl.exceptions.CryptoError as exc:
+        raise SpecError("SignatureError") from exc
+    if statement[72:104] == current:
+        raise SpecError("MalformedError")
+    return statement[40:72], statement[72:104]
