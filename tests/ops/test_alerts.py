@@ -106,7 +106,9 @@ def _send_report(app: Flask, text: str) -> None:
         "what_happened": text,
         "attachments": [(io.BytesIO(b""), "")],
     }
-    response = client.post("/report", data=data, content_type="multipart/form-data")
+    response = client.post(
+        "/report", data=data, content_type="multipart/form-data", follow_redirects=True
+    )
     assert response.status_code == 200, response.text
 
 

@@ -53,6 +53,7 @@ def test_pg_dump_and_restore_keep_the_receipt_working(
             "attachments": [(io.BytesIO(b""), "")],
         },
         content_type="multipart/form-data",
+        follow_redirects=True,
     )
     assert response.status_code == 200, response.text
     receipt = " ".join(receipt_words(response.text))
