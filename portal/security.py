@@ -113,6 +113,9 @@ class TrustedHosts:
 def init_app(app: Flask, settings: Settings) -> None:
     # The landing page shows the onion address (templates/reporter/index.html).
     app.jinja_env.globals["onion_address"] = settings.onion_address
+    app.jinja_env.globals["onion_url"] = (
+        f"http://{settings.onion_address}/" if settings.onion_address else None
+    )
 
     @app.after_request
     def _headers(response: Response) -> Response:
