@@ -23,10 +23,16 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import Flask
 from flask.testing import FlaskClient
+from hypothesis import settings
 
 from crypto.keys import PublicIdentity, SecretIdentity
 from portal import create_app
 from portal.config import Settings
+
+# Property tests check behaviour, not speed: a per-example deadline only fails them on a
+# loaded machine. Timing targets live in bench/.
+settings.register_profile("varsel", deadline=None)
+settings.load_profile("varsel")
 
 ROOT = Path(__file__).resolve().parent.parent
 TRANSLATIONS = ROOT / "portal" / "translations"

@@ -36,6 +36,15 @@ def _start_demo(data_dir: Path, port: int, log: Path) -> tuple[subprocess.Popen[
         assert process.poll() is None, log.read_text()
         assert time.monotonic() < deadline, log.read_text()
         time.sleep(0.1)
+    # The line is printed just before the server binds: wait until it accepts connections.
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            break
+        except OSError:
+            assert process.poll() is None, log.read_text()
+            assert time.monotonic() < deadline, log.read_text()
+            time.sleep(0.1)
     return process, log.read_text()
 
 
