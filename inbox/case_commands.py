@@ -10,7 +10,7 @@ from rich.text import Text
 
 from . import case as cases
 from . import casefile, decision, handover, innsyn, intake, outbox, stats, threads
-from .cli import THREAD, Ctx, InboxGroup, confirm, echo_json, out, pass_ctx
+from .cli_base import THREAD, Ctx, InboxGroup, confirm, echo_json, out, pass_ctx
 from .editor import edit_text
 from .errors import InboxError
 from .render import case_json, clean, render_case

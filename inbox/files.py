@@ -19,6 +19,7 @@ def new_file(path: Path, mode: int = 0o600) -> Iterator[BinaryIO]:
         raise InboxError(f"{path} finnes allerede; velg et annet filnavn.") from exc
     except OSError as exc:
         raise InboxError(f"Kan ikke skrive {path}: {exc.strerror}.") from exc
+    os.fchmod(fd, mode)  # exactly ``mode``, whatever the umask
     with os.fdopen(fd, "wb") as f:
         yield f
         f.flush()

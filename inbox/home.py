@@ -22,10 +22,10 @@ from crypto.encoding import b64decode, b64encode
 from crypto.errors import CryptoError, WrongPassphraseError
 
 from .errors import HomeError, WrongPassphrase
+from .files import new_file
 
 APP_DIR = "varsel-inbox"
 PIN_MAGIC = "varsel-portal-pin/v1"
-MIN_PASSPHRASE = 12
 
 
 def default_home() -> Path:
@@ -99,7 +99,8 @@ class Home:
 
     def write_pin(self, verify_key: bytes) -> None:
         text = f"{PIN_MAGIC}\nverify: {b64encode(verify_key)}\n"
-        _write_new(self.portal_pin, text.encode("ascii"), 0o644)
+        with new_file(self.portal_pin, 0o644) as f:
+            f.write(text.encode("ascii"))
 
 
 @dataclass(frozen=True)
@@ -114,43 +115,6 @@ class Unlocked:
 
     def __repr__(self) -> str:
         return f"Unlocked(fingerprint={self.identity.public.fingerprint!r})"
-
-
-def check_new_passphrase(passphrase: str) -> None:
-    if len(passphrase) < MIN_PASSPHRASE:
-        raise HomeError(f"Passordfrasen må ha minst {MIN_PASSPHRASE} tegn.")
-
-
-def init_home(
-    home: Home,
-    passphrase: str,
-    *,
-    opslimit: int = keys.SECRET_OPSLIMIT,
-    memlimit: int = keys.SECRET_MEMLIMIT,
-) -> keys.PublicIdentity:
-    """Create the identity, the store key and an empty store. Refuses an existing home."""
-    from .store import Store  # the store needs the home; import here to keep layers simple
-
-    check_new_passphrase(passphrase)
-    if home.path.exists() and any(home.path.iterdir()):
-        raise HomeError(
-            f"{home.path} finnes allerede og er ikke tom. Init overskriver aldri en innboks."
-        )
-    home.path.mkdir(mode=0o700, parents=True, exist_ok=True)
-    os.chmod(home.path, 0o700)
-    home.blobs.mkdir(mode=0o700)
-    identity = keys.SecretIdentity.generate()
-    public = identity.public
-    store_key = wrap.new_key()
-    _write_new(
-        home.office_key,
-        keys.lock_identity(identity, passphrase, opslimit=opslimit, memlimit=memlimit).encode(),
-        0o600,
-    )
-    _write_new(home.store_key, envelope.seal(store_key, [public.encryption_key]), 0o600)
-    _write_new(home.office_pub, public.to_text().encode("ascii"), 0o644)
-    Store.create(home, store_key).close()
-    return public
 
 
 def unlock(home: Home, passphrase: str) -> Unlocked:
@@ -177,13 +141,3 @@ def unlock(home: Home, passphrase: str) -> Unlocked:
         except (CryptoError, UnicodeDecodeError) as exc:
             raise HomeError(f"{path} er skadet eller låst med en annen passordfrase.") from exc
     return Unlocked(identity=identity, store_key=store_key, retired=tuple(retired))
-
-
-def _write_new(path: Path, data: bytes, mode: int) -> None:
-    """Write a file that must not exist yet, with ``mode`` from the start."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
-    with os.fdopen(fd, "wb") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
-    os.chmod(path, mode)

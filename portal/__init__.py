@@ -8,9 +8,10 @@ from flask import Flask, has_request_context, request
 from flask.logging import default_handler, wsgi_errors_stream
 from flask_wtf.csrf import CSRFProtect
 
-from . import assets, db, errors, i18n, pow, purge, ratelimit, security, upload
+from . import assets, db, errors, i18n, office_auth, pow, purge, ratelimit, security, upload
 from .config import Settings, asset_dir
 from .instance import InstanceSecrets
+from .services import Services, services
 
 ExcInfo = (
     tuple[type[BaseException], BaseException, TracebackType] | tuple[None, None, None]
@@ -82,15 +83,23 @@ def create_app(settings: Settings | None = None) -> Flask:
         # the SameSite=Strict session cookie and the token carry the protection.
         WTF_CSRF_SSL_STRICT=False,
     )
-    app.extensions["varsel.settings"] = settings
-    app.extensions["varsel.secrets"] = secrets
+    engine = db.make_engine(settings.database_url)
+    db.upgrade(engine)
+    Services(
+        settings=settings,
+        secrets=secrets,
+        engine=engine,
+        sessions=db.make_sessions(engine),
+        limiter=ratelimit.new_state(settings.argon2_concurrency),
+        pow_key=pow.pow_key(secrets.secret_key),
+        authenticator=office_auth.Authenticator(),
+    ).register(app)
     quiet_request_log()
     _timeless_log(app)
-    db.init_app(app, settings.database_url)
+    db.init_app(app)
     security.init_app(app, settings)
     upload.init_app(app)
-    ratelimit.init_app(app, settings.argon2_concurrency)
-    pow.init_app(app, secrets.secret_key)
+    pow.init_app(app)
     purge.init_app(app)
     i18n.init_app(app)
     CSRFProtect(app)
@@ -120,17 +129,7 @@ def _register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(reporter.bp)
     app.register_blueprint(reporter_api.bp)
-    app.register_blueprint(office.bp, url_prefix=settings_of(app).office_url_prefix)
+    app.register_blueprint(office.bp, url_prefix=services(app).settings.office_url_prefix)
 
 
-def settings_of(app: Flask) -> Settings:
-    settings: Settings = app.extensions["varsel.settings"]
-    return settings
-
-
-def secrets_of(app: Flask) -> InstanceSecrets:
-    secrets: InstanceSecrets = app.extensions["varsel.secrets"]
-    return secrets
-
-
-__all__ = ["VarselApp", "create_app", "secrets_of", "settings_of"]
+__all__ = ["VarselApp", "create_app"]

@@ -13,9 +13,11 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from flask import Flask, current_app, g
+from flask import Flask, g
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
+
+from .services import services
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -88,18 +90,18 @@ def _migration_lock(engine: Engine) -> Iterator[None]:
         os.close(fd)
 
 
-def init_app(app: Flask, url: str) -> None:
-    engine = make_engine(url)
-    upgrade(engine)
-    app.extensions["varsel.sessionmaker"] = sessionmaker(engine, expire_on_commit=False)
-    app.extensions["varsel.engine"] = engine
+def make_sessions(engine: Engine) -> "sessionmaker[Session]":
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+def init_app(app: Flask) -> None:
     app.teardown_appcontext(_close_session)
 
 
 def get_db() -> Session:
     """The request's database session (created on first use, closed at teardown)."""
     if "db" not in g:
-        g.db = current_app.extensions["varsel.sessionmaker"]()
+        g.db = services().sessions()
     session: Session = g.db
     return session
 
@@ -107,7 +109,7 @@ def get_db() -> Session:
 @contextmanager
 def session_scope(app: Flask) -> Iterator[Session]:
     """A session for CLI commands and jobs outside a request: commit or roll back."""
-    session: Session = app.extensions["varsel.sessionmaker"]()
+    session: Session = services(app).sessions()
     try:
         yield session
         session.commit()

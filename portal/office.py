@@ -19,7 +19,6 @@ import qrcode.image.pil
 from flask import (
     Blueprint,
     Response,
-    current_app,
     flash,
     g,
     redirect,
@@ -36,12 +35,13 @@ from sqlalchemy.orm import Session
 from crypto.errors import CryptoError
 from crypto.stream import decrypt_stream
 
-from . import office_auth, secrets_of, settings_of
+from . import office_auth
 from .clock import today, utcnow
 from .db import get_db
 from .models import Reply, Submission, Thread
 from .office_auth import Attempt, Outcome
 from .recipients import RecipientError, load_office
+from .services import services
 from .store import BlobStore
 from .transfer import (
     MAX_OUTBOUND_BYTES,
@@ -66,16 +66,11 @@ FEEDBACK_DEADLINE_MONTHS = 3  # feedback within 3 months (art. 9(1)(f))
 View = TypeVar("View", bound=Callable[..., ResponseReturnValue])
 
 
-@bp.record_once
-def _setup(state: Any) -> None:
-    office_auth.init_app(state.app)
-
-
 def login_required(view: View) -> View:
     @wraps(view)
     def wrapped(*args: Any, **kwargs: Any) -> ResponseReturnValue:
         had_session = office_auth.SESSION_KEY in session
-        minutes = settings_of(current_app).office_session_minutes
+        minutes = services().settings.office_session_minutes
         user = office_auth.session_user(get_db(), timedelta(minutes=minutes), utcnow())
         if user is None:
             if had_session:
@@ -147,7 +142,7 @@ def login() -> ResponseReturnValue:
 
 @bp.post("/logg-ut")
 def logout() -> ResponseReturnValue:
-    minutes = settings_of(current_app).office_session_minutes
+    minutes = services().settings.office_session_minutes
     user = office_auth.session_user(get_db(), timedelta(minutes=minutes), utcnow())
     office_auth.end_session(get_db(), user)
     flash(_("You are logged out."), "info")
@@ -309,7 +304,7 @@ def dashboard_counts(db: Session, on: date) -> Dashboard:
 
 def _office_key_fingerprint() -> str | None:
     try:
-        office = load_office(settings_of(current_app).keys_dir)
+        office = load_office(services().settings.keys_dir)
     except RecipientError:
         return None
     return office.identity.fingerprint if office is not None else None
@@ -321,7 +316,7 @@ def dashboard() -> ResponseReturnValue:
     return render_template(
         "office/dashboard.html",
         counts=dashboard_counts(get_db(), today()),
-        portal_fingerprint=portal_fingerprint(secrets_of(current_app).portal_identity),
+        portal_fingerprint=portal_fingerprint(services().secrets.portal_identity),
         office_fingerprint=_office_key_fingerprint(),
         ack_days=ACK_DEADLINE_DAYS,
         feedback_months=FEEDBACK_DEADLINE_MONTHS,
@@ -340,8 +335,8 @@ def download() -> ResponseReturnValue:
     try:
         export = export_inbound(
             get_db(),
-            settings_of(current_app),
-            secrets_of(current_app).portal_identity,
+            services().settings,
+            services().secrets.portal_identity,
             today(),
             part=part,
         )
@@ -381,8 +376,8 @@ def upload() -> ResponseReturnValue:
     try:
         summary = apply_outbound(
             get_db(),
-            settings_of(current_app),
-            secrets_of(current_app).portal_identity,
+            services().settings,
+            services().secrets.portal_identity,
             data,
             today(),
         )
@@ -400,7 +395,7 @@ def _read_upload(upload: EncryptedUpload) -> bytes:
     the disk only encrypted under a key held in memory; the blob is discarded at teardown."""
     if upload.size > MAX_OUTBOUND_BYTES:
         raise TransferRefused(N_("The file is too large to be an outbound bundle."))
-    store = BlobStore(settings_of(current_app).blobs_dir)
+    store = BlobStore(services().settings.blobs_dir)
     try:
         return b"".join(decrypt_stream(upload.key, upload.size, store.iter_chunks(upload.blob_id)))
     except (CryptoError, OSError) as exc:

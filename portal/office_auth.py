@@ -41,17 +41,17 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import Enum
-from typing import Any
 
 import pyotp
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import Flask, current_app, session
+from flask import session
 from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
 from . import ratelimit
 from .models import OfficeUser
+from .services import services
 
 MAX_FAILURES = 5
 LOCK_MINUTES = 15
@@ -261,23 +261,18 @@ class Authenticator:
 
 
 def _argon2_slot() -> ratelimit.argon2_slot:
-    settings: Any = current_app.extensions["varsel.settings"]
+    settings = services().settings
     return ratelimit.argon2_slot(settings.argon2_wait_seconds)
 
 
-def init_app(app: Flask) -> None:
-    app.extensions[AUTH_KEY] = Authenticator()
-
-
 def authenticator() -> Authenticator:
-    auth: Authenticator = current_app.extensions[AUTH_KEY]
-    return auth
+    return services().authenticator
 
 
 def limit_attempts() -> None:
     """Per-client and global limits on office login and setup attempts (HTTP 429), on top
     of the per-user lockout."""
-    settings: Any = current_app.extensions["varsel.settings"]
+    settings = services().settings
     ratelimit.limit_client("office-login", ATTEMPTS_PER_CLIENT_WINDOW)
     ratelimit.limit_global("office-login", settings.global_logins)
 

@@ -26,12 +26,13 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Blueprint, Flask, Response, current_app, request
+from flask import Blueprint, Flask, Response, request
 from sqlalchemy import Engine, delete, insert
 from sqlalchemy.exc import IntegrityError
 
 from .models import PowSpent
 from .ratelimit import Lane, pow_lane_fill
+from .services import services
 
 VERSION = "1"
 FIELD = "pow"
@@ -128,11 +129,11 @@ def spend(engine: Engine, solved: Solved, now: float) -> bool:
 def lane() -> Lane:
     """The one check every submit and login endpoint makes: the lane of this request, from
     its ``pow`` form field (a valid solution is spent here, once)."""
-    settings: Any = current_app.extensions["varsel.settings"]
+    settings = services().settings
     now = time.time()
-    solved = verify(current_app.extensions[KEY], request.form.get(FIELD, ""), now,
+    solved = verify(services().pow_key, request.form.get(FIELD, ""), now,
                     settings.pow_bits)
-    if solved is None or not spend(current_app.extensions["varsel.engine"], solved, now):
+    if solved is None or not spend(services().engine, solved, now):
         return Lane.PLAIN
     return Lane.POW
 
@@ -140,14 +141,14 @@ def lane() -> Lane:
 def current_bits() -> int:
     """The difficulty of a challenge issued now: the base, plus up to the maximum as the
     proof-of-work lane fills in the current window."""
-    settings: Any = current_app.extensions["varsel.settings"]
+    settings = services().settings
     base: int = settings.pow_bits
     top: int = max(base, settings.pow_max_bits)
     return min(top, base + round(min(1.0, pow_lane_fill()) * (top - base)))
 
 
 def challenge() -> str:
-    return make_challenge(current_app.extensions[KEY], current_bits(), time.time())
+    return make_challenge(services().pow_key, current_bits(), time.time())
 
 
 @bp.get("/pow")
@@ -156,8 +157,7 @@ def fresh_challenge() -> Response:
     return Response(challenge(), mimetype="text/plain")
 
 
-def init_app(app: Flask, secret_key: bytes) -> None:
-    app.extensions[KEY] = pow_key(secret_key)
+def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
 
     @app.context_processor

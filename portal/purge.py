@@ -39,6 +39,7 @@ from .db import release_deleted, session_scope
 from .models import Attachment, Reply, ReporterSession, ShredPending, Submission, Thread
 from .office_auth import forget_spent_steps
 from .reporter_session import purge_abandoned_sessions
+from .services import services
 from .store import BlobStore, midnight_utc, shred
 
 T = TypeVar("T")
@@ -162,6 +163,6 @@ def shred_pending(session: Session, store: BlobStore, ids: Iterable[str] | None 
 
 def init_app(app: Flask) -> None:
     """At start: shred what an interrupted shred left behind."""
-    settings: Settings = app.extensions["varsel.settings"]
+    settings: Settings = services(app).settings
     with session_scope(app) as session:
         shred_pending(session, BlobStore(settings.blobs_dir))

@@ -43,12 +43,13 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
-from flask import Flask, current_app, request
+from flask import request
 from sqlalchemy import Engine, Table, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from werkzeug.exceptions import HTTPException
 
 from .models import RateCounter
+from .services import services
 
 STATE_KEY = "varsel.ratelimit"
 KEY_PERIOD = 15 * 60
@@ -211,25 +212,23 @@ class LimiterState:
     slots: Argon2Slots
 
 
-def init_app(app: Flask, argon2_concurrency: int) -> None:
-    app.extensions[STATE_KEY] = LimiterState(
+def new_state(argon2_concurrency: int) -> LimiterState:
+    return LimiterState(
         ClientKeys.from_env(),
         Argon2Slots(argon2_concurrency, PLAIN_QUEUE_PER_SLOT * argon2_concurrency),
     )
 
 
 def _state() -> LimiterState:
-    state: LimiterState = current_app.extensions[STATE_KEY]
-    return state
+    return services().limiter
 
 
 def _engine() -> Engine:
-    engine: Engine = current_app.extensions["varsel.engine"]
-    return engine
+    return services().engine
 
 
 def _window() -> int:
-    settings: Any = current_app.extensions["varsel.settings"]
+    settings = services().settings
     return int(settings.rate_window_seconds)
 
 
@@ -251,7 +250,7 @@ def limit_global(bucket: str, limit: int) -> None:
 
 def limit_lane(kind: str, lane: Lane) -> None:
     """The per-client and global limits of ``kind`` ("login" or "submit") in ``lane``."""
-    settings: Any = current_app.extensions["varsel.settings"]
+    settings = services().settings
     client_limit, global_limit = (
         (settings.client_logins, settings.global_logins)
         if kind == "login"
@@ -267,7 +266,7 @@ def limit_lane(kind: str, lane: Lane) -> None:
 
 def pow_lane_fill() -> float:
     """How full the proof-of-work lane is in this window (drives the difficulty)."""
-    settings: Any = current_app.extensions["varsel.settings"]
+    settings = services().settings
     factor = settings.pow_lane_factor
     return fill(
         _engine(),

@@ -29,7 +29,7 @@ from crypto.errors import ReceiptFormatError
 from crypto.payload import MAX_ATTACHMENTS, OwnCopy, Reply, normalise_name
 from crypto.receipt import derive_receipt_keys, generate_receipt, login_hash, normalise_receipt
 
-from . import pow, receipt_handoff, reporter_session, secrets_of, settings_of
+from . import pow, receipt_handoff, reporter_session
 from .clock import today, utcnow
 from .config import Settings
 from .db import get_db, release_deleted
@@ -37,6 +37,7 @@ from .forms import LoginForm, MessageForm, ReportForm, summary
 from .models import Thread
 from .ratelimit import Lane, argon2_slot, limit_lane
 from .recipients import load_committee, load_office
+from .services import services
 from .submission import (
     File,
     NotAccepting,
@@ -60,7 +61,7 @@ STATUS_LABELS = {
 
 
 def _settings() -> Settings:
-    return settings_of(current_app)
+    return services().settings
 
 
 @bp.app_context_processor
@@ -133,12 +134,12 @@ def report() -> str | tuple[str, int] | Response:
             answers = form.answers()
             receipt = generate_receipt()
             with argon2_slot(settings.argon2_wait_seconds, lane):
-                keys = derive_receipt_keys(receipt, secrets_of(current_app).receipt_salt)
+                keys = derive_receipt_keys(receipt, services().secrets.receipt_salt)
             db = get_db()
             create_report(
                 db,
                 keys=keys,
-                pepper=secrets_of(current_app).login_pepper,
+                pepper=services().secrets.login_pepper,
                 answers=answers,
                 files=files,
                 own_copy_text=summary(answers),
@@ -336,7 +337,7 @@ def _check_file_count(field: Field, files: list[File]) -> bool:
 
 def _log_in(typed: str, settings: Settings, lane: Lane) -> Response | None:
     """Derive the keys from a typed receipt and open a session; None when it matches nothing."""
-    secrets = secrets_of(current_app)
+    secrets = services().secrets
     try:
         receipt = normalise_receipt(typed)
     except ReceiptFormatError:

@@ -11,7 +11,7 @@ runs: portal/reporter.py serves the same forms and seals on the server.
 
 from datetime import timedelta
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Response, jsonify, request
 from flask_babel import gettext as _
 from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
@@ -25,12 +25,13 @@ from crypto.receipt import login_hash
 from crypto.stream import check_stream_shape
 from crypto.wordlist import wordlist_bytes, wordlist_sha256
 
-from . import pow, secrets_of, settings_of
+from . import pow
 from .db import get_db
 from .models import Thread
 from .ratelimit import limit_lane
 from .recipients import load_committee, load_office
 from .sealed_upload import CiphertextUpload, EnvelopePart
+from .services import services
 from .submission import SealedBlob, add_sealed, committee_was_chosen, create_sealed_report
 from .upload import claim_uploads
 
@@ -79,11 +80,11 @@ def parameters() -> Response:
     The salt is public (docs/PROTOCOL.md, "Receipt"); the login pepper never leaves the
     server. ``office`` is null when no office key is configured (the portal takes no
     reports)."""
-    settings = settings_of(current_app)
+    settings = services().settings
     office = load_office(settings.keys_dir)
     return jsonify(
         {
-            "receipt_salt": b64encode(secrets_of(current_app).receipt_salt),
+            "receipt_salt": b64encode(services().secrets.receipt_salt),
             "office": None if office is None else b64encode(office.identity.encryption_key),
             "committee": [
                 b64encode(r.identity.encryption_key) for r in load_committee(settings.keys_dir)
@@ -103,7 +104,7 @@ def wordlist() -> Response:
 @bp.post("/report")
 def report() -> Response:
     """A report sealed in the browser: a new thread, or a 400 and nothing stored."""
-    settings = settings_of(current_app)
+    settings = services().settings
     _refuse_bots()
     if load_office(settings.keys_dir) is None:
         raise Refused(_("The portal does not take reports at the moment."))
@@ -112,7 +113,7 @@ def report() -> Response:
     envelope, own_copy, blobs = _sealed_parts(_recipient_count())
     _limit_submissions()
     db = get_db()
-    hashed = login_hash(login_key, secrets_of(current_app).login_pepper)
+    hashed = login_hash(login_key, services().secrets.login_pepper)
     if db.scalars(select(Thread.id).where(Thread.login_hash == hashed)).first() is not None:
         raise Refused(_("This receipt is already in use. Reload the page and send again."))
     create_sealed_report(
@@ -132,7 +133,7 @@ def report() -> Response:
 def thread() -> Response:
     """The thread's ciphertexts for a login key: the reporter's own copies and the office's
     replies, which only the browser can open. Counted as a login attempt."""
-    settings = settings_of(current_app)
+    settings = services().settings
     limit_lane("login", pow.lane())
     t = _thread_for(_key_field("login_key"))
     items: list[tuple[int, dict[str, object]]] = []
@@ -186,13 +187,13 @@ def _key_field(name: str) -> bytes:
 
 
 def _recipient_count() -> int:
-    keys_dir = settings_of(current_app).keys_dir
+    keys_dir = services().settings.keys_dir
     chosen = request.form.get("send_to_committee") == "y"
     return 1 + (len(load_committee(keys_dir)) if chosen else 0)
 
 
 def _thread_for(login_key: bytes) -> Thread:
-    hashed = login_hash(login_key, secrets_of(current_app).login_pepper)
+    hashed = login_hash(login_key, services().secrets.login_pepper)
     t = get_db().scalars(select(Thread).where(Thread.login_hash == hashed)).one_or_none()
     if t is None:
         raise Refused(_("No report matches this receipt. Check the words and try again."))

@@ -18,9 +18,9 @@ and their files never stay in memory.
 """
 
 from collections.abc import Iterable
-from typing import IO, Any
+from typing import IO
 
-from flask import Flask, Request, current_app, request
+from flask import Flask, Request, request
 from werkzeug.datastructures import FileStorage
 from werkzeug.exceptions import BadRequest, RequestEntityTooLarge
 
@@ -29,6 +29,7 @@ from crypto.stream import StreamEncryptor, new_key
 
 from .models import new_id
 from .sealed_upload import MAX_ENVELOPE, CiphertextUpload, Spend, ciphertext_limit, open_part
+from .services import services
 from .store import BlobStore, BlobWriter
 
 # Text fields stay in memory. The longest field (crypto.payload.MAX_TEXT = 100 000
@@ -189,7 +190,7 @@ class _UploadState:
 def _state(req: Request) -> _UploadState:
     state: _UploadState | None = getattr(req, "_varsel_uploads", None)
     if state is None:
-        settings: Any = current_app.extensions["varsel.settings"]
+        settings = services().settings
         state = _UploadState(BlobStore(settings.blobs_dir), settings.max_upload_bytes)
         req._varsel_uploads = state  # type: ignore[attr-defined]
     return state

@@ -18,11 +18,11 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
-from .. import settings_of
 from ..db import session_scope
 from ..models import OfficeUser
 from ..office_auth import create_office_user, is_active
 from ..recipients import load_office
+from ..services import services
 from .serve import serve
 
 DEMO_USER = "demo"
@@ -35,7 +35,7 @@ DEMO_USER = "demo"
 def demo_command(host: str, port: int) -> None:
     """Set up a demo office (key, inbox, user) if none exists, then serve the portal."""
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
-    settings = settings_of(app)
+    settings = services(app).settings
     inbox_home = settings.data_dir / "demo-inbox"
     passphrase_file = inbox_home.parent / "demo-inbox-passphrase.txt"
     if load_office(settings.keys_dir) is None:

@@ -12,15 +12,14 @@ import os
 from pathlib import Path
 
 import click
-from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy.engine import make_url
 
 from crypto.errors import CryptoError
 from crypto.keys import PublicIdentity
 
-from .. import secrets_of, settings_of
 from ..recipients import RecipientError, check_name, load_committee, load_office
+from ..services import services
 from ..transfer import portal_fingerprint
 
 
@@ -56,7 +55,7 @@ def _confirm(identity: PublicIdentity, what: str, yes: bool) -> None:
 @with_appcontext
 def set_office_key_command(file: Path, yes: bool) -> None:
     """Install FILE as the party office's public key (keys/office.pub)."""
-    settings = settings_of(current_app)
+    settings = services().settings
     identity = _read_key(file)
     try:
         current = load_office(settings.keys_dir)
@@ -80,7 +79,7 @@ def set_office_key_command(file: Path, yes: bool) -> None:
 @with_appcontext
 def add_recipient_command(file: Path, name: str, yes: bool) -> None:
     """Add FILE as a committee key (keys/committee/NAME.pub)."""
-    settings = settings_of(current_app)
+    settings = services().settings
     try:
         name = check_name(name)
     except RecipientError as exc:
@@ -103,7 +102,7 @@ def add_recipient_command(file: Path, name: str, yes: bool) -> None:
 @with_appcontext
 def show_config_command() -> None:
     """Show the settings, the recipients' fingerprints and the portal's signing key."""
-    settings = settings_of(current_app)
+    settings = services().settings
     mib = 1024 * 1024
     rows = [
         ("data directory", str(settings.data_dir)),
@@ -146,7 +145,7 @@ def show_config_command() -> None:
         click.echo("committee keys: none (reports go to the office only)")
     # The signer fingerprint (verify key alone): the one the office page shows, the
     # outbound audience names and `varsel-inbox import --expect-fingerprint` compares.
-    portal_key = portal_fingerprint(secrets_of(current_app).portal_identity)
+    portal_key = portal_fingerprint(services().secrets.portal_identity)
     click.echo(f"portal signing key (pinned by the inbox): {portal_key}")
 
 

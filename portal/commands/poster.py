@@ -15,7 +15,6 @@ from urllib.parse import urlsplit
 
 import click
 import qrcode
-from flask import current_app
 from flask.cli import with_appcontext
 from flask_babel import force_locale, gettext
 from fpdf import FPDF
@@ -23,7 +22,7 @@ from qrcode.constants import ERROR_CORRECT_M
 
 from inbox.casefile import find_unicode_font
 
-from .. import settings_of
+from ..services import services
 
 MAX_CONTACTS = 4
 MAX_NAME = 60
@@ -191,7 +190,7 @@ def poster_command(
     if output.exists() and not force:
         raise PosterError(f"{output} exists; add --force to overwrite it")
     with force_locale(lang):
-        data = draw_poster(url, settings_of(current_app).onion_address, checked, event)
+        data = draw_poster(url, services().settings.onion_address, checked, event)
     _write(output, data)
     click.echo(f"Wrote {output} ({lang}): A4, QR code to {url}, {len(checked)} contact persons.")
 

@@ -11,11 +11,11 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from .. import secrets_of, settings_of
 from ..clock import today
 from ..db import session_scope
 from ..office_auth import OfficeUserError, create_office_user
 from ..purge import purge_expired
+from ..services import services
 from ..transfer import MAX_OUTBOUND_BYTES, TransferRefused, apply_outbound, export_inbound
 
 
@@ -32,7 +32,7 @@ def add_office_user_command(name: str, reset: bool) -> None:
             code = create_office_user(db, name, reset=reset)
     except OfficeUserError as exc:
         raise click.ClickException(str(exc)) from exc
-    prefix = settings_of(current_app).office_url_prefix
+    prefix = services().settings.office_url_prefix
     click.echo(f"Setup code for {name.strip().lower()} (shown once, give it in person):")
     click.echo(f"  {code}")
     click.echo(f"The user opens {prefix}/oppsett, enters the name and this code, chooses a")
@@ -61,8 +61,8 @@ def export_inbound_command(file: Path, force: bool, part: int) -> None:
         with session_scope(current_app) as db:
             export = export_inbound(
                 db,
-                settings_of(current_app),
-                secrets_of(current_app).portal_identity,
+                services().settings,
+                services().secrets.portal_identity,
                 today(),
                 part=part,
             )
@@ -107,8 +107,8 @@ def import_outbound_command(file: Path) -> None:
         with session_scope(current_app) as db:
             summary = apply_outbound(
                 db,
-                settings_of(current_app),
-                secrets_of(current_app).portal_identity,
+                services().settings,
+                services().secrets.portal_identity,
                 data,
                 today(),
             )
@@ -130,7 +130,7 @@ def import_outbound_command(file: Path) -> None:
 def purge_expired_command() -> None:
     """Delete threads inactive for longer than VARSEL_THREAD_EXPIRY_DAYS (run daily)."""
     with session_scope(current_app) as db:
-        result = purge_expired(db, settings_of(current_app), today())
+        result = purge_expired(db, services().settings, today())
     click.echo(
         f"Deleted {result.threads} threads ({result.submissions} submissions, "
         f"{result.replies} replies, {result.attachments} attachments) and "

@@ -16,7 +16,8 @@ from crypto import envelope, stream
 from crypto.keys import PublicIdentity, SecretIdentity
 from crypto.payload import AttachmentRef, Message, Report, encode_payload
 from inbox.cli import main
-from inbox.home import Home, init_home
+from inbox.home import Home
+from inbox.init import init_home
 
 PASSPHRASE = "riktig hest batteri stift"
 FAST_KDF = {"opslimit": 2, "memlimit": 64 * 1024 * 1024}

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from inbox.home import Home, init_home
+from inbox.home import Home
+from inbox.init import init_home
 
 from .conftest import CANARY, FAST_KDF, PASSPHRASE, Office, Portal, Reporter, answers, day
 from .test_case import pdftotext

@@ -27,6 +27,7 @@ from portal import create_app
 from portal.config import Settings
 from portal.db import session_scope
 from portal.models import Attachment, Submission, Thread, new_id
+from portal.services import services
 from portal.store import BlobStore
 
 
@@ -65,7 +66,7 @@ def app(settings: Settings) -> Iterator[Flask]:
     app = create_app(settings)
     app.config["TESTING"] = True
     yield app
-    app.extensions["varsel.engine"].dispose()
+    services(app).engine.dispose()
 
 
 @pytest.fixture
@@ -179,7 +180,7 @@ def seed_thread(
     office envelope, and each gets ``attachments_per_submission`` real attachment streams."""
     reporter = PrivateKey.generate()
     reporter_pk = bytes(reporter.public_key)
-    store = BlobStore(app.extensions["varsel.settings"].blobs_dir)
+    store = BlobStore(services(app).settings.blobs_dir)
     submissions = submissions if submissions is not None else [(created, False)]
     sub_ids: list[str] = []
     blob_ids: list[str] = []

@@ -10,9 +10,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from portal import office_auth
 from portal.db import session_scope
 from portal.models import OfficeUser
+from portal.services import services
 
 from .conftest import (
     Clock,
@@ -155,7 +155,7 @@ def test_wrong_passwords_do_not_lock_the_user_out(
 def test_session_expires_when_idle_and_after_a_working_day(
     app: Flask, client: FlaskClient, clock: Clock, office: OfficeLogin
 ) -> None:
-    idle = app.extensions["varsel.settings"].office_session_minutes
+    idle = services(app).settings.office_session_minutes
     clock.advance(minutes=idle - 1)
     assert dashboard_status(client) == 200
     clock.advance(minutes=idle + 1)
@@ -269,7 +269,7 @@ def test_the_locked_branch_does_the_same_password_work(
     login = set_up_user(app, client, clock)
     lock(client, login)
     calls: list[str] = []
-    auth = app.extensions[office_auth.AUTH_KEY]
+    auth = services(app).authenticator
     original = auth.verify_password
 
     def counting(user: OfficeUser | None, password: str) -> bool:

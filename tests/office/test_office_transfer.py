@@ -28,9 +28,9 @@ from crypto.errors import SignatureError
 from crypto.keys import SecretIdentity
 from crypto.payload import Reply as ReplyPayload
 from crypto.payload import decode_payload, encode_payload
-from portal import secrets_of
 from portal.db import session_scope
 from portal.models import Attachment, Reply, Submission, Thread, TransferState, new_id
+from portal.services import services
 from portal.store import BlobStore
 from portal.transfer import InboundExport, TransferRefused, export_inbound, plan_inbound
 
@@ -40,7 +40,7 @@ TODAY = date.today()
 
 
 def portal_key(app: Flask) -> bytes:
-    return secrets_of(app).portal_identity.public.verify_key
+    return services(app).secrets.portal_identity.public.verify_key
 
 
 def audience(app: Flask) -> str:
@@ -48,7 +48,7 @@ def audience(app: Flask) -> str:
 
 
 def blob_path(app: Flask, blob_id: str) -> Path:
-    return BlobStore(app.extensions["varsel.settings"].blobs_dir).path(blob_id)
+    return BlobStore(services(app).settings.blobs_dir).path(blob_id)
 
 
 def outbound(
@@ -112,7 +112,7 @@ def download(client: FlaskClient, part: int | None = None, of: int = 1) -> bytes
 def snapshot(app: Flask) -> dict[str, object]:
     """Everything an outbound bundle could change."""
     with session_scope(app) as db:
-        blobs = BlobStore(app.extensions["varsel.settings"].blobs_dir).directory
+        blobs = BlobStore(services(app).settings.blobs_dir).directory
         return {
             "envelopes": sorted(
                 (s.id, s.office_envelope is None, s.acknowledged)
@@ -230,7 +230,7 @@ def test_download_contains_exactly_the_unacknowledged_items(
     assert {t.id for t in bundle.threads} == {first.thread_id, second.thread_id}
     assert bundle.last_outbound_sequence == 0
     assert bundle.created_day == TODAY.isoformat()
-    store = BlobStore(app.extensions["varsel.settings"].blobs_dir)
+    store = BlobStore(services(app).settings.blobs_dir)
     attachment_ids = set()
     for item in bundle.items:
         assert open_envelope(
@@ -517,8 +517,8 @@ def export(app: Flask, **kwargs: int) -> InboundExport:
     with session_scope(app) as db:
         return export_inbound(
             db,
-            app.extensions["varsel.settings"],
-            secrets_of(app).portal_identity,
+            services(app).settings,
+            services(app).secrets.portal_identity,
             TODAY,
             **kwargs,
         )

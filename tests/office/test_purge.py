@@ -12,6 +12,7 @@ from crypto.keys import SecretIdentity
 from portal.db import session_scope
 from portal.models import Attachment, Reply, ReporterSession, Submission, Thread
 from portal.purge import purge_expired
+from portal.services import services
 from portal.store import BlobStore, midnight_utc
 
 from .conftest import Seeded, cli, seed_thread
@@ -77,7 +78,7 @@ def counts(app: Flask) -> dict[str, int]:
 def test_purge_removes_exactly_the_expired_threads_and_their_blobs(
     app: Flask, office_identity: SecretIdentity
 ) -> None:
-    settings = app.extensions["varsel.settings"]
+    settings = services(app).settings
     store = BlobStore(settings.blobs_dir)
     expired, kept = seed_pair(app, office_identity, settings.thread_expiry_days)
     add_reply(app, expired.thread_id)
@@ -115,7 +116,7 @@ def test_purge_with_nothing_expired_changes_nothing(
     seed_thread(app, office_identity, created=TODAY)
     before = counts(app)
     with session_scope(app) as db:
-        result = purge_expired(db, app.extensions["varsel.settings"], TODAY)
+        result = purge_expired(db, services(app).settings, TODAY)
     assert result.threads == 0 and result.sessions == 0
     assert counts(app) == before
 
@@ -123,7 +124,7 @@ def test_purge_with_nothing_expired_changes_nothing(
 def test_purge_expired_command_prints_counts_only(
     app: Flask, office_identity: SecretIdentity
 ) -> None:
-    settings = app.extensions["varsel.settings"]
+    settings = services(app).settings
     expired, kept = seed_pair(app, office_identity, settings.thread_expiry_days)
     result = cli(app, "purge-expired")
     assert result.exit_code == 0, result.output
@@ -140,7 +141,7 @@ def test_purge_sweeps_partials_and_orphan_blobs(
     app: Flask, office_identity: SecretIdentity
 ) -> None:
     """Leftovers of crashed uploads and interrupted shreds go; everything else stays."""
-    settings = app.extensions["varsel.settings"]
+    settings = services(app).settings
     store = BlobStore(settings.blobs_dir)
     kept = seed_thread(app, office_identity, created=TODAY, attachments_per_submission=1)
     (referenced,) = kept.attachment_ids
@@ -180,7 +181,7 @@ def test_purge_sweeps_partials_and_orphan_blobs(
 def test_committed_blobs_carry_midnight_as_their_times(
     app: Flask, office_identity: SecretIdentity
 ) -> None:
-    store = BlobStore(app.extensions["varsel.settings"].blobs_dir)
+    store = BlobStore(services(app).settings.blobs_dir)
     seeded = seed_thread(app, office_identity, created=TODAY, attachments_per_submission=1)
     stat = store.path(seeded.attachment_ids[0]).stat()
     midnight = midnight_utc()

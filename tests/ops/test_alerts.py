@@ -19,6 +19,7 @@ from flask import Flask
 from reporter_pages import csrf_token
 
 from portal.clock import today
+from portal.services import services
 
 from .conftest import VENV_BIN, free_port
 
@@ -114,7 +115,7 @@ def _send_report(app: Flask, text: str) -> None:
 
 def _run(app: Flask, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     base = {k: v for k, v in os.environ.items() if not k.startswith("VARSEL_")}
-    base["VARSEL_DATA_DIR"] = str(app.extensions["varsel.settings"].data_dir)
+    base["VARSEL_DATA_DIR"] = str(services(app).settings.data_dir)
     return subprocess.run(
         [str(VENV_BIN / "varsel-portal"), "send-alerts"],
         capture_output=True,
@@ -154,7 +155,7 @@ def test_the_office_gets_counts_and_days_and_nothing_else(
     for n in range(3):
         _send_report(app, f"{CANARY} rapport {n}")
     # One report is five days old: its acknowledgement is due in two days.
-    db = app.extensions["varsel.settings"].data_dir / "varsel.sqlite3"
+    db = services(app).settings.data_dir / "varsel.sqlite3"
     with sqlite3.connect(db) as conn:
         (thread_id,) = conn.execute("SELECT id FROM threads LIMIT 1").fetchone()
         conn.execute(

@@ -29,6 +29,7 @@ from crypto.envelope import open_envelope
 from crypto.keys import SecretIdentity
 from crypto.payload import Message, Report, decode_payload
 from crypto.stream import decrypt_stream
+from portal.services import services
 
 
 def _fragments(data: bytes, encode: Callable[[bytes], bytes], group: int = 3) -> list[bytes]:
@@ -209,5 +210,5 @@ def test_uploads_never_use_a_temporary_file(monkeypatch, app, client) -> None:  
         content_type="multipart/form-data",
     )
     assert response.status_code == 303  # to the receipt
-    blobs = list(app.extensions["varsel.settings"].blobs_dir.iterdir())
+    blobs = list(services(app).settings.blobs_dir.iterdir())
     assert len(blobs) == 1 and b"zzzz" not in blobs[0].read_bytes()

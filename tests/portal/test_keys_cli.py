@@ -7,6 +7,7 @@ from flask import Flask
 from crypto.keys import SecretIdentity
 from portal.commands.keys import COMMANDS
 from portal.recipients import load_committee, load_office
+from portal.services import services
 
 
 def _cli(app: Flask):  # type: ignore[no-untyped-def]
@@ -30,7 +31,7 @@ def test_set_office_key_shows_fingerprint_and_asks(make_app, tmp_path: Path) -> 
     result = runner.invoke(args=["set-office-key", str(path)], input="n\n")
     assert result.exit_code != 0
     assert new.public.fingerprint in result.output
-    keys_dir = app.extensions["varsel.settings"].keys_dir
+    keys_dir = services(app).settings.keys_dir
     assert load_office(keys_dir) is None
     result = runner.invoke(args=["set-office-key", str(path)], input="y\n")
     assert result.exit_code == 0, result.output
@@ -71,7 +72,7 @@ def test_add_recipient(app: Flask, office_identity: SecretIdentity, tmp_path: Pa
     )
     assert result.exit_code == 0, result.output
     assert committee.public.fingerprint in result.output
-    (recipient,) = load_committee(app.extensions["varsel.settings"].keys_dir)
+    (recipient,) = load_committee(services(app).settings.keys_dir)
     assert recipient.name == "varslingsutvalget" and recipient.identity == committee.public
 
 
@@ -82,7 +83,7 @@ def test_show_config_shows_fingerprints_and_no_secrets(
     assert result.exit_code == 0, result.output
     assert office_identity.public.fingerprint in result.output
     assert "200 MB" in result.output and "30 minutes" in result.output
-    secrets = app.extensions["varsel.secrets"]
+    secrets = services(app).secrets
     import base64
 
     for secret in (secrets.secret_key, secrets.login_pepper, secrets.receipt_salt):

@@ -11,7 +11,6 @@ from flask import Flask
 from reporter_pages import csrf_token
 
 from portal.ratelimit import (
-    STATE_KEY,
     Argon2Slots,
     Busy,
     ClientKeys,
@@ -22,6 +21,7 @@ from portal.ratelimit import (
     limit_client,
     limit_global,
 )
+from portal.services import services
 
 WINDOW = 3600  # long windows, so that no test straddles the end of one
 
@@ -79,7 +79,7 @@ def test_other_clients_are_limited_per_client_and_globally(app: Flask) -> None:
 
 def test_the_database_holds_hashes_never_addresses(app: Flask) -> None:
     _limited(app, "192.0.2.77", per_client=5, globally=50, tries=3)
-    path = app.extensions["varsel.settings"].data_dir / "varsel.sqlite3"
+    path = services(app).settings.data_dir / "varsel.sqlite3"
     with sqlite3.connect(path) as db:
         rows = db.execute("SELECT bucket, client, hits FROM rate_counters").fetchall()
     assert sorted((b, len(c), h) for b, c, h in rows) == [("test", 0, 3), ("test", 16, 3)]
@@ -101,7 +101,7 @@ def test_a_client_key_changes_with_the_period_and_the_secret() -> None:
 def test_two_instances_on_one_database_share_the_limit(make_app: Callable[..., Flask]) -> None:
     _not_near_a_window_end()
     first = make_app(rate_window_seconds=WINDOW)
-    settings = first.extensions["varsel.settings"]
+    settings = services(first).settings
     from portal import create_app
 
     second = create_app(settings)  # another portal instance on the same database
@@ -111,7 +111,7 @@ def test_two_instances_on_one_database_share_the_limit(make_app: Callable[..., F
 
 
 def test_a_refusal_lasts_until_the_window_ends_only(make_app: Callable[..., Flask]) -> None:
-    engine = make_app().extensions["varsel.engine"]
+    engine = services(make_app()).engine
     now = 1_000_020.0 - 15  # 15 s before a 60-s window ends (1_000_020 is a multiple)
     count(engine, "b", b"", 1, 60, now)
     with pytest.raises(RateLimited) as refused:
@@ -124,7 +124,7 @@ def test_a_refusal_lasts_until_the_window_ends_only(make_app: Callable[..., Flas
 
 
 def test_concurrent_hits_never_exceed_the_limit(app: Flask) -> None:
-    engine = app.extensions["varsel.engine"]
+    engine = services(app).engine
     accepted: list[int] = []
     barrier = threading.Barrier(8)
 
@@ -213,4 +213,4 @@ def test_a_full_plain_queue_is_shed_at_once_and_pow_still_waits() -> None:
 
 
 def test_the_app_has_one_slot_table(app: Flask) -> None:
-    assert isinstance(app.extensions[STATE_KEY].slots, Argon2Slots)
+    assert isinstance(services(app).limiter.slots, Argon2Slots)

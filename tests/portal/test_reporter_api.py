@@ -17,7 +17,7 @@ from crypto.keys import SecretIdentity
 from crypto.payload import AttachmentRef, OwnCopy, Report, encode_payload
 from crypto.receipt import login_hash
 from crypto.wordlist import WORDS
-from portal import secrets_of, settings_of
+from portal.services import services
 
 
 def test_parameters_carry_the_public_salt_and_the_office_key_but_not_the_pepper(
@@ -27,7 +27,7 @@ def test_parameters_carry_the_public_salt_and_the_office_key_but_not_the_pepper(
     assert response.status_code == 200
     assert response.headers["Cache-Control"] == "no-store"
     data = response.get_json()
-    secrets = secrets_of(app)
+    secrets = services(app).secrets
     assert base64.b64decode(data["receipt_salt"]) == secrets.receipt_salt
     assert base64.b64decode(data["office"]) == office_identity.public.encryption_key
     assert data["committee"] == []
@@ -81,7 +81,7 @@ def _post(client: FlaskClient, token: str, login_key: bytes | None, parts: dict[
 
 
 def _stored(app: Flask) -> tuple[list[tuple[object, ...]], list[str]]:
-    settings = settings_of(app)
+    settings = services(app).settings
     with sqlite3.connect(settings.data_dir / "varsel.sqlite3") as db:
         rows = db.execute("SELECT id FROM threads").fetchall() + db.execute(
             "SELECT id FROM submissions").fetchall() + db.execute(
@@ -100,12 +100,12 @@ def test_a_sealed_report_is_stored_as_sent(
     status, body = _post(client, csrf(client, "/report"), login_key, parts, "blob-aaaa0001",
                          public_key=reporter.public.encryption_key)
     assert (status, body) == (200, {"ok": True})
-    settings = settings_of(app)
+    settings = services(app).settings
     assert (Path(settings.blobs_dir) / "blob-aaaa0001").read_bytes() == parts["stream"]
     with sqlite3.connect(settings.data_dir / "varsel.sqlite3") as db:
         (hashed, pk), = db.execute("SELECT login_hash, reporter_public_key FROM threads")
         (office_env, own), = db.execute("SELECT office_envelope, own_copy FROM submissions")
-    assert hashed == login_hash(login_key, secrets_of(app).login_pepper)
+    assert hashed == login_hash(login_key, services(app).secrets.login_pepper)
     assert pk == reporter.public.encryption_key
     assert (office_env, own) == (parts["envelope"], parts["own_copy"])
     # The same login key again (a replayed request) is refused and stores nothing more.
@@ -170,7 +170,7 @@ def test_a_report_to_the_committee_needs_one_stanza_per_recipient(
 ) -> None:
     app = make_app()  # type: ignore[operator]
     committee = SecretIdentity.generate()
-    keys = settings_of(app).keys_dir / "committee"
+    keys = services(app).settings.keys_dir / "committee"
     keys.mkdir(parents=True, exist_ok=True)
     (keys / "utvalg.pub").write_text(committee.public.to_text())
     client = app.test_client()

@@ -14,11 +14,12 @@ from crypto.keys import SecretIdentity
 from crypto.payload import Message, Report, decode_payload
 from crypto.stream import decrypt_stream
 from portal.models import Attachment, Submission, Thread
+from portal.services import services
 from portal.store import BlobStore
 
 
 def _db(app: Flask):  # type: ignore[no-untyped-def]
-    return app.extensions["varsel.sessionmaker"]()
+    return services(app).sessions()
 
 
 def send_report(
@@ -85,7 +86,7 @@ def test_report_receipt_login_thread_and_follow_up(
     assert report.reporter_public_key == thread.reporter_public_key
     assert [a.name for a in report.attachments] == ["first.txt", "second.pdf"]
     assert {a.blob for a in report.attachments} == {a.id for a in attachments}
-    store = BlobStore(app.extensions["varsel.settings"].blobs_dir)
+    store = BlobStore(services(app).settings.blobs_dir)
     first = report.attachments[0]
     plain = b"".join(decrypt_stream(first.key, first.size, store.iter_chunks(first.blob)))
     assert plain == b"first file body"
@@ -144,14 +145,14 @@ def test_validation_keeps_what_was_typed_and_asks_for_files_again(
     # Nothing stored: no thread, and the encrypted upload was discarded.
     with _db(app) as db:
         assert db.scalars(select(Thread)).all() == []
-    assert list(app.extensions["varsel.settings"].blobs_dir.iterdir()) == []
+    assert list(services(app).settings.blobs_dir.iterdir()) == []
 
 
 def test_empty_file_input_is_ignored(app: Flask, client: FlaskClient) -> None:
     send_report(client)
     with _db(app) as db:
         assert db.scalars(select(Attachment)).all() == []
-    assert list(app.extensions["varsel.settings"].blobs_dir.iterdir()) == []
+    assert list(services(app).settings.blobs_dir.iterdir()) == []
 
 
 def test_honeypot_refuses_naive_bots(app: Flask, client: FlaskClient) -> None:
@@ -187,7 +188,7 @@ def test_committee_receives_the_report_only_when_chosen(
 ) -> None:
     app = make_app()
     committee = SecretIdentity.generate()
-    keys = app.extensions["varsel.settings"].keys_dir
+    keys = services(app).settings.keys_dir
     (keys / "committee").mkdir()
     (keys / "committee" / "utvalget.pub").write_text(committee.public.to_text())
     client = app.test_client()
@@ -210,7 +211,7 @@ def test_follow_up_without_an_office_key_is_refused_and_nothing_kept(
 ) -> None:
     log_in(client, " ".join(receipt_words(send_report(client))))
     page = client.get("/thread").text
-    app.extensions["varsel.settings"].office_key_file.unlink()
+    services(app).settings.office_key_file.unlink()
     response = client.post(
         "/thread",
         data={
@@ -223,4 +224,4 @@ def test_follow_up_without_an_office_key_is_refused_and_nothing_kept(
     assert response.status_code == 503
     with _db(app) as db:
         assert len(db.scalars(select(Submission)).all()) == 1
-    assert list(app.extensions["varsel.settings"].blobs_dir.iterdir()) == []
+    assert list(services(app).settings.blobs_dir.iterdir()) == []

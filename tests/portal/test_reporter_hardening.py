@@ -20,17 +20,18 @@ from test_reporter_flow import log_in, send_report
 from crypto.payload import MAX_ATTACHMENTS, MAX_TEXT
 from portal.db import make_engine
 from portal.models import Attachment, Submission, Thread
+from portal.services import services
 from portal.store import midnight_utc
 from portal.upload import FORM_MEMORY_BYTES, FORM_PARTS
 
 
 def _count(app: Flask, model: type) -> int:
-    with app.extensions["varsel.sessionmaker"]() as db:
+    with services(app).sessions() as db:
         return int(db.scalar(select(func.count()).select_from(model)) or 0)
 
 
 def _blob_names(app: Flask) -> set[str]:
-    return {p.name for p in app.extensions["varsel.settings"].blobs_dir.iterdir()}
+    return {p.name for p in services(app).settings.blobs_dir.iterdir()}
 
 
 # --- F3: request memory is bounded before any check ------------------------------------
@@ -284,9 +285,9 @@ def test_a_file_under_a_text_field_is_a_clear_400(app: Flask, client: FlaskClien
 
 def test_stored_attachment_blobs_carry_midnight(app: Flask, client: FlaskClient) -> None:
     send_report(client, files=[(b"evidence", "e.txt")])
-    with app.extensions["varsel.sessionmaker"]() as db:
+    with services(app).sessions() as db:
         (blob_id,) = db.scalars(select(Attachment.id)).all()
-    stat = (app.extensions["varsel.settings"].blobs_dir / blob_id).stat()
+    stat = (services(app).settings.blobs_dir / blob_id).stat()
     assert stat.st_mtime == midnight_utc()
     when = datetime.fromtimestamp(stat.st_mtime, UTC)
     assert (when.hour, when.minute, when.second, when.microsecond) == (0, 0, 0, 0)

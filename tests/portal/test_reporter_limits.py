@@ -9,7 +9,8 @@ from sqlalchemy import select
 from test_reporter_flow import send_report
 
 from portal.models import Attachment, Submission, Thread
-from portal.ratelimit import STATE_KEY, Lane
+from portal.ratelimit import Lane
+from portal.services import services
 
 
 def _login(client, receipt: str = "feil kvittering"):  # type: ignore[no-untyped-def]
@@ -66,14 +67,14 @@ def test_submissions_from_a_shared_address_meet_the_global_ceiling(
         "/report", data={"csrf_token": csrf_token(page), "what_happened": "x", "understood": "y"}
     )
     assert response.status_code == 429
-    with app.extensions["varsel.sessionmaker"]() as db:
+    with services(app).sessions() as db:
         assert len(db.scalars(select(Thread)).all()) == 2
 
 
 def test_argon2_work_is_bounded(make_app: Callable[..., Flask]) -> None:
     app = make_app(argon2_concurrency=1, argon2_wait_seconds=0.2)
     client = app.test_client()
-    slots = app.extensions[STATE_KEY].slots
+    slots = services(app).limiter.slots
     slots.acquire(Lane.PLAIN, 1)  # someone else is deriving
     try:
         response = _login(client, " ".join(["hus"] * 8))
@@ -87,7 +88,7 @@ def test_argon2_work_is_bounded(make_app: Callable[..., Flask]) -> None:
         assert response.status_code == 503
     finally:
         slots.release()
-    with app.extensions["varsel.sessionmaker"]() as db:
+    with services(app).sessions() as db:
         assert db.scalars(select(Thread)).all() == []
     assert _login(client, " ".join(["hus"] * 8)).status_code == 200
 
@@ -113,10 +114,10 @@ def test_upload_over_the_limit_is_refused_and_nothing_is_kept(
     )
     assert response.status_code == 413
     assert "too large" in response.text and "Nothing was stored" in response.text
-    with app.extensions["varsel.sessionmaker"]() as db:
+    with services(app).sessions() as db:
         assert db.scalars(select(Thread)).all() == []
         assert db.scalars(select(Submission)).all() == []
         assert db.scalars(select(Attachment)).all() == []
-    assert list(app.extensions["varsel.settings"].blobs_dir.iterdir()) == []
+    assert list(services(app).settings.blobs_dir.iterdir()) == []
     # Under the limit, the same form goes through.
     send_report(app.test_client(), files=[(b"a" * 30_000, "one.bin")])

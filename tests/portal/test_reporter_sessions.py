@@ -14,6 +14,7 @@ from crypto import wrap
 from portal import reporter_session
 from portal.clock import utcnow
 from portal.models import ReporterSession
+from portal.services import services
 
 IDLE = 30
 
@@ -27,7 +28,7 @@ def _logged_in(client: FlaskClient) -> str:
 
 
 def _rows(app: Flask) -> list[ReporterSession]:
-    with app.extensions["varsel.sessionmaker"]() as db:
+    with services(app).sessions() as db:
         return list(db.scalars(select(ReporterSession)))
 
 
@@ -48,7 +49,7 @@ def _deadline_in(app: Flask, cookie_key: bytes) -> int:
 
 def _set_deadline(app: Flask, cookie_key: bytes, deadline_seconds: int) -> None:
     """Rewrite the row's wrapped blob with another deadline, as the module would."""
-    with app.extensions["varsel.sessionmaker"]() as db:
+    with services(app).sessions() as db:
         row = db.scalars(select(ReporterSession)).one()
         opened = reporter_session.open_secret(cookie_key, row.wrapped_secret_key)
         assert opened is not None
@@ -140,15 +141,15 @@ def test_load_refuses_a_session_past_its_deadline(app: Flask, client: FlaskClien
     not."""
     value = _logged_in(client)
     now = utcnow()
-    with app.extensions["varsel.sessionmaker"]() as db:
+    with services(app).sessions() as db:
         opened = reporter_session.load(db, value, now + timedelta(minutes=IDLE - 1), IDLE)
         assert opened is not None
         db.commit()  # slid: the deadline is now 29 + 30 minutes ahead
-    with app.extensions["varsel.sessionmaker"]() as db:
+    with services(app).sessions() as db:
         later = now + timedelta(minutes=2 * IDLE - 2)
         assert reporter_session.load(db, value, later, IDLE) is not None
         db.rollback()
-    with app.extensions["varsel.sessionmaker"]() as db:
+    with services(app).sessions() as db:
         much_later = now + timedelta(minutes=2 * IDLE)
         assert reporter_session.load(db, value, much_later, IDLE) is None
         db.commit()
@@ -160,13 +161,13 @@ def test_idle_minutes_are_configurable(make_app) -> None:  # type: ignore[no-unt
     client = app.test_client()
     value = _logged_in(client)
     assert _deadline_in(app, _cookie_key(value)) <= _now_seconds() + 5 * 60
-    with app.extensions["varsel.sessionmaker"]() as db:
+    with services(app).sessions() as db:
         later = utcnow() + timedelta(minutes=6)
         assert reporter_session.load(db, value, later, 5) is None
 
 
 def _wal(app: Flask) -> Path:
-    return app.extensions["varsel.settings"].data_dir / "varsel.sqlite3-wal"
+    return services(app).settings.data_dir / "varsel.sqlite3-wal"
 
 
 def test_logout_destroys_row_and_cookie_and_checkpoints_the_log(
@@ -183,7 +184,7 @@ def test_logout_destroys_row_and_cookie_and_checkpoints_the_log(
     # The write-ahead log was checkpointed and truncated: the deleted row is not in it,
     # and secure_delete zeroed it in the database file.
     assert _wal(app).stat().st_size == 0
-    database = app.extensions["varsel.settings"].data_dir / "varsel.sqlite3"
+    database = services(app).settings.data_dir / "varsel.sqlite3"
     assert id_hash not in database.read_bytes()
     assert client.get("/thread").status_code == 303
 
@@ -202,7 +203,7 @@ def test_a_forged_or_stale_cookie_opens_nothing(app: Flask, client: FlaskClient)
 def test_abandoned_sessions_are_purged_by_day(app: Flask, client: FlaskClient) -> None:
     _logged_in(client)
     today = utcnow().date()
-    with app.extensions["varsel.sessionmaker"]() as db:
+    with services(app).sessions() as db:
         assert reporter_session.purge_abandoned_sessions(db, today) == 0
         assert reporter_session.purge_abandoned_sessions(db, today + timedelta(days=1)) == 0
         assert reporter_session.purge_abandoned_sessions(db, today + timedelta(days=2)) == 1
@@ -214,7 +215,7 @@ def test_every_reporter_request_purges_abandoned_rows(app: Flask, client: FlaskC
     """A reporter who closed the tab yesterday leaves a row; the next visitor's request
     (any reporter page) deletes it and checkpoints the log."""
     _logged_in(client)
-    with app.extensions["varsel.sessionmaker"]() as db:
+    with services(app).sessions() as db:
         row = db.scalars(select(ReporterSession)).one()
         row.purge_day = utcnow().date() - timedelta(days=1)
         db.commit()

@@ -10,6 +10,7 @@ from test_reporter_flow import log_in, send_report
 
 from portal.clock import today
 from portal.models import Attachment, ReporterSession, Submission, Thread
+from portal.services import services
 
 # Every column of the reporter's tables. A new column fails this test on purpose: decide
 # whether it identifies anyone before adding it here.
@@ -30,7 +31,7 @@ FORBIDDEN = ("ip", "addr", "agent", "browser", "time", "created_at", "updated_at
 
 
 def test_schema_holds_no_identifying_metadata(app: Flask) -> None:
-    inspector = inspect(app.extensions["varsel.engine"])
+    inspector = inspect(services(app).engine)
     for table, expected in EXPECTED_COLUMNS.items():
         columns = {c["name"]: c for c in inspector.get_columns(table)}
         assert set(columns) == expected, table
@@ -51,7 +52,7 @@ def test_rows_hold_only_ciphertext_hashes_and_days(app: Flask, client: FlaskClie
     words = receipt_words(send_report(client, files=[(b"abc", "a.txt")]))
     log_in(client, " ".join(words))
     receipt = " ".join(words).encode()
-    with app.extensions["varsel.sessionmaker"]() as db:
+    with services(app).sessions() as db:
         thread = db.scalars(select(Thread)).one()
         submission = db.scalars(select(Submission)).one()
         attachment = db.scalars(select(Attachment)).one()

@@ -32,7 +32,7 @@ from crypto.keys import SecretIdentity
 from crypto.payload import Reply as ReplyPayload
 from crypto.payload import Report, decode_payload, encode_payload
 from crypto.stream import decrypt_stream
-from portal import create_app, secrets_of, settings_of
+from portal import create_app
 from portal.clock import utcnow
 from portal.config import Settings
 from portal.db import alembic_config, session_scope
@@ -47,6 +47,7 @@ from portal.models import (
     new_id,
 )
 from portal.purge import purge_expired
+from portal.services import services
 from portal.store import BlobStore
 from portal.transfer import TransferRefused, apply_outbound, export_inbound, portal_fingerprint
 
@@ -68,16 +69,16 @@ def pg_app(tmp_path: Path, pg_url: str, office_identity: SecretIdentity) -> Iter
     try:
         yield app
     finally:
-        app.extensions["varsel.engine"].dispose()
+        services(app).engine.dispose()
 
 
 def db_of(app: Flask) -> Session:
-    session: Session = app.extensions["varsel.sessionmaker"]()
+    session: Session = services(app).sessions()
     return session
 
 
 def blobs_of(app: Flask) -> BlobStore:
-    return BlobStore(settings_of(app).blobs_dir)
+    return BlobStore(services(app).settings.blobs_dir)
 
 
 def send_report(client: FlaskClient, files: list[tuple[bytes, str]], what: str) -> list[str]:
@@ -131,9 +132,9 @@ def report_thread(app: Flask, client: FlaskClient, what: str, files: int) -> tup
 def test_migrations_on_postgresql_match_the_models(
     pg_app: Flask, pg_url: str, office_identity: SecretIdentity
 ) -> None:
-    engine = pg_app.extensions["varsel.engine"]
+    engine = services(pg_app).engine
     assert engine.dialect.name == "postgresql"
-    data_dir = settings_of(pg_app).data_dir
+    data_dir = services(pg_app).settings.data_dir
     assert not list(data_dir.glob("*.sqlite3*"))  # nothing fell back to SQLite
 
     config = alembic_config(pg_url)
@@ -152,11 +153,11 @@ def test_migrations_on_postgresql_match_the_models(
     # A second start on the migrated database changes nothing and still works.
     again = make_pg_app(data_dir, pg_url, office_identity)
     try:
-        with again.extensions["varsel.engine"].connect() as conn:
+        with services(again).engine.connect() as conn:
             assert conn.scalar(text("SELECT count(*) FROM alembic_version")) == 1
             assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
     finally:
-        again.extensions["varsel.engine"].dispose()
+        services(again).engine.dispose()
 
 
 # --- (b) the reporter's path ---------------------------------------------------------------
@@ -217,7 +218,7 @@ def outbound(
     data = write_outbound(
         OutboundBundle(
             sequence=sequence,
-            audience=portal_fingerprint(secrets_of(app).portal_identity),
+            audience=portal_fingerprint(services(app).secrets.portal_identity),
             created_day=TODAY.isoformat(),
             acks=acks,
             replies=(
@@ -239,8 +240,8 @@ def outbound(
 
 
 def test_office_transfer_on_postgresql(pg_app: Flask, office_identity: SecretIdentity) -> None:
-    settings = settings_of(pg_app)
-    portal = secrets_of(pg_app).portal_identity
+    settings = services(pg_app).settings
+    portal = services(pg_app).secrets.portal_identity
     client = pg_app.test_client()
     thread_id, words = report_thread(pg_app, client, "Transfer me.", files=2)
 
@@ -312,7 +313,7 @@ def test_office_transfer_on_postgresql(pg_app: Flask, office_identity: SecretIde
 
 
 def test_purge_expired_on_postgresql(pg_app: Flask) -> None:
-    settings = settings_of(pg_app)
+    settings = services(pg_app).settings
     expiry = settings.thread_expiry_days
     store = blobs_of(pg_app)
     expired_id, expired_words = report_thread(pg_app, pg_app.test_client(), "Old.", files=2)

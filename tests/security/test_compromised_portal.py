@@ -26,7 +26,8 @@ from intake import (
 from nacl.public import PrivateKey
 
 from crypto.encoding import b64encode
-from inbox.home import Home, init_home
+from inbox.home import Home
+from inbox.init import init_home
 
 EMOJI_NAME = "\U0001f600" * 130 + ".txt"  # 134 code points, 524 bytes of UTF-8
 

@@ -14,6 +14,7 @@ from portal import create_app
 from portal.db import session_scope
 from portal.models import OfficeUser, ShredPending
 from portal.office_auth import TOTP_WINDOW, create_office_user, current_step, forget_spent_steps
+from portal.services import services
 from portal.store import BlobStore
 
 
@@ -25,7 +26,7 @@ def send_report(client: FlaskClient) -> None:
 
 
 def _db(app: Flask) -> sqlite3.Connection:
-    return sqlite3.connect(app.extensions["varsel.settings"].data_dir / "varsel.sqlite3")
+    return sqlite3.connect(services(app).settings.data_dir / "varsel.sqlite3")
 
 
 def test_no_table_has_a_rowid(app: Flask, client: FlaskClient) -> None:
@@ -71,7 +72,7 @@ def test_an_interrupted_shred_is_finished_at_the_next_start(
     make_app: Callable[..., Flask],
 ) -> None:
     app = make_app()
-    settings = app.extensions["varsel.settings"]
+    settings = services(app).settings
     store = BlobStore(settings.blobs_dir)
     for blob_id in ("acknowledgedblob1", "inflightupload1"):
         writer = store.create(blob_id)
@@ -81,7 +82,7 @@ def test_an_interrupted_shred_is_finished_at_the_next_start(
     # the record of what to shred, and the file.
     with session_scope(app) as db:
         db.add(ShredPending(id="acknowledgedblob1"))
-    app.extensions["varsel.engine"].dispose()
+    services(app).engine.dispose()
     restarted = create_app(settings)
     assert not store.path("acknowledgedblob1").exists()
     assert store.path("inflightupload1").exists()  # not recorded: not touched

@@ -13,7 +13,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from reporter_pages import csrf_token, receipt_words
 
-from portal.pow import KEY, leading_zero_bits, make_challenge, solve, spend, verify
+from portal.pow import leading_zero_bits, make_challenge, solve, spend, verify
+from portal.services import services
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -46,8 +47,8 @@ def test_every_argon2_form_carries_a_challenge_and_the_script_with_sri(
 
 
 def test_a_solution_is_checked_and_spent_once(app: Flask) -> None:
-    key = app.extensions[KEY]
-    engine = app.extensions["varsel.engine"]
+    key = services(app).pow_key
+    engine = services(app).engine
     now = time.time()
     challenge = make_challenge(key, 8, now)
     solution = solve(challenge)
