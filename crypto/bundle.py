@@ -36,6 +36,8 @@ MAX_BUNDLE = 4 * 1024 * 1024 * 1024
 MAX_ENTRIES = 100_000
 PREFIX = len(MAGIC) + SIGNER_BYTES + 4
 ITEM_KINDS = ("report", "message")
+# Outbound top-level fields a writer leaves out when they are empty.
+OUTBOUND_OPTIONAL = ("reply_by",)
 # Bounds on what a reader accepts, so that a validly signed bundle from a compromised
 # signer cannot carry numbers, days or counts that break the reader later
 # (docs/PROTOCOL.md, "Bounds").
@@ -100,6 +102,9 @@ class OutboundBundle:
     acks: tuple[str, ...] = ()
     replies: tuple[OutboundReply, ...] = ()
     statuses: tuple[StatusChange, ...] = ()
+    # The accused's open time limits to reply (§10.2), one day per case, in ascending
+    # order and tied to no thread: the portal's office dashboard counts them.
+    reply_by: tuple[str, ...] = ()
 
 
 def bundle_signer(data: bytes) -> bytes:
@@ -223,12 +228,15 @@ def write_outbound(bundle: OutboundBundle, office: SecretIdentity) -> bytes:
         ],
         "statuses": [{"thread": s.thread, "status": s.status} for s in bundle.statuses],
     }
+    if bundle.reply_by:  # omitted when empty: one spelling for "none"
+        manifest["reply_by"] = list(_reply_by(list(bundle.reply_by)))
     return _seal(manifest, blobs, office)
 
 
 def read_outbound(data: bytes, office_verify_key: bytes) -> OutboundBundle:
     manifest, blobs = _open(data, office_verify_key, "outbound")
-    _fields(manifest, {"created_day", "sequence", "audience", "acks", "replies", "statuses"})
+    required = {"created_day", "sequence", "audience", "acks", "replies", "statuses"}
+    _fields(manifest, required | (set(OUTBOUND_OPTIONAL) & set(manifest)))
     ack_ids: set[str] = set()
     acks = tuple(
         _unique(check_id(a, "acknowledged item id"), ack_ids, "ack")
@@ -262,7 +270,17 @@ def read_outbound(data: bytes, office_verify_key: bytes) -> OutboundBundle:
         acks=acks,
         replies=tuple(replies),
         statuses=tuple(statuses),
+        reply_by=_reply_by(manifest["reply_by"]) if "reply_by" in manifest else (),
     )
+
+
+def _reply_by(value: object) -> tuple[str, ...]:
+    """A present ``reply_by``: a non-empty list of days in ascending order (repeats allowed:
+    two cases may share a time limit)."""
+    days = tuple(check_day(d, "a time limit to reply") for d in _list(value, "reply_by"))
+    if not days or list(days) != sorted(days):
+        raise MalformedError("reply_by must be a non-empty list of days in ascending order")
+    return days
 
 
 def _seal(manifest: dict[str, Any], blobs: Sequence[Blob], signer: SecretIdentity) -> bytes:

@@ -18,6 +18,7 @@ from crypto.encoding import b64decode, b64encode
 from crypto.envelope import seal
 from crypto.payload import THREAD_STATUSES, Reply, encode_payload
 
+from .deadlines import case_deadlines
 from .errors import InboxError
 from .files import new_file
 from .home import Home, Unlocked
@@ -193,6 +194,7 @@ class ExportSummary:
     replies: int
     statuses: int
     path: Path
+    reply_by: int = 0
 
 
 def export_outbound(home: Home, store: Store, unlocked: Unlocked, path: Path) -> ExportSummary:
@@ -216,6 +218,7 @@ def export_outbound(home: Home, store: Store, unlocked: Unlocked, path: Path) ->
         elif kind == "status" and status is not None:
             statuses.append(bundles.StatusChange(thread=thread, status=status))
     sequence = store.get_meta(LAST_EXPORTED) + 1
+    reply_by = open_reply_by_days(store)
     outbound = bundles.OutboundBundle(
         sequence=sequence,
         audience=bundles.signer_fingerprint(pin),
@@ -223,6 +226,7 @@ def export_outbound(home: Home, store: Store, unlocked: Unlocked, path: Path) ->
         acks=tuple(acks),
         replies=tuple(replies),
         statuses=tuple(statuses),
+        reply_by=reply_by,
     )
     data = bundles.write_outbound(outbound, unlocked.identity)
     with new_file(path) as f:
@@ -240,4 +244,22 @@ def export_outbound(home: Home, store: Store, unlocked: Unlocked, path: Path) ->
         replies=len(replies),
         statuses=len(statuses),
         path=path,
+        reply_by=len(reply_by),
     )
+
+
+def open_reply_by_days(store: Store, today: date | None = None) -> tuple[str, ...]:
+    """The accused's time limits to reply (§10.2) that are still open, one day per case,
+    ascending: every outbound bundle carries them for the portal's office dashboard, with
+    nothing that ties a day to a case (docs/THREAT-MODEL.md, "What the portal learns")."""
+    days = []
+    for thread, state, review_day, sealed in store.db.execute(
+        "SELECT thread, state, review_day, sealed FROM cases"
+    ):
+        meta = json.loads(store.unseal(f"cases/{thread}", sealed))
+        days += [
+            d.due.isoformat()
+            for d in case_deadlines(state, review_day, meta, today)
+            if d.what == "uttalefrist" and not d.done
+        ]
+    return tuple(sorted(days))

@@ -22,7 +22,7 @@ import logging
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from crypto.bundle import (
@@ -48,7 +48,15 @@ from crypto.keys import SecretIdentity
 
 from .config import Settings
 from .db import release_deleted
-from .models import Attachment, Reply, ShredPending, Submission, Thread, TransferState
+from .models import (
+    Attachment,
+    Reply,
+    ReplyByDay,
+    ShredPending,
+    Submission,
+    Thread,
+    TransferState,
+)
 from .purge import shred_pending
 from .recipients import RecipientError, load_office
 from .store import BlobStore
@@ -490,6 +498,12 @@ def _apply(db: Session, bundle: OutboundBundle, today: date) -> tuple[ApplySumma
             thread.status = change.status
             thread.last_activity_day = today
             status_changes += 1
+
+    # The office dashboard's time limits to reply: what the inbox knows now, replacing the
+    # last bundle's (an old bundle cannot get here: its sequence was refused above).
+    db.execute(delete(ReplyByDay))
+    for day in sorted(set(bundle.reply_by)):
+        db.add(ReplyByDay(day=date.fromisoformat(day), cases=bundle.reply_by.count(day)))
 
     db.flush()
     summary = ApplySummary(

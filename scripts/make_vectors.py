@@ -510,6 +510,7 @@ def bundle_vectors() -> dict[str, Any]:
             ),
         ),
         statuses=(bundle.StatusChange("thread-bbbb0002", "in_progress"),),
+        reply_by=("2025-03-20", "2025-03-20", "2025-04-01"),
     )
     in_bytes = bundle.write_inbound(inbound, portal_id)
     out_bytes = bundle.write_outbound(outbound, office_id)
@@ -629,6 +630,7 @@ def bundle_vectors() -> dict[str, Any]:
                     for r in outbound.replies
                 ],
                 "statuses": [{"thread": s.thread, "status": s.status} for s in outbound.statuses],
+                "reply_by": list(outbound.reply_by),
             },
         },
     }

@@ -11,6 +11,7 @@ Errors are ``SpecError(kind)`` with ``kind`` the spec's error name (``"Malformed
 import base64
 import binascii
 import datetime
+import itertools
 import json
 import re
 import unicodedata
@@ -373,3 +374,18 @@ def read_bundle(
     if offset != len(data):
         raise SpecError("MalformedError")
     return manifest, blobs
+
+
+def outbound_reply_by(manifest: dict[str, Any]) -> list[str]:
+    """Bundles, Outbound, `reply_by`: absent means none; present, a non-empty list of days
+    in ascending order (repeats allowed)."""
+    if "reply_by" not in manifest:
+        return []
+    days = manifest["reply_by"]
+    if not isinstance(days, list) or not days or len(days) > 100_000:
+        raise SpecError("MalformedError")
+    for d in days:
+        check_day(d)
+    if any(a > b for a, b in itertools.pairwise(days)):
+        raise SpecError("MalformedError")
+    return days

@@ -171,6 +171,7 @@ def _outbound_from_vector(parsed: dict[str, Any]) -> bundle.OutboundBundle:
             for r in parsed["replies"]
         ),
         statuses=tuple(bundle.StatusChange(s["thread"], s["status"]) for s in parsed["statuses"]),
+        reply_by=tuple(parsed["reply_by"]),
     )
 
 
