@@ -97,6 +97,7 @@ SYSTEM_KINDS: dict[str, str] = {
     "innsyn": "Innsyn gitt den anklagede (§10.2)",
     "avgjorelse": "Avgjørelse (§10.4)",
     "reaksjon": "Suspensjon eller reaksjon (§13, §14)",
+    "kvittering-gitt": "Kvitteringsord til en tråd på portalen gitt varsleren (§9.4)",
 }
 LOG_KINDS = {**NOTE_KINDS, **SYSTEM_KINDS}
 MAX_NOTE = 100_000

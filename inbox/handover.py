@@ -202,6 +202,7 @@ def close_out(store: Store, thread_id: str, *, today: date | None = None) -> Tom
         db.execute("DELETE FROM set_aside WHERE thread = ?", (thread_id,))
         db.execute("DELETE FROM case_log WHERE thread = ?", (thread_id,))
         db.execute("DELETE FROM cases WHERE thread = ?", (thread_id,))
+        db.execute("DELETE FROM openings WHERE thread = ?", (thread_id,))
         # Replies are all confirmed (check_closable); acks and statuses carry no content.
         db.execute("DELETE FROM outbox WHERE thread = ? AND kind = 'reply'", (thread_id,))
         # The reporter's public key goes too: nothing more can be sealed to this thread.

@@ -160,10 +160,11 @@ class Pending:
     acks: int
     replies: int
     statuses: int
+    openings: int = 0
 
     @property
     def total(self) -> int:
-        return self.acks + self.replies + self.statuses
+        return self.acks + self.replies + self.statuses + self.openings
 
 
 def _pending_rows(store: Store) -> list[tuple[str, str, str | None, str | None, str, bytes | None]]:
@@ -184,7 +185,31 @@ def pending(store: Store) -> Pending:
         acks=len(acks),
         replies=sum(1 for r in rows if r[0] == "reply"),
         statuses=sum(1 for r in rows if r[0] == "status"),
+        openings=len(_pending_openings(store)),
     )
+
+
+def _pending_openings(store: Store) -> list[bundles.OpenThread]:
+    """Threads to open on the portal (inbox/receipts.py) that no inbound bundle has yet
+    confirmed; their status is the thread's status now."""
+    confirmed = store.get_meta(LAST_CONFIRMED)
+    found = []
+    for thread, status, sealed in store.db.execute(
+        "SELECT o.thread, t.status, o.sealed FROM openings o JOIN threads t ON t.id = o.thread "
+        "WHERE o.exported_in IS NULL OR o.exported_in > ? ORDER BY o.day, o.thread",
+        (confirmed,),
+    ):
+        content = json.loads(store.unseal(f"openings/{thread}", sealed))
+        found.append(
+            bundles.OpenThread(
+                id=thread,
+                status=status,
+                reporter_public_key=b64decode(content["reporter_public_key"], length=32),
+                sealed_login_key=b64decode(content["sealed_login_key"]),
+                own_copy=b64decode(content["own_copy"]),
+            )
+        )
+    return found
 
 
 @dataclass(frozen=True)
@@ -195,6 +220,7 @@ class ExportSummary:
     statuses: int
     path: Path
     reply_by: int = 0
+    openings: int = 0
 
 
 def export_outbound(home: Home, store: Store, unlocked: Unlocked, path: Path) -> ExportSummary:
@@ -219,6 +245,7 @@ def export_outbound(home: Home, store: Store, unlocked: Unlocked, path: Path) ->
             statuses.append(bundles.StatusChange(thread=thread, status=status))
     sequence = store.get_meta(LAST_EXPORTED) + 1
     reply_by = open_reply_by_days(store)
+    openings = _pending_openings(store)
     outbound = bundles.OutboundBundle(
         sequence=sequence,
         audience=bundles.signer_fingerprint(pin),
@@ -227,6 +254,7 @@ def export_outbound(home: Home, store: Store, unlocked: Unlocked, path: Path) ->
         replies=tuple(replies),
         statuses=tuple(statuses),
         reply_by=reply_by,
+        open_threads=tuple(openings),
     )
     data = bundles.write_outbound(outbound, unlocked.identity)
     with new_file(path) as f:
@@ -235,6 +263,9 @@ def export_outbound(home: Home, store: Store, unlocked: Unlocked, path: Path) ->
         with store.transaction() as db:
             store.set_meta(LAST_EXPORTED, sequence)
             db.execute("UPDATE outbox SET exported_in = ? WHERE exported_in IS NULL", (sequence,))
+            db.execute(
+                "UPDATE openings SET exported_in = ? WHERE exported_in IS NULL", (sequence,)
+            )
     except BaseException:
         path.unlink(missing_ok=True)
         raise
@@ -245,6 +276,7 @@ def export_outbound(home: Home, store: Store, unlocked: Unlocked, path: Path) ->
         statuses=len(statuses),
         path=path,
         reply_by=len(reply_by),
+        openings=len(openings),
     )
 
 

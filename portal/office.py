@@ -351,6 +351,7 @@ def download() -> ResponseReturnValue:
             settings_of(current_app),
             secrets_of(current_app).portal_identity,
             today(),
+            receipt_salt=secrets_of(current_app).receipt_salt,
             part=part,
         )
     except TransferRefused as refused:
@@ -393,6 +394,7 @@ def upload() -> ResponseReturnValue:
             secrets_of(current_app).portal_identity,
             data,
             today(),
+            login_pepper=secrets_of(current_app).login_pepper,
         )
     except TransferRefused as refused:
         return _upload_refused(refused)
