@@ -374,16 +374,20 @@ def import_(ctx: Ctx, bundle_file: Path, expect_fingerprint: str | None) -> None
             f"(til og med pakke {summary.confirmed_sequence}); de sendes ikke igjen."
         )
     console.print(
-        f"I kø til portalen: {_queued(pending.acks, pending.replies, pending.statuses)}. "
+        "I kø til portalen: "
+        f"{_queued(pending.acks, pending.replies, pending.statuses, pending.openings)}. "
         "Eksporter med «varsel-inbox export-outbound FIL»."
     )
 
 
-def _queued(acks: int, replies: int, statuses: int) -> str:
-    return (
+def _queued(acks: int, replies: int, statuses: int, openings: int = 0) -> str:
+    text = (
         f"{antall(acks, 'kvittering', 'kvitteringer')}, {replies} svar, "
         f"{antall(statuses, 'status', 'statuser')}"
     )
+    if openings:  # threads for receipts given to reporters outside the portal
+        text += f", {antall(openings, 'ny tråd', 'nye tråder')} på portalen"
+    return text
 
 
 # -- reading ---------------------------------------------------------------------------------
@@ -518,7 +522,7 @@ def export_outbound(ctx: Ctx, bundle_file: Path) -> None:
         summary = outbox.export_outbound(ctx.home, store, unlocked, bundle_file)
     out().print(
         f"Pakke nr. {summary.sequence} er skrevet til {summary.path}: "
-        f"{_queued(summary.acks, summary.replies, summary.statuses)}. "
+        f"{_queued(summary.acks, summary.replies, summary.statuses, summary.openings)}. "
         "Last den opp på portalens kontorside."
     )
 
@@ -530,7 +534,8 @@ def outbox_(ctx: Ctx) -> None:
     with ctx.open() as (_, store):
         pending = outbox.pending(store)
     out().print(
-        f"Venter: {_queued(pending.acks, pending.replies, pending.statuses)}."
+        "Venter: "
+        f"{_queued(pending.acks, pending.replies, pending.statuses, pending.openings)}."
     )
 
 

@@ -1,4 +1,6 @@
-"""What goes back to the portal: acknowledgements, replies and reporter-visible statuses.
+"""What goes back to the portal: acknowledgements, replies and reporter-visible statuses,
+threads to open for reporters who got a receipt outside the portal (inbox/receipts.py), and
+the days of the accused's open time limits to reply (§10.2) for the office dashboard.
 
 Entries are queued in the store and carried by every outbound bundle until an inbound
 bundle confirms them: an entry first carried by bundle ``n`` is confirmed once the portal

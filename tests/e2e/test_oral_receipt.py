@@ -170,6 +170,7 @@ def test_an_oral_reporter_follows_up_on_the_portal_with_a_receipt(
     _, page = log_in(server, receipt)
     assert not page.url.endswith("/thread")
 
+    assert "1 ny tråd på portalen" in office.inbox("outbox").stdout
     bundle = export(office, tmp_path, "ut-1.bundle")
     (opening,) = read_outbound(bundle, office.public.verify_key).open_threads
     assert opening.id == case and opening.status == "received"
