@@ -321,11 +321,7 @@ def case_export(
         raise InboxError("--handler-name brukes bare sammen med --to.")
     with ctx.open() as (_, store):
         thread_id = store.resolve_thread(thread)
-        case = cases.load_case(store, thread_id)
-        view = threads.load_thread(store, thread_id)
-        data = casefile.build_casefile(view, case)
-        casefile.write_casefile(data, out_file)
-        cases.log_event(store, thread_id, "eksport", f"Saksmappe skrevet ({date.today()}).")
+        casefile.export_plain(store, thread_id, out_file)
     console = out()
     console.print(f"Saksmappen er skrevet til {out_file}.")
     console.print(
@@ -356,17 +352,12 @@ def _export_sealed(
     yes: bool,
 ) -> None:
     recipient = handover.read_handler_key(handler_key)
-    if recipient == ctx.home.public_identity():
-        raise InboxError(
-            f"{handler_key} er kontorets egen nøkkel. Bruk saksbehandlerens offentlige nøkkel."
-        )
+    handover.check_recipient(ctx.home.public_identity(), recipient, str(handler_key))
     console = out()
-    name = handler_name.strip() if handler_name and handler_name.strip() else None
     with ctx.open() as (unlocked, store):
         thread_id = store.resolve_thread(thread)
         # §6d: only a handler with a declaration on record, and never a biased one.
-        declared = cases.impartial_handler(cases.load_case(store, thread_id), recipient.fingerprint)
-        name = name or declared.name
+        declared, name = handover.declared_handler(store, thread_id, recipient, handler_name)
         console.print(
             Panel(
                 Text.assemble(

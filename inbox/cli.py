@@ -539,6 +539,44 @@ def outbox_(ctx: Ctx) -> None:
     )
 
 
+@main.command()
+@click.option(
+    "--no-browser",
+    is_flag=True,
+    help="Ikke åpne nettleseren; bare skriv ut adressen (som bare kan brukes én gang).",
+)
+@click.option(
+    "--idle-minutes",
+    type=click.FloatRange(min=0.05),
+    default=15.0,
+    show_default=True,
+    metavar="MINUTTER",
+    help="Lås innboksen etter så mange minutter uten bruk.",
+)
+@pass_ctx
+def desk(ctx: Ctx, no_browser: bool, idle_minutes: float) -> None:
+    """Åpne skrivebordet: innboksen i nettleseren på denne maskinen.
+
+    Spør om passordfrasen og åpner nettleseren på en adresse med en engangsnøkkel. Bare
+    denne maskinen (127.0.0.1) kan nå skrivebordet, og bare nettleseren som åpnet
+    adressen. Det låses når du trykker «Lås», avslutter med Ctrl+C, eller lar det stå
+    ubrukt (--idle-minutes). Alt gjøres med de samme funksjonene som kommandoene.
+    """
+    from .desk.server import serve
+
+    ctx.home.require()
+    unlocked = unlock(ctx.home, passphrase())
+    click.echo("Skrivebordet er åpent på denne adressen (bare for denne maskinen, én gang):")
+    serve(
+        ctx.home,
+        unlocked,
+        idle_seconds=idle_minutes * 60,
+        open_browser=not no_browser,
+        say=lambda line: click.echo(line),
+    )
+    click.echo("Skrivebordet er lukket, og innboksen er låst.")
+
+
 # -- for the case handler --------------------------------------------------------------------
 
 

@@ -228,6 +228,10 @@ class Store:
     def set_meta(self, name: str, value: int) -> None:
         self.db.execute("UPDATE meta SET value = ? WHERE name = ?", (value, name))
 
+    def next_outbound_sequence(self) -> int:
+        """The number the next outbound bundle will carry."""
+        return self.get_meta(LAST_EXPORTED) + 1
+
     def next_position(self) -> int:
         """A strictly increasing number that orders a conversation (days are too coarse)."""
         position = self.get_meta(NEXT_POSITION)
