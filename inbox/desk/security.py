@@ -3,10 +3,16 @@ style, nothing from elsewhere), is never cached, and is never framed. A request 
 ``Host`` is not the loopback address the desk bound to is refused before anything else
 (a web page elsewhere that points a name at 127.0.0.1 gets nothing)."""
 
+import base64
+import functools
+import hashlib
+from pathlib import Path
+
 from flask import Flask, Response, abort, request
 
 from .context import desk_state
 
+STATIC = Path(__file__).resolve().parent / "static"
 CSP = (
     "default-src 'none'; img-src 'self'; style-src 'self'; script-src 'self'; "
     "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; connect-src 'self'"
@@ -27,6 +33,13 @@ HEADERS: tuple[tuple[str, str], ...] = (
 )
 
 
+@functools.cache
+def sri(filename: str) -> str:
+    """The ``integrity=`` value of one of the desk's own static files."""
+    digest = hashlib.sha384((STATIC / filename).read_bytes()).digest()
+    return "sha384-" + base64.b64encode(digest).decode("ascii")
+
+
 def _check_host() -> None:
     if request.host != desk_state().host:
         abort(400)
@@ -41,3 +54,4 @@ def _headers(response: Response) -> Response:
 def init_app(app: Flask) -> None:
     app.before_request(_check_host)
     app.after_request(_headers)
+    app.jinja_env.globals["sri"] = sri

@@ -393,3 +393,85 @@ def test_the_desk_command_refuses_a_wrong_passphrase(office_home: Path) -> None:
     )
     assert result.returncode == 2 and "Feil passordfrase" in result.stderr
     assert "http://" not in result.stdout
+
+
+def test_a_case_goes_from_open_to_close_out_with_its_pdf(
+    browser: Browser, server: LiveServer, office: Office, tmp_path: Path,  # noqa: F811
+    desk_for: list[Desk],
+) -> None:
+    _submit(server, REPORT_TEXT, [])
+    bundle = tmp_path / "inn.bundle"
+    bundle.write_bytes(office.download())
+    desk = start_desk(office.home)
+    desk_for.append(desk)
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    errors = _watch(page)
+    page.goto(desk.start_url)
+    page.set_input_files("#bundle", str(bundle))
+    page.locator("#import-button").click()
+    page.wait_for_load_state()
+    page.locator("#new-reports a").click()
+    page.wait_for_load_state()
+    thread_url = page.url
+    page.locator("#open-button").click()
+    page.wait_for_load_state()
+    assert page.locator("#case-state").inner_text().startswith("Mottatt")
+
+    # Only the steps the guidelines allow are offered, each with what it asks first.
+    offered = page.locator("#state-form input[name=state]")
+    assert [offered.nth(i).get_attribute("value") for i in range(offered.count())] == [
+        "bekreftet"
+    ]
+    for state, tell in (("bekreftet", "Vi har mottatt varselet og tar kontakt."),
+                        ("anklagedes-versjon", ""), ("omforent-losning", ""),
+                        ("avsluttet", "Saken er avsluttet.")):
+        page.locator(f"#state-{state}").check()
+        page.locator("#tell").fill(tell)
+        page.locator("#state-button").click()
+        page.wait_for_load_state()
+    assert page.locator("#case-state").inner_text().startswith("Avsluttet")
+    assert "Saken er avsluttet." in page.locator(".entry-reply").last.inner_text()
+
+    # The PDF case file: only with the warning ticked, then written and logged.
+    pdf = tmp_path / "saksmappe.pdf"
+    page.locator("#out").fill(str(pdf))
+    page.locator("#casefile-button").click()
+    page.wait_for_load_state()
+    assert not pdf.exists()
+    page.locator("#out").fill(str(pdf))
+    page.locator("#understood").check()
+    page.locator("#casefile-button").click()
+    page.wait_for_load_state()
+    assert pdf.read_bytes().startswith(b"%PDF")
+    assert "Saksmappe eksportert" in page.locator("#case-log").inner_text()
+
+    # Close-out refuses while replies are not confirmed by the portal (they would be lost).
+    page.locator("#confirmed").check()
+    page.locator("#close-button").click()
+    page.wait_for_load_state()
+    assert "ikke bekreftet mottatt av portalen" in page.locator(".flashes").inner_text()
+    outbound = tmp_path / "ut.bundle"
+    page.goto(desk.base + "/")
+    page.locator("#export-path").fill(str(outbound))
+    page.locator("#export-button").click()
+    page.wait_for_load_state()
+    assert 'id="replies">2<' in office.upload(outbound.read_bytes())
+    page.set_input_files("#bundle", str(_save(tmp_path / "inn2.bundle", office.download())))
+    page.locator("#import-button").click()
+    page.wait_for_load_state()
+    page.goto(thread_url)
+    page.locator("#confirmed").check()
+    page.locator("#close-button").click()
+    page.wait_for_load_state()
+    assert page.url == desk.base + "/"
+    assert "slettet" in page.locator("#reports").inner_text()
+    _shot(page, "overview-after-close-out-1280")
+    context.close()
+    assert errors == [], errors
+    assert json.loads(run_inbox(office.home, "list", "--json").stdout)[0]["deleted"] is True
+
+
+def _save(path: Path, data: bytes) -> Path:
+    path.write_bytes(data)
+    return path
