@@ -114,7 +114,8 @@ def _watch(page: Page) -> list[str]:
 
     page.on("console", console)
     page.on("response", lambda r: errors.append(f"{r.status} {r.url}") if r.status >= 400 else None)
-    page.on("requestfailed", lambda r: errors.append(f"failed {r.url}"))
+    page.on("requestfailed", lambda r: None if "ERR_ABORTED" in (r.failure or "")  # navigated
+            else errors.append(f"failed {r.url}: {r.failure}"))
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.on("dialog", lambda d: (errors.append(f"dialog: {d.message}"), d.dismiss()))
     return errors
