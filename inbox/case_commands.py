@@ -504,20 +504,7 @@ def case_innsyn(ctx: Ctx, thread: str, accused: str, out_file: Path) -> None:
         raise InboxError("Oppgi hvem utdraget gis til (--to).")
     with ctx.open() as (_, store):
         thread_id = store.resolve_thread(thread)
-        case = cases.load_case(store, thread_id)
-        if "access_day" not in case.meta.kontradiksjon:
-            raise InboxError(
-                "Før først at innsyn er gitt og fristen for uttale (§10.2): "
-                "«case access SAK --reply-by ÅÅÅÅ-MM-DD»."
-            )
-        data, account = innsyn.build_extract(threads.load_thread(store, thread_id), case)
-        casefile.write_casefile(data, out_file)
-        cases.log_event(
-            store,
-            thread_id,
-            "innsyn",
-            f"Innsynsutdrag (PDF) gitt til {accused.strip()} {date.today()}: {account} (§10.2).",
-        )
+        innsyn.write_extract(store, thread_id, accused, out_file)
     out().print(
         f"Innsynsutdraget er skrevet til {out_file}. Les det gjennom før det gis videre: bare "
         "det som er merket, er skjult. Utleveringen er ført i sakens logg."

@@ -16,6 +16,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Optional
 
 from .. import case as cases
+from .. import decision
 from ..case import NOTE_KINDS
 
 
@@ -90,3 +91,43 @@ class CaseFileForm(DeskForm):
 
 class CloseOutForm(DeskForm):
     confirmed = BooleanField(validators=[DataRequired()])
+
+
+class DayForm(DeskForm):
+    day = DateField(validators=[InputRequired()])
+
+
+class AccessForm(DeskForm):
+    day = DateField(validators=[InputRequired()])
+    reply_by = DateField(validators=[InputRequired()])
+
+
+class MarkForm(DeskForm):
+    names = TextAreaField(validators=[Optional()])
+    places = TextAreaField(validators=[Optional()])
+    dates = TextAreaField(validators=[Optional()])
+
+
+class ExtractForm(DeskForm):
+    to = StringField(validators=[DataRequired()])
+    out = StringField(validators=[DataRequired()])
+
+
+class DecideForm(DeskForm):
+    facts = TextAreaField(validators=[DataRequired()])
+    reasons = TextAreaField(validators=[DataRequired()])
+    outcome = SelectField(choices=list(decision.OUTCOMES))
+    decided_by = StringField(validators=[DataRequired()])
+    county_consulted = BooleanField()
+    committee_consulted = BooleanField()
+    tell = TextAreaField(validators=[Optional()])
+
+
+class ReactionForm(DeskForm):
+    kind = SelectField(choices=list(decision.REACTION_TYPES))
+    what = TextAreaField(validators=[DataRequired()])
+    from_day = DateField(validators=[InputRequired()])
+    until_day = DateField(validators=[Optional()])
+    review_day = DateField(validators=[InputRequired()])
+    decided_by = StringField(validators=[DataRequired()])
+    told = StringField(validators=[DataRequired()])

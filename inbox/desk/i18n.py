@@ -22,6 +22,7 @@ def label_sources() -> list[str]:
     """Every bokmål label of the inbox the desk shows: the ``labels`` catalogue's msgids
     (``scripts/desk-labels.py`` writes them to labels.pot; a test checks nn and en)."""
     from .. import case as cases
+    from .. import decision
     from ..outbox import STATUS_LABELS
     from ..render import CHOICE_LABELS, QUESTION_LABELS
 
@@ -34,6 +35,8 @@ def label_sources() -> list[str]:
         *cases.LOG_KINDS.values(),
         *cases.DECLARATIONS.values(),
         *cases.STEP_PROMPTS.values(),
+        *decision.OUTCOMES.values(),
+        *decision.REACTION_TYPES.values(),
         *QUESTION_LABELS.values(),
         *(text for choices in CHOICE_LABELS.values() for text in choices.values()),
         *every_flag,

@@ -19,6 +19,7 @@ import subprocess
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -476,3 +477,89 @@ def test_a_case_goes_from_open_to_close_out_with_its_pdf(
 def _save(path: Path, data: bytes) -> Path:
     path.write_bytes(data)
     return path
+
+
+def test_right_of_reply_decision_and_reaction_through_the_desk(
+    browser: Browser, server: LiveServer, office: Office, tmp_path: Path,  # noqa: F811
+    desk_for: list[Desk],
+) -> None:
+    _submit(server, "Ola Hansen tok meg på låret på årsmøtet i Tromsø.", [])
+    bundle = tmp_path / "inn.bundle"
+    bundle.write_bytes(office.download())
+    desk = start_desk(office.home)
+    desk_for.append(desk)
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    errors = _watch(page)
+    page.goto(desk.start_url)
+    page.set_input_files("#bundle", str(bundle))
+    page.locator("#import-button").click()
+    page.wait_for_load_state()
+    page.locator("#new-reports a").click()
+    page.wait_for_load_state()
+    thread_url = page.url
+    page.locator("#open-button").click()
+    page.wait_for_load_state()
+    for state in ("bekreftet", "anklagedes-versjon", "omforent-losning", "undersokelse",
+                  "kontradiksjon"):
+        page.locator(f"#state-{state}").check()
+        page.locator("#state-button").click()
+        page.wait_for_load_state()
+    today = date.today()
+    page.locator("#told-details summary").click()
+    page.locator("#told-day").fill(today.isoformat())
+    page.locator("#told-button").click()
+    page.wait_for_load_state()
+    reply_by = today + timedelta(days=14)
+    page.locator("#reply-by").fill(reply_by.isoformat())
+    page.locator("#access-button").click()
+    page.wait_for_load_state()
+    log = page.locator("#case-log").inner_text()
+    assert f"frist for uttale {reply_by.isoformat()}" in log
+
+    # Marks, then the extract for the accused: the marked name is hidden.
+    page.locator("#mark-details summary").click()
+    page.locator("#mark-names").fill("Ola Hansen")
+    page.locator("#mark-button").click()
+    page.wait_for_load_state()
+    extract = tmp_path / "innsyn.pdf"
+    page.locator("#mark-details summary").click()
+    page.locator("#extract-to").fill("Ola Hansen")
+    page.locator("#extract-out").fill(str(extract))
+    page.locator("#extract-button").click()
+    page.wait_for_load_state()
+    assert extract.read_bytes().startswith(b"%PDF")
+    assert "Innsyn gitt den anklagede (§10.2)" in page.locator("#case-log").inner_text()
+
+    # The accused's time to reply is among the deadlines, in plain words.
+    page.goto(desk.base + "/")
+    deadlines = page.locator("#deadlines").inner_text()
+    assert "Den anklagedes frist for uttale (§10.2)" in deadlines and "om 14 dager" in deadlines
+
+    # The decision moves the case on; a reaction with its review date after it.
+    page.goto(thread_url)
+    page.locator("#facts").fill("Det er mest sannsynlig at det skjedde slik varsleren sier.")
+    page.locator("#reasons").fill("Samstemte forklaringer fra to vitner.")
+    page.locator("#outcome").select_option("trakassering")
+    page.locator("#decided-by").fill("Partisekretæren")
+    page.locator("#decide-button").click()
+    page.wait_for_load_state()
+    assert page.locator("#case-state").inner_text().startswith("Avgjort")
+    review = today + timedelta(days=90)
+    page.locator("#reaction-details summary").click()
+    page.locator("#reaction-type").select_option("reaksjon")
+    page.locator("#reaction-what").fill("Skriftlig advarsel.")
+    page.locator("#reaction-review").fill(review.isoformat())
+    page.locator("#reaction-by").fill("Partisekretæren")
+    page.locator("#reaction-told").fill("Fylkessekretæren")
+    page.locator("#reaction-button").click()
+    page.wait_for_load_state()
+    assert page.locator("#case-state").inner_text().startswith("Suspensjon/reaksjon fastsatt")
+    _shot(page, "case-decided-1280")
+    context.close()
+    assert errors == [], errors
+    thread_id = json.loads(run_inbox(office.home, "list", "--json").stdout)[0]["id"]
+    shown = json.loads(run_inbox(office.home, "case", "show", thread_id, "--json").stdout)
+    assert shown["decision"]["outcome"] == "trakassering"
+    assert shown["reactions"][0]["review_day"] == review.isoformat()
+    assert shown["marks"] == {"names": ["Ola Hansen"]}

@@ -50,4 +50,6 @@ def test_every_inbox_label_the_desk_shows_is_translated(lang: str) -> None:
     catalog = _catalog(Path(TRANSLATIONS) / lang / "LC_MESSAGES" / "labels.po", lang)
     translated = {m.id: m.string for m in catalog if m.id and m.string}
     missing = [text for text in label_sources() if text not in translated]
+    # A new label in the inbox: run scripts/desk-labels.py, then pybabel update (the
+    # script says how) and translate it in nn and en.
     assert missing == [], missing

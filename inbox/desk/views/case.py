@@ -9,16 +9,22 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from ... import case as cases
-from ... import casefile, handover
+from ... import casefile, decision, handover, innsyn
 from ...untrusted import clean
 from ..context import desk_state, store
 from ..forms import (
+    AccessForm,
     CaseFileForm,
     CloseOutForm,
+    DayForm,
+    DecideForm,
+    ExtractForm,
     ForwardConfirmForm,
     ForwardForm,
+    MarkForm,
     NoteForm,
     OpenCaseForm,
+    ReactionForm,
     StateForm,
 )
 from . import chosen_path, incomplete
@@ -180,3 +186,106 @@ def close_out(thread_id: str) -> Response:
             "the day received and the state are left.", case=thread_id[:8],
             day=stone.closed_day), "success")
     return redirect(url_for("overview.index"))
+
+
+@bp.post("/<thread_id>/orientert")
+def accused_told(thread_id: str) -> Response:
+    thread_id = store().resolve_thread(thread_id)
+    form = DayForm()
+    if not form.validate_on_submit() or form.day.data is None:
+        incomplete()
+        return _back(thread_id, "kontradiksjon")
+    innsyn.record_told(store(), thread_id, form.day.data)
+    flash(_("Written in the case log."), "success")
+    return _back(thread_id, "logg")
+
+
+@bp.post("/<thread_id>/innsyn")
+def access(thread_id: str) -> Response:
+    thread_id = store().resolve_thread(thread_id)
+    form = AccessForm()
+    if not form.validate_on_submit() or form.day.data is None or form.reply_by.data is None:
+        incomplete()
+        return _back(thread_id, "kontradiksjon")
+    innsyn.record_access(store(), thread_id, form.day.data, form.reply_by.data)
+    flash(_("Written in the case log. The time to reply is among the deadlines."), "success")
+    return _back(thread_id, "logg")
+
+
+@bp.post("/<thread_id>/merk")
+def mark(thread_id: str) -> Response:
+    thread_id = store().resolve_thread(thread_id)
+    form = MarkForm()
+    if not form.validate_on_submit():
+        incomplete()
+        return _back(thread_id, "kontradiksjon")
+    marks = {
+        kind: [line for line in (getattr(form, kind).data or "").splitlines() if line.strip()]
+        for kind in ("names", "places", "dates")
+    }
+    innsyn.mark(store(), thread_id, {k: v for k, v in marks.items() if v})
+    flash(_("Marked as identifying; kept out of the extract."), "success")
+    return _back(thread_id, "logg")
+
+
+@bp.post("/<thread_id>/innsynsutdrag")
+def extract(thread_id: str) -> Response:
+    thread_id = store().resolve_thread(thread_id)
+    form = ExtractForm()
+    if not form.validate_on_submit():
+        incomplete()
+        return _back(thread_id, "kontradiksjon")
+    path = chosen_path(form.out.data or "")
+    innsyn.write_extract(store(), thread_id, form.to.data or "", path)
+    flash(_("The extract was written to %(path)s. Read it through before it is given: only "
+            "what is marked is hidden. The hand-over is in the case log.", path=str(path)),
+          "warning")
+    return _back(thread_id, "logg")
+
+
+@bp.post("/<thread_id>/avgjor")
+def decide(thread_id: str) -> Response:
+    thread_id = store().resolve_thread(thread_id)
+    form = DecideForm()
+    if not form.validate_on_submit():
+        incomplete()
+        return _back(thread_id, "kontradiksjon")
+    decision.decide(
+        store(),
+        thread_id,
+        facts=form.facts.data or "",
+        reasons=form.reasons.data or "",
+        outcome=form.outcome.data or "",
+        decided_by=form.decided_by.data or "",
+        county_consulted=bool(form.county_consulted.data),
+        committee_consulted=bool(form.committee_consulted.data),
+        tell=(form.tell.data or "").strip() or None,
+    )
+    flash(_("The decision is recorded and the case is decided."), "success")
+    return _back(thread_id)
+
+
+@bp.post("/<thread_id>/reaksjon")
+def reaction(thread_id: str) -> Response:
+    thread_id = store().resolve_thread(thread_id)
+    form = ReactionForm()
+    if (
+        not form.validate_on_submit()
+        or form.from_day.data is None
+        or form.review_day.data is None
+    ):
+        incomplete()
+        return _back(thread_id, "kontradiksjon")
+    decision.add_reaction(
+        store(),
+        thread_id,
+        kind=form.kind.data or "",
+        what=form.what.data or "",
+        from_day=form.from_day.data,
+        until_day=form.until_day.data,
+        review_day=form.review_day.data,
+        decided_by=form.decided_by.data or "",
+        told=form.told.data or "",
+    )
+    flash(_("Recorded; the review date is among the deadlines."), "success")
+    return _back(thread_id, "logg")

@@ -2,6 +2,7 @@
 messages, the office's replies and statuses, the attachments; the reply (previewed as the
 reporter will see it) and the acknowledgement."""
 
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,7 @@ from werkzeug.wrappers import Response
 
 from ... import attachments as attachment_files
 from ... import case as cases
-from ... import outbox, threads
+from ... import decision, outbox, threads
 from ...render import answer_rows, human_size
 from ...untrusted import clean
 from ..context import store
@@ -65,6 +66,11 @@ def thread_page(thread_id: str, **extra: Any) -> str:
         note_kinds=cases.NOTE_KINDS,
         log_kinds=cases.LOG_KINDS,
         declarations=cases.DECLARATIONS,
+        outcomes=decision.OUTCOMES,
+        reaction_types=decision.REACTION_TYPES,
+        reaction_states=decision.SUSPENSION_STATES | decision.REACTION_STATES,
+        today=date.today().isoformat(),
+        extract_default=str(Path.home() / f"innsyn-{thread_id[:8]}.pdf"),
         closable=case is not None and case.state in ("avsluttet", "overlevert"),
         **extra,
     )
