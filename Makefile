@@ -27,6 +27,8 @@ vendor:
 translations: $(RUNTIME)
 	$(VENV)/bin/pybabel compile -d portal/translations
 	$(VENV)/bin/pybabel compile -d inbox/translations
+	$(VENV)/bin/pybabel compile -d inbox/desk/translations
+	$(VENV)/bin/pybabel compile -D labels -d inbox/desk/translations
 
 run: $(RUNTIME) translations vendor
 	PORT=$(PORT) $(VENV)/bin/varsel-portal demo --port $(PORT)

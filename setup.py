@@ -3,7 +3,8 @@
 In the source tree ``templates/`` and ``static/`` sit at the top level, beside ``portal/``.
 A wheel carries them inside the package (``portal/templates``, ``portal/static``), and
 the catalogues are compiled at build time (``portal/translations``, Flask-Babel's, and
-``inbox/translations``, click's words in the inbox), so
+``inbox/translations``, click's words in the inbox, and ``inbox/desk/translations``, the
+desk's), so
 a plain ``pip install`` serves pages in bokmål with their CSS. An editable install
 (``pip install -e .``) compiles the catalogues in place and reads the assets from the
 source tree. portal/config.py looks in the package first, then beside it.
@@ -17,7 +18,7 @@ from setuptools.command.build_py import build_py
 
 ROOT = Path(__file__).resolve().parent
 ASSET_DIRS = ("templates", "static")  # whole directories, whatever they come to hold
-CATALOGUES = ("portal/translations", "inbox/translations")  # Flask-Babel; click's words
+CATALOGUES = ("portal/translations", "inbox/translations", "inbox/desk/translations")
 
 
 def compile_catalogues(source: Path, target: Path) -> None:

@@ -7,7 +7,10 @@ reference; and, in a real Chromium, the time to derive the receipt keys and to e
 
 With JavaScript on the server does no argon2id: it checks shapes and stores ciphertext, so
 its throughput is compared with a bare endpoint that reads the same multipart body and
-answers JSON (ratio = portal / bare; the target is at least 0.5).
+answers JSON (ratio = portal / bare; the target is at least 0.5). To show what stands in
+the way, one report's time is then split, in one thread with no HTTP, into the blob's
+fsync, the SQLite commit (its fsync) and the rest (docs/PERFORMANCE.md, "Submit
+throughput"). ``--no-browser`` leaves out the Chromium figures.
 """
 
 import argparse
@@ -15,6 +18,7 @@ import http.client
 import os
 import re
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -35,6 +39,7 @@ from crypto.keys import SecretIdentity  # noqa: E402
 from crypto.payload import AttachmentRef, OwnCopy, Report, encode_payload  # noqa: E402
 
 BIN = Path(sys.executable).parent
+ROUNDS = 3
 GUNICORN = ["--workers", "2", "--threads", "4", "--timeout", "300"]  # the Dockerfile's
 
 BARE_APP = textwrap.dedent('''
@@ -137,6 +142,56 @@ def hammer(port: int, bodies: list[tuple[bytes, str]], cookie: str, seconds: flo
     return sum(done) / (time.monotonic() - start)
 
 
+def split_one_report(office: SecretIdentity, reports: int = 300) -> tuple[float, float, float]:
+    """Milliseconds per report in one thread through the Flask test client: blob fsync,
+    database commit, everything else."""
+    import sqlalchemy.orm
+
+    from portal import create_app
+    from portal.config import Settings
+
+    spent = {"fsync": 0.0, "commit": 0.0}
+    real_fsync, real_commit = os.fsync, sqlalchemy.orm.Session.commit
+
+    def fsync(fd: int) -> None:
+        start = time.perf_counter()
+        real_fsync(fd)
+        spent["fsync"] += time.perf_counter() - start
+
+    def commit(session: sqlalchemy.orm.Session) -> None:
+        start = time.perf_counter()
+        real_commit(session)
+        spent["commit"] += time.perf_counter() - start
+
+    with tempfile.TemporaryDirectory() as tmp:
+        data = Path(tmp)
+        (data / "keys").mkdir()
+        (data / "keys" / "office.pub").write_text(office.public.to_text())
+        app = create_app(Settings(data_dir=data, database_url=f"sqlite:///{data}/v.sqlite3",
+                                  client_submissions=10**9, global_submissions=10**9))
+        client = app.test_client()
+        found = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/report").text)
+        assert found, "the report page has a CSRF token"
+        bodies = [sealed_report(office.public.encryption_key, found.group(1))
+                  for _ in range(reports + 20)]
+        os.fsync = fsync  # type: ignore[assignment]
+        sqlalchemy.orm.Session.commit = commit  # type: ignore[method-assign]
+        try:
+            for n, (body, ctype) in enumerate(bodies):
+                if n == 20:  # warmed up
+                    spent.update(fsync=0.0, commit=0.0)
+                    start = time.perf_counter()
+                response = client.post("/api/v1/report", data=body, content_type=ctype)
+                assert response.status_code == 200, response.data
+            total = (time.perf_counter() - start) / reports * 1000
+        finally:
+            os.fsync = real_fsync
+            sqlalchemy.orm.Session.commit = real_commit  # type: ignore[method-assign]
+    fsync_ms = spent["fsync"] / reports * 1000
+    commit_ms = spent["commit"] / reports * 1000
+    return fsync_ms, commit_ms, total - fsync_ms - commit_ms
+
+
 def browser_figures(url: str, file_mb: int) -> tuple[float, float]:
     from playwright.sync_api import sync_playwright
 
@@ -174,10 +229,11 @@ def browser_figures(url: str, file_mb: int) -> tuple[float, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--seconds", type=float, default=15)
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--file-mb", type=int, default=100)
-    parser.add_argument("--reports", type=int, default=3000, help="distinct sealed reports")
+    parser.add_argument("--reports", type=int, default=6000, help="distinct sealed reports")
+    parser.add_argument("--no-browser", action="store_true", help="only the throughput")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -186,8 +242,8 @@ def main() -> None:
         (data / "keys").mkdir(parents=True)
         (data / "keys" / "office.pub").write_text(office.public.to_text())
         env = {k: v for k, v in os.environ.items() if not k.startswith("VARSEL_")}
-        env.update(VARSEL_DATA_DIR=str(data), VARSEL_SUBMISSIONS_PER_HOUR="100000000",
-                   VARSEL_GLOBAL_SUBMISSIONS_PER_HOUR="100000000")
+        env.update(VARSEL_DATA_DIR=str(data), VARSEL_CLIENT_SUBMISSIONS="100000000",
+                   VARSEL_GLOBAL_SUBMISSIONS="100000000")
         (Path(tmp) / "bare_app.py").write_text(BARE_APP)
         portal_port, bare_port = free_port(), free_port()
         # Migrate and create the instance secrets once, before several workers start.
@@ -213,11 +269,26 @@ def main() -> None:
             cookie = "; ".join(f"{c.name}={c.value}" for c in jar)
             bodies = [sealed_report(office.public.encryption_key, token)
                       for _ in range(args.reports)]
-            bare_rate = hammer(bare_port, bodies, cookie, args.seconds, args.clients)
-            portal_rate = hammer(portal_port, bodies, cookie, args.seconds, args.clients)
+            # Interleaved rounds (bare, portal, bare, ...): the machine's load moves.
+            bare_rates, portal_rates = [], []
+            share = len(bodies) // ROUNDS
+            for n in range(ROUNDS):
+                mine = bodies[n * share:(n + 1) * share]
+                bare_rates.append(hammer(bare_port, mine, cookie, args.seconds / ROUNDS,
+                                         args.clients))
+                portal_rates.append(hammer(portal_port, mine, cookie, args.seconds / ROUNDS,
+                                           args.clients))
+            bare_rate = statistics.median(bare_rates)
+            portal_rate = statistics.median(portal_rates)
             print(f"small report, JS path:   {portal_rate:8.1f} reports/s")
             print(f"bare Flask POST:         {bare_rate:8.1f} requests/s")
             print(f"ratio (target >= 0.5):   {portal_rate / bare_rate:8.2f}")
+            fsync_ms, commit_ms, rest_ms = split_one_report(office)
+            print(f"one report, one thread, no HTTP: blob fsync {fsync_ms:.1f} ms, "
+                  f"SQLite commit {commit_ms:.1f} ms, the rest {rest_ms:.1f} ms; "
+                  f"bare endpoint: {2000 / bare_rate:.1f} ms of CPU a request (2 cores)")
+            if args.no_browser:
+                return
             derive, encrypt = browser_figures(base, args.file_mb)
             print(f"browser: receipt keys (argon2id 64 MiB): {derive:6.2f} s")
             print(f"browser: encrypt a {args.file_mb} MB file:          {encrypt:6.2f} s "

@@ -25,6 +25,7 @@ from .encoding import b64decode, b64encode, check_day, check_id, loads_json
 from .errors import MalformedError, SignatureError, TooLargeError
 from .keys import SecretIdentity, fingerprint, verify_signature
 from .payload import MAX_ATTACHMENTS, THREAD_STATUSES
+from .receipt import SALT_BYTES, SEALED_LOGIN_KEY_BYTES
 from .rotation import STATEMENT_BYTES, read_rotation
 
 MAGIC = b"VSBUNDL1"
@@ -37,6 +38,8 @@ MAX_BUNDLE = 4 * 1024 * 1024 * 1024
 MAX_ENTRIES = 100_000
 PREFIX = len(MAGIC) + SIGNER_BYTES + 4
 ITEM_KINDS = ("report", "message")
+# Outbound top-level fields a writer leaves out when they are empty.
+OUTBOUND_OPTIONAL = ("reply_by", "open_threads", "key_rotation")
 # Bounds on what a reader accepts, so that a validly signed bundle from a compromised
 # signer cannot carry numbers, days or counts that break the reader later
 # (docs/PROTOCOL.md, "Bounds").
@@ -72,11 +75,21 @@ class InboundItem:
 
 
 @dataclass(frozen=True)
+class PortalParameters:
+    """What the inbox needs to issue a receipt for a thread on the portal: the portal's
+    X25519 key (login keys are sealed to it) and the instance's public receipt salt."""
+
+    encryption_key: bytes
+    receipt_salt: bytes
+
+
+@dataclass(frozen=True)
 class InboundBundle:
     created_day: str
     last_outbound_sequence: int
     threads: tuple[InboundThread, ...]
     items: tuple[InboundItem, ...]
+    portal: PortalParameters | None = None
 
 
 @dataclass(frozen=True)
@@ -94,6 +107,18 @@ class StatusChange:
 
 
 @dataclass(frozen=True)
+class OpenThread:
+    """A thread the office asks the portal to open for a report received outside it: the
+    reporter got a receipt on paper (inbox/receipts.py)."""
+
+    id: str
+    status: str
+    reporter_public_key: bytes
+    sealed_login_key: bytes  # crypto.receipt.seal_login_key, to the portal's X25519 key
+    own_copy: bytes  # envelope of an own_copy payload, sealed to the reporter's key
+
+
+@dataclass(frozen=True)
 class OutboundBundle:
     sequence: int
     audience: str  # fingerprint of the portal's signing key
@@ -103,6 +128,10 @@ class OutboundBundle:
     statuses: tuple[StatusChange, ...] = ()
     # A key-rotation statement (crypto/rotation.py) signed by the key that signs the bundle.
     key_rotation: bytes | None = None
+    # The accused's open time limits to reply (§10.2), one day per case, in ascending
+    # order and tied to no thread: the portal's office dashboard counts them.
+    reply_by: tuple[str, ...] = ()
+    open_threads: tuple[OpenThread, ...] = ()
 
 
 def bundle_signer(data: bytes) -> bytes:
@@ -148,6 +177,11 @@ def write_inbound(bundle: InboundBundle, portal: SecretIdentity) -> bytes:
         ],
         "items": items,
     }
+    if bundle.portal is not None:
+        manifest["portal"] = {
+            "encryption_key": b64encode(bundle.portal.encryption_key),
+            "receipt_salt": b64encode(bundle.portal.receipt_salt),
+        }
     return _seal(manifest, blobs, portal)
 
 
@@ -157,7 +191,8 @@ def read_inbound(
     """Verify and parse an inbound bundle. With ``today`` (the reader's own day), every
     day in it must lie within ``DAYS_BEFORE`` days before and ``DAYS_AFTER`` after."""
     manifest, blobs = _open(data, portal_verify_key, "inbound")
-    _fields(manifest, {"created_day", "last_outbound_sequence", "threads", "items"})
+    required = {"created_day", "last_outbound_sequence", "threads", "items"}
+    _fields(manifest, required | ({"portal"} & set(manifest)))
     days = _DayWindow(today)
     if len(_list(manifest["items"], "items")) > MAX_INBOUND_ITEMS:
         raise MalformedError(f"the bundle carries more than {MAX_INBOUND_ITEMS} items")
@@ -208,11 +243,24 @@ def read_inbound(
         last_outbound_sequence=_count(manifest["last_outbound_sequence"], 0),
         threads=tuple(threads),
         items=tuple(items),
+        portal=_portal(manifest["portal"]) if "portal" in manifest else None,
+    )
+
+
+def _portal(value: object) -> PortalParameters:
+    _fields(value, {"encryption_key", "receipt_salt"}, exact=True)
+    assert isinstance(value, dict)
+    return PortalParameters(
+        encryption_key=b64decode(_str(value["encryption_key"]), length=32, what="portal key"),
+        receipt_salt=b64decode(
+            _str(value["receipt_salt"]), length=SALT_BYTES, what="receipt salt"
+        ),
     )
 
 
 def write_outbound(bundle: OutboundBundle, office: SecretIdentity) -> bytes:
     blobs = [Blob(f"{r.id}.envelope", r.envelope) for r in bundle.replies]
+    blobs += [Blob(f"{t.id}.own-copy", t.own_copy) for t in bundle.open_threads]
     manifest = {
         "format": FORMAT,
         "direction": "outbound",
@@ -229,20 +277,33 @@ def write_outbound(bundle: OutboundBundle, office: SecretIdentity) -> bytes:
     if bundle.key_rotation is not None:
         read_rotation(bundle.key_rotation, office.public.verify_key)  # signed by the signer
         manifest["key_rotation"] = b64encode(bundle.key_rotation)
+    if bundle.reply_by:  # omitted when empty: one spelling for "none"
+        manifest["reply_by"] = list(_reply_by(list(bundle.reply_by)))
+    if bundle.open_threads:
+        manifest["open_threads"] = [
+            {
+                "id": t.id,
+                "status": t.status,
+                "reporter_public_key": b64encode(t.reporter_public_key),
+                "sealed_login_key": b64encode(t.sealed_login_key),
+                "own_copy": f"{t.id}.own-copy",
+            }
+            for t in bundle.open_threads
+        ]
+        _open_threads(manifest["open_threads"], {b.id: b.data for b in blobs}, set())
     return _seal(manifest, blobs, office)
 
 
 def read_outbound(data: bytes, office_verify_key: bytes) -> OutboundBundle:
     manifest, blobs = _open(data, office_verify_key, "outbound")
     required = {"created_day", "sequence", "audience", "acks", "replies", "statuses"}
+    _fields(manifest, required | (set(OUTBOUND_OPTIONAL) & set(manifest)))
     key_rotation = None
     if "key_rotation" in manifest:
         key_rotation = b64decode(
             _str(manifest["key_rotation"]), length=STATEMENT_BYTES, what="key rotation"
         )
         read_rotation(key_rotation, office_verify_key)  # refuse the bundle whole if it fails
-        required.add("key_rotation")
-    _fields(manifest, required)
     ack_ids: set[str] = set()
     acks = tuple(
         _unique(check_id(a, "acknowledged item id"), ack_ids, "ack")
@@ -267,8 +328,11 @@ def read_outbound(data: bytes, office_verify_key: bytes) -> OutboundBundle:
         statuses.append(
             StatusChange(thread=check_id(s["thread"], "thread id"), status=_status(s["status"]))
         )
+    open_threads = (
+        _open_threads(manifest["open_threads"], blobs, used) if "open_threads" in manifest else ()
+    )
     if used != set(blobs):
-        raise MalformedError("the bundle carries blobs that no reply refers to")
+        raise MalformedError("the bundle carries blobs that nothing refers to")
     return OutboundBundle(
         sequence=_count(manifest["sequence"], 1),
         audience=_str(manifest["audience"]),
@@ -277,7 +341,51 @@ def read_outbound(data: bytes, office_verify_key: bytes) -> OutboundBundle:
         replies=tuple(replies),
         statuses=tuple(statuses),
         key_rotation=key_rotation,
+        reply_by=_reply_by(manifest["reply_by"]) if "reply_by" in manifest else (),
+        open_threads=open_threads,
     )
+
+
+def _open_threads(
+    value: object, blobs: dict[str, bytes], used: set[str]
+) -> tuple[OpenThread, ...]:
+    """A present ``open_threads``: a non-empty list; ids unique; keys of their sizes."""
+    entries = _list(value, "open_threads")
+    if not entries:
+        raise MalformedError("open_threads must not be an empty list")
+    ids: set[str] = set()
+    found = []
+    for t in entries:
+        _fields(
+            t,
+            {"id", "status", "reporter_public_key", "sealed_login_key", "own_copy"},
+            exact=True,
+        )
+        found.append(
+            OpenThread(
+                id=_unique(check_id(t["id"], "thread id"), ids, "thread to open"),
+                status=_status(t["status"]),
+                reporter_public_key=b64decode(
+                    _str(t["reporter_public_key"]), length=32, what="reporter public key"
+                ),
+                sealed_login_key=b64decode(
+                    _str(t["sealed_login_key"]),
+                    length=SEALED_LOGIN_KEY_BYTES,
+                    what="sealed login key",
+                ),
+                own_copy=blobs[_blob_ref(t["own_copy"], blobs, used)],
+            )
+        )
+    return tuple(found)
+
+
+def _reply_by(value: object) -> tuple[str, ...]:
+    """A present ``reply_by``: a non-empty list of days in ascending order (repeats allowed:
+    two cases may share a time limit)."""
+    days = tuple(check_day(d, "a time limit to reply") for d in _list(value, "reply_by"))
+    if not days or list(days) != sorted(days):
+        raise MalformedError("reply_by must be a non-empty list of days in ascending order")
+    return days
 
 
 def _seal(manifest: dict[str, Any], blobs: Sequence[Blob], signer: SecretIdentity) -> bytes:

@@ -9,6 +9,11 @@ keyed BLAKE2b derives, with distinct domain strings,
 
 - the login key (the server keeps only ``login_hash(login_key, pepper)``), and
 - the seed of the reporter's X25519 key pair (office replies are sealed to it).
+
+A receipt the office issues on the offline machine for a report received outside the
+portal (inbox/receipts.py) reaches the portal only as its login key sealed to the portal's
+X25519 key (:func:`seal_login_key`, libsodium's ``crypto_box_seal``); the portal opens it
+(:func:`open_login_key`) and keeps only ``login_hash``.
 """
 
 import math
@@ -17,11 +22,12 @@ import unicodedata
 from dataclasses import dataclass
 
 import nacl.bindings
+import nacl.exceptions
 import nacl.hash
 import nacl.pwhash
 from nacl.encoding import RawEncoder
 
-from .errors import MalformedError, ReceiptFormatError
+from .errors import MalformedError, NotARecipientError, ReceiptFormatError
 from .wordlist import WORDS
 
 WORD_COUNT = 8
@@ -32,6 +38,8 @@ MEMLIMIT = 64 * 1024 * 1024
 LOGIN_DOMAIN = b"varsel/v1/receipt/login"
 REPORTER_KEY_DOMAIN = b"varsel/v1/receipt/reporter-x25519"
 LOOKUP_DOMAIN = b"varsel/v1/receipt/lookup"
+LOGIN_KEY_BYTES = 32
+SEALED_LOGIN_KEY_BYTES = LOGIN_KEY_BYTES + nacl.bindings.crypto_box_SEALBYTES  # 80
 
 _WORD_SET = frozenset(WORDS)
 # docs/PROTOCOL.md, "Receipt", step 3: the white space of Python's ``str.isspace`` (Unicode
@@ -126,3 +134,22 @@ def login_hash(login_key: bytes, pepper: bytes) -> bytes:
 
 def _subkey(master: bytes, domain: bytes) -> bytes:
     return nacl.hash.blake2b(domain, key=master, digest_size=32, encoder=RawEncoder)
+
+
+def seal_login_key(login_key: bytes, portal_encryption_key: bytes) -> bytes:
+    """A login key sealed (``crypto_box_seal``) to the portal's X25519 key: 80 bytes that
+    only the portal can open."""
+    if len(login_key) != LOGIN_KEY_BYTES or len(portal_encryption_key) != 32:
+        raise MalformedError("a login key and the portal's key are 32 bytes each")
+    return nacl.bindings.crypto_box_seal(login_key, portal_encryption_key)
+
+
+def open_login_key(sealed: bytes, public_key: bytes, secret_key: bytes) -> bytes:
+    """Open a sealed login key with the portal's X25519 key pair; NotARecipientError when it
+    was sealed to another key or changed."""
+    if len(sealed) != SEALED_LOGIN_KEY_BYTES:
+        raise MalformedError(f"a sealed login key is {SEALED_LOGIN_KEY_BYTES} bytes")
+    try:
+        return nacl.bindings.crypto_box_seal_open(sealed, public_key, secret_key)
+    except nacl.exceptions.CryptoError as exc:
+        raise NotARecipientError("the login key is not sealed to this portal's key") from exc

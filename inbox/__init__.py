@@ -17,6 +17,7 @@ Modules, one per thing in the domain (tests/test_structure.py keeps this list tr
 - ``threads``         -- what a thread looks like when read back from the store
 - ``deadlines``       -- 7 days, 3 months, and days elapsed
 - ``intake``          -- reports that did not come through the portal (§5, §7, §9.5)
+- ``receipts``        -- receipt words for reports received outside the portal (§9.4)
 - ``case``            -- handling states and the case log (§8-§14)
 - ``innsyn``          -- kontradiksjon and the innsyn extract (§6c, §9.2, §10.2)
 - ``decision``        -- the decision, suspensions and reactions (§10.3-§14)
@@ -34,4 +35,5 @@ Modules, one per thing in the domain (tests/test_structure.py keeps this list tr
 - ``cli_base``        -- what every command shares: failures, unlocking, console
 - ``cli``             -- the ``varsel-inbox`` command
 - ``case_commands``   -- ``varsel-inbox case ...``, ``intake`` and ``stats``
+- ``desk``            -- ``varsel-inbox desk``: the same functions in a local browser window
 """

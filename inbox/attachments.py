@@ -13,12 +13,14 @@
   formats are written as received and reported as "metadata not removed".
 """
 
+import io
 import os
 import secrets
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from crypto import stream
 from crypto.errors import CryptoError
@@ -29,6 +31,9 @@ from .store import Store
 from .threads import ThreadView
 from .untrusted import clean, cut_utf8
 
+if TYPE_CHECKING:
+    from PIL import Image
+
 # Bytes of UTF-8 in a name we make: leaves room under the usual 255-byte limit for
 # " (9999)" and the ".clean" of strip_metadata.
 MAX_NAME_BYTES = 200
@@ -37,6 +42,9 @@ _WINDOWS_DEVICES = {"con", "prn", "aux", "nul"} | {
     f"{p}{n}" for p in ("com", "lpt") for n in range(10)
 }
 STRIPPABLE = {"JPEG": "JPEG", "PNG": "PNG"}
+# Previews (the desk): small, and only of files small enough to decrypt in memory.
+PREVIEW_SIDE = 1200
+PREVIEW_MAX_BYTES = 30 * 1024 * 1024
 
 
 def safe_name(name: str) -> str:
@@ -89,23 +97,35 @@ def _read_pieces(path: Path, size: int = 1 << 20) -> Iterator[bytes]:
             yield piece
 
 
+def _pixels_only(original: "Image.Image") -> tuple["Image.Image", str] | None:
+    """A new image made of ``original``'s pixels alone (turned upright), and its kind; None
+    when it is not a JPEG or PNG. Nothing else of the file -- EXIF, XMP, ICC, text chunks,
+    trailing data -- is carried over."""
+    from PIL import Image, ImageOps
+
+    kind = STRIPPABLE.get(original.format or "")
+    if kind is None:
+        return None
+    image = ImageOps.exif_transpose(original)
+    if image.mode == "P":
+        image = image.convert("RGBA")
+    if kind == "JPEG" and image.mode not in ("L", "RGB", "CMYK"):
+        image = image.convert("RGB")
+    return Image.frombytes(image.mode, image.size, image.tobytes()), kind
+
+
 def strip_metadata(path: Path) -> bool:
     """Re-encode a JPEG or PNG in place without metadata; False when not possible."""
     try:
-        from PIL import Image, ImageOps
+        from PIL import Image
     except ImportError:
         return False
     try:
         with Image.open(path) as original:
-            kind = STRIPPABLE.get(original.format or "")
-            if kind is None:
-                return False
-            image = ImageOps.exif_transpose(original)
-            if image.mode == "P":
-                image = image.convert("RGBA")
-            if kind == "JPEG" and image.mode not in ("L", "RGB", "CMYK"):
-                image = image.convert("RGB")
-            pixels_only = Image.frombytes(image.mode, image.size, image.tobytes())
+            found = _pixels_only(original)
+        if found is None:
+            return False
+        pixels_only, kind = found
         cleaned = path.with_name(path.name + ".clean")
         fd = os.open(cleaned, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "wb") as f:
@@ -118,6 +138,49 @@ def strip_metadata(path: Path) -> bool:
     except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):
         path.with_name(path.name + ".clean").unlink(missing_ok=True)
         return False
+
+
+def find_attachment(view: ThreadView, blob: str) -> AttachmentRef:
+    """The attachment ``blob`` of this thread; InboxError when the thread has none such."""
+    for entry in view.entries:
+        payload = getattr(entry, "payload", None)
+        for ref in getattr(payload, "attachments", ()):
+            if isinstance(ref, AttachmentRef) and ref.blob == blob:
+                return ref
+    raise InboxError("Saken har ikke dette vedlegget.")
+
+
+def may_preview(ref: AttachmentRef) -> bool:
+    """Whether to offer a preview: the sender calls it a JPEG or PNG (by type or name) and
+    it is small enough. Only a claim: :func:`preview_png` decides from the pixels."""
+    claimed = ref.media_type.lower() in ("image/jpeg", "image/png") or ref.name.lower().endswith(
+        (".jpg", ".jpeg", ".png")
+    )
+    return claimed and ref.size <= PREVIEW_MAX_BYTES
+
+
+def preview_png(store: Store, ref: AttachmentRef, max_side: int = PREVIEW_SIDE) -> bytes | None:
+    """A JPEG or PNG attachment redrawn from its pixels alone as a small PNG, for looking
+    at; None for any other file, one too large to preview, or one Pillow cannot read. The
+    bytes the sender made never reach a viewer: only pixels are carried over."""
+    from PIL import Image
+
+    blob = store.blob_path(ref.blob)
+    if ref.size > PREVIEW_MAX_BYTES or not blob.is_file():
+        return None
+    try:
+        data = b"".join(stream.decrypt_stream(ref.key, ref.size, _read_pieces(blob)))
+        with Image.open(io.BytesIO(data)) as original:
+            found = _pixels_only(original)
+        if found is None:
+            return None
+        image = found[0]
+        image.thumbnail((max_side, max_side))
+        out = io.BytesIO()
+        image.save(out, "PNG")
+        return out.getvalue()
+    except (CryptoError, OSError, ValueError, SyntaxError, Image.DecompressionBombError):
+        return None
 
 
 def write_attachment(

@@ -59,6 +59,28 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
     "overlevert": (),
 }
 
+# What the guidelines ask before a case moves into each state (shown where the step is
+# taken, e.g. on the desk).
+STEP_PROMPTS: dict[str, str] = {
+    "bekreftet": "Kontakt varsleren og nedtegn relevant informasjon. Er varsleren vitne, ta "
+    "også kontakt med den som er utsatt (§9.1). Skriv referat fra samtalen (§9.5).",
+    "anklagedes-versjon": "Kontakt den det varsles om, orienter om hva varselet gjelder, og "
+    "nedtegn vedkommendes versjon (§9.2). Skriv referat (§9.5).",
+    "omforent-losning": "Søk en omforent løsning mellom partene, og hold dem orientert om "
+    "hvordan saken håndteres (§9.3, §9.4).",
+    "undersokelse": "Ingen omforent løsning: saken opplyses, og vitner kan høres (§10.1).",
+    "kontradiksjon": "Den anklagede skal få innsyn i forklaringer og bevis og rimelig tid til "
+    "å uttale seg, skriftlig (§10.2).",
+    "avgjort": "Legg til grunn det faktum som fremstår som mest sannsynlig (§10.4). Håndteres "
+    "saken utenfor partikontoret, avgjøres den i samråd med fylkespartiet (§10.3).",
+    "reaksjon": "Suspensjon (§13) eller reaksjoner (§14) fastsettes med en dato for "
+    "revurdering.",
+    "avsluttet": "Saken er ferdigbehandlet. Fortell gjerne varsleren at den er avsluttet, "
+    "uten saksopplysninger varsleren ikke skal ha (§6a, §9.4).",
+    "overlevert": "Dokumentene er levert til partikontoret, og utskrifter og kopier hos "
+    "saksbehandlere er levert tilbake og slettet (§6b).",
+}
+
 # The status the reporter sees (wire values, crypto.payload.THREAD_STATUSES) in each state.
 REPORTER_STATUS: dict[str, str] = {
     "mottatt": "received",
@@ -97,6 +119,7 @@ SYSTEM_KINDS: dict[str, str] = {
     "innsyn": "Innsyn gitt den anklagede (§10.2)",
     "avgjorelse": "Avgjørelse (§10.4)",
     "reaksjon": "Suspensjon eller reaksjon (§13, §14)",
+    "kvittering-gitt": "Kvitteringsord til en tråd på portalen gitt varsleren (§9.4)",
 }
 LOG_KINDS = {**NOTE_KINDS, **SYSTEM_KINDS}
 MAX_NOTE = 100_000

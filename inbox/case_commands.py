@@ -9,13 +9,35 @@ from rich.panel import Panel
 from rich.text import Text
 
 from . import case as cases
-from . import casefile, decision, handover, innsyn, intake, outbox, stats, threads
+from . import casefile, decision, handover, innsyn, intake, outbox, receipts, stats, threads
 from .cli_base import THREAD, Ctx, InboxGroup, confirm, echo_json, out, pass_ctx
 from .editor import edit_text
 from .errors import InboxError
 from .render import case_json, clean, render_case
 
 # -- handling --------------------------------------------------------------------------------
+
+
+def show_receipt(issued: receipts.IssuedReceipt) -> None:
+    """The receipt, once: the office writes it down or prints it for the reporter."""
+    words = issued.receipt.split(" ")
+    out().print(
+        Panel(
+            Text(
+                f"{' '.join(words[:4])}\n{' '.join(words[4:])}\n\n"
+                "Gi disse åtte ordene til varsleren, på papir eller muntlig, og ikke på "
+                "e-post eller SMS. Med dem logger varsleren inn under «Følg opp» på portalen "
+                "og får den samme toveiskanalen som ved et varsel sendt der: varsleren ser "
+                "det som ble fortalt, statusen og svarene, og kan sende meldinger og filer.\n\n"
+                "Ordene vises bare nå. De lagres ikke og kan ikke hentes fram igjen. "
+                "Tråden opprettes når neste utgående pakke er lastet opp på kontorsiden "
+                "(«varsel-inbox export-outbound FIL»); før det virker ikke ordene."
+            ),
+            title=f"Kvitteringsord for sak {issued.thread[:8]}",
+            title_align="left",
+            border_style="bold",
+        )
+    )
 
 
 @click.group("case", cls=InboxGroup)
@@ -147,6 +169,21 @@ def case_state(
             "(§6b).",
             style="yellow",
         )
+
+
+@case_group.command("receipt")
+@THREAD
+@pass_ctx
+def case_receipt(ctx: Ctx, thread: str) -> None:
+    """Gi en varsler som kom utenfor portalen, kvitteringsord til en tråd der (§9.4).
+
+    Varsleren kan da følge opp anonymt som ved et varsel sendt på portalen. Ordene vises én
+    gang og lagres ikke. Tråden opprettes med neste utgående pakke.
+    """
+    with ctx.open() as (_, store):
+        thread_id = store.resolve_thread(thread)
+        issued = receipts.issue_receipt(ctx.home, store, thread_id)
+    show_receipt(issued)
 
 
 @case_group.command("show")
@@ -284,11 +321,7 @@ def case_export(
         raise InboxError("--handler-name brukes bare sammen med --to.")
     with ctx.open() as (_, store):
         thread_id = store.resolve_thread(thread)
-        case = cases.load_case(store, thread_id)
-        view = threads.load_thread(store, thread_id)
-        data = casefile.build_casefile(view, case)
-        casefile.write_casefile(data, out_file)
-        cases.log_event(store, thread_id, "eksport", f"Saksmappe skrevet ({date.today()}).")
+        casefile.export_plain(store, thread_id, out_file)
     console = out()
     console.print(f"Saksmappen er skrevet til {out_file}.")
     console.print(
@@ -319,17 +352,12 @@ def _export_sealed(
     yes: bool,
 ) -> None:
     recipient = handover.read_handler_key(handler_key)
-    if recipient == ctx.home.public_identity():
-        raise InboxError(
-            f"{handler_key} er kontorets egen nøkkel. Bruk saksbehandlerens offentlige nøkkel."
-        )
+    handover.check_recipient(ctx.home.public_identity(), recipient, str(handler_key))
     console = out()
-    name = handler_name.strip() if handler_name and handler_name.strip() else None
     with ctx.open() as (unlocked, store):
         thread_id = store.resolve_thread(thread)
         # §6d: only a handler with a declaration on record, and never a biased one.
-        declared = cases.impartial_handler(cases.load_case(store, thread_id), recipient.fingerprint)
-        name = name or declared.name
+        declared, name = handover.declared_handler(store, thread_id, recipient, handler_name)
         console.print(
             Panel(
                 Text.assemble(
@@ -476,20 +504,7 @@ def case_innsyn(ctx: Ctx, thread: str, accused: str, out_file: Path) -> None:
         raise InboxError("Oppgi hvem utdraget gis til (--to).")
     with ctx.open() as (_, store):
         thread_id = store.resolve_thread(thread)
-        case = cases.load_case(store, thread_id)
-        if "access_day" not in case.meta.kontradiksjon:
-            raise InboxError(
-                "Før først at innsyn er gitt og fristen for uttale (§10.2): "
-                "«case access SAK --reply-by ÅÅÅÅ-MM-DD»."
-            )
-        data, account = innsyn.build_extract(threads.load_thread(store, thread_id), case)
-        casefile.write_casefile(data, out_file)
-        cases.log_event(
-            store,
-            thread_id,
-            "innsyn",
-            f"Innsynsutdrag (PDF) gitt til {accused.strip()} {date.today()}: {account} (§10.2).",
-        )
+        innsyn.write_extract(store, thread_id, accused, out_file)
     out().print(
         f"Innsynsutdraget er skrevet til {out_file}. Les det gjennom før det gis videre: bare "
         "det som er merket, er skjult. Utleveringen er ført i sakens logg."
@@ -689,6 +704,12 @@ def case_close_out(ctx: Ctx, thread: str, yes: bool) -> None:
     type=click.Choice(list(cases.LEVELS)),
     help="Hvilket nivå som håndterer saken (§8.2). Standard: partikontoret.",
 )
+@click.option(
+    "--receipt",
+    "with_receipt",
+    is_flag=True,
+    help="Gi varsleren kvitteringsord til en tråd på portalen, for å følge opp anonymt.",
+)
 @pass_ctx
 def intake_command(
     ctx: Ctx,
@@ -699,6 +720,7 @@ def intake_command(
     pairs: tuple[str, ...],
     minutes: str | None,
     level: str | None,
+    with_receipt: bool,
 ) -> None:
     """Før et varsel som ikke kom via portalen: muntlig, på telefon, e-post, fra en leder
     (§7.2) eller fra varslingsutvalget (§7.3).
@@ -707,10 +729,14 @@ def intake_command(
     (tilstand «mottatt»): hvem som tok imot, hvordan og når føres i loggen, og referatet
     (§9.5) som første referat. Saken behandles, videresendes og telles som alle andre.
     Varsleren har ingen tråd på portalen: hold vedkommende orientert slik kontakten ble
-    tatt, og før det med «case note SAK --kind informert» (§9.4).
+    tatt, og før det med «case note SAK --kind informert» (§9.4). Vil varsleren følge opp
+    anonymt, gir --receipt (eller senere «case receipt SAK») kvitteringsord til en tråd på
+    portalen.
     """
     answers = intake.parse_answers(pairs)
     when = day.date() if day else date.today()
+    if with_receipt:
+        receipts.portal_parameters(ctx.home)  # before anything is recorded
     with ctx.open() as (_, store):
         text = minutes
         if text is None:
@@ -725,6 +751,7 @@ def intake_command(
             source_day=source_day.date() if source_day else None,
             level=level,
         )
+        issued = receipts.issue_receipt(ctx.home, store, found.thread) if with_receipt else None
     console = out()
     console.print(
         f"Sak {found.thread[:8]} er opprettet ({found.thread}) og til behandling på nivå "
@@ -732,6 +759,8 @@ def intake_command(
     )
     for line in found.advice:
         console.print(Text(f"• {line}", style="yellow"))
+    if issued is not None:
+        show_receipt(issued)
 
 
 @click.command("stats", cls=click.Command)

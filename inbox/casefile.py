@@ -10,6 +10,7 @@ returned to the party office and deleted when the case is finished (§6b).
 
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
@@ -23,6 +24,9 @@ from .files import new_file
 from .outbox import STATUS_LABELS
 from .render import answer_rows, attachment_line, clean, days_elapsed
 from .threads import InboundEntry, ThreadView
+
+if TYPE_CHECKING:
+    from .store import Store
 
 FONT_DIRS = (
     "/usr/share/fonts/truetype/dejavu",
@@ -221,3 +225,13 @@ def _handling_sections(pdf: CaseFilePDF, case: CaseView) -> None:
 def write_casefile(data: bytes, path: Path) -> None:
     with new_file(path) as f:
         f.write(data)
+
+
+def export_plain(store: "Store", thread_id: str, path: Path) -> None:
+    """The unencrypted PDF case file written to ``path`` (never overwriting), and logged."""
+    from .case import load_case, log_event
+    from .threads import load_thread
+
+    data = build_casefile(load_thread(store, thread_id), load_case(store, thread_id))
+    write_casefile(data, path)
+    log_event(store, thread_id, "eksport", f"Saksmappe skrevet ({date.today()}).")

@@ -237,16 +237,20 @@ def import_(ctx: Ctx, bundle_file: Path, expect_fingerprint: str | None) -> None
             f"(til og med pakke {summary.confirmed_sequence}); de sendes ikke igjen."
         )
     console.print(
-        f"I kø til portalen: {_queued(pending.acks, pending.replies, pending.statuses)}. "
+        "I kø til portalen: "
+        f"{_queued(pending.acks, pending.replies, pending.statuses, pending.openings)}. "
         "Eksporter med «varsel-inbox export-outbound FIL»."
     )
 
 
-def _queued(acks: int, replies: int, statuses: int) -> str:
-    return (
+def _queued(acks: int, replies: int, statuses: int, openings: int = 0) -> str:
+    text = (
         f"{antall(acks, 'kvittering', 'kvitteringer')}, {replies} svar, "
         f"{antall(statuses, 'status', 'statuser')}"
     )
+    if openings:  # threads for receipts given to reporters outside the portal
+        text += f", {antall(openings, 'ny tråd', 'nye tråder')} på portalen"
+    return text
 
 
 # -- reading ---------------------------------------------------------------------------------
@@ -381,7 +385,7 @@ def export_outbound(ctx: Ctx, bundle_file: Path) -> None:
         summary = outbox.export_outbound(ctx.home, store, unlocked, bundle_file)
     out().print(
         f"Pakke nr. {summary.sequence} er skrevet til {summary.path}: "
-        f"{_queued(summary.acks, summary.replies, summary.statuses)}. "
+        f"{_queued(summary.acks, summary.replies, summary.statuses, summary.openings)}. "
         "Last den opp på portalens kontorside."
     )
 
@@ -393,8 +397,47 @@ def outbox_(ctx: Ctx) -> None:
     with ctx.open() as (_, store):
         pending = outbox.pending(store)
     out().print(
-        f"Venter: {_queued(pending.acks, pending.replies, pending.statuses)}."
+        "Venter: "
+        f"{_queued(pending.acks, pending.replies, pending.statuses, pending.openings)}."
     )
+
+
+@main.command()
+@click.option(
+    "--no-browser",
+    is_flag=True,
+    help="Ikke åpne nettleseren; bare skriv ut adressen (som bare kan brukes én gang).",
+)
+@click.option(
+    "--idle-minutes",
+    type=click.FloatRange(min=0.05),
+    default=15.0,
+    show_default=True,
+    metavar="MINUTTER",
+    help="Lås innboksen etter så mange minutter uten bruk.",
+)
+@pass_ctx
+def desk(ctx: Ctx, no_browser: bool, idle_minutes: float) -> None:
+    """Åpne skrivebordet: innboksen i nettleseren på denne maskinen.
+
+    Spør om passordfrasen og åpner nettleseren på en adresse med en engangsnøkkel. Bare
+    denne maskinen (127.0.0.1) kan nå skrivebordet, og bare nettleseren som åpnet
+    adressen. Det låses når du trykker «Lås», avslutter med Ctrl+C, eller lar det stå
+    ubrukt (--idle-minutes). Alt gjøres med de samme funksjonene som kommandoene.
+    """
+    from .desk.server import serve
+
+    ctx.home.require()
+    unlocked = unlock(ctx.home, passphrase())
+    click.echo("Skrivebordet er åpent på denne adressen (bare for denne maskinen, én gang):")
+    serve(
+        ctx.home,
+        unlocked,
+        idle_seconds=idle_minutes * 60,
+        open_browser=not no_browser,
+        say=lambda line: click.echo(line),
+    )
+    click.echo("Skrivebordet er lukket, og innboksen er låst.")
 
 
 # -- for the case handler --------------------------------------------------------------------

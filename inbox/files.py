@@ -1,4 +1,5 @@
-"""Files the inbox writes for the office (bundles, case files, QR codes): never overwrite."""
+"""Files the inbox writes for the office (bundles, case files, QR codes): never overwrite;
+and files the office names for it to read."""
 
 import os
 from collections.abc import Iterator
@@ -24,3 +25,11 @@ def new_file(path: Path, mode: int = 0o600) -> Iterator[BinaryIO]:
         yield f
         f.flush()
         os.fsync(f.fileno())
+
+
+def read_input(path: Path) -> bytes:
+    """The bytes of a file the office chose, or one clear message why it cannot be read."""
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise InboxError(f"Kan ikke lese {path}: {exc.strerror}.") from exc

@@ -33,16 +33,41 @@ FINAL_STATE = "overlevert"
 
 def read_handler_key(path: Path) -> PublicIdentity:
     """The handler's public key file (``office.pub`` from their own ``varsel-inbox init``)."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InboxError(f"Kan ikke lese {path}: {exc.strerror}.") from exc
+    return parse_handler_key(data, str(path))
+
+
+def parse_handler_key(data: bytes, source: str) -> PublicIdentity:
+    """A handler's public key from the bytes of its file; ``source`` names it in errors."""
     from crypto.errors import CryptoError
 
     try:
-        return PublicIdentity.from_text(path.read_text("ascii"))
-    except OSError as exc:
-        raise InboxError(f"Kan ikke lese {path}: {exc.strerror}.") from exc
+        return PublicIdentity.from_text(data.decode("ascii"))
     except (CryptoError, UnicodeDecodeError) as exc:
         raise InboxError(
-            f"{path} er ikke en offentlig Varsel-nøkkel (varsel-public-key/v1)."
+            f"{source} er ikke en offentlig Varsel-nøkkel (varsel-public-key/v1)."
         ) from exc
+
+
+def check_recipient(office: PublicIdentity, recipient: PublicIdentity, source: str) -> None:
+    """A sealed case file goes to a handler's key, never back to the office's own."""
+    if recipient == office:
+        raise InboxError(
+            f"{source} er kontorets egen nøkkel. Bruk saksbehandlerens offentlige nøkkel."
+        )
+
+
+def declared_handler(
+    store: Store, thread_id: str, recipient: PublicIdentity, handler_name: str | None
+) -> tuple[cases.Declaration, str]:
+    """§6d before §6a: the recipient's declaration on record (never a biased one) and the
+    name the forwarding is logged under (the one given, else the declared one)."""
+    declared = cases.impartial_handler(cases.load_case(store, thread_id), recipient.fingerprint)
+    name = handler_name.strip() if handler_name and handler_name.strip() else None
+    return declared, name or declared.name
 
 
 @dataclass(frozen=True)
@@ -202,6 +227,7 @@ def close_out(store: Store, thread_id: str, *, today: date | None = None) -> Tom
         db.execute("DELETE FROM set_aside WHERE thread = ?", (thread_id,))
         db.execute("DELETE FROM case_log WHERE thread = ?", (thread_id,))
         db.execute("DELETE FROM cases WHERE thread = ?", (thread_id,))
+        db.execute("DELETE FROM openings WHERE thread = ?", (thread_id,))
         # Replies are all confirmed (check_closable); acks and statuses carry no content.
         db.execute("DELETE FROM outbox WHERE thread = ? AND kind = 'reply'", (thread_id,))
         # The reporter's public key goes too: nothing more can be sealed to this thread.

@@ -6,6 +6,7 @@ Layout (docs/OFFICE-GUIDE.md explains it to the office)::
     office.pub      the office public identity, carried to the portal operator
     store.key       a random 32-byte store key sealed to the office's own encryption key
     portal.pin      the portal's Ed25519 verify key, pinned at the first import
+    portal.params   the portal's X25519 key and receipt salt, from the last inbound bundle
     inbox.sqlite3   the store (report content only as wrapped blobs)
     blobs/          attachment streams exactly as received (still encrypted)
 
@@ -18,14 +19,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from crypto import envelope, keys, wrap
+from crypto.bundle import PortalParameters
 from crypto.encoding import b64decode, b64encode
 from crypto.errors import CryptoError, WrongPassphraseError
+from crypto.receipt import SALT_BYTES
 
 from .errors import HomeError, WrongPassphrase
 from .files import new_file
 
 APP_DIR = "varsel-inbox"
 PIN_MAGIC = "varsel-portal-pin/v1"
+PARAMS_MAGIC = "varsel-portal-parameters/v1"
 
 
 def default_home() -> Path:
@@ -52,6 +56,10 @@ class Home:
     @property
     def portal_pin(self) -> Path:
         return self.path / "portal.pin"
+
+    @property
+    def portal_params(self) -> Path:
+        return self.path / "portal.params"
 
     @property
     def database(self) -> Path:
@@ -101,6 +109,38 @@ class Home:
         text = f"{PIN_MAGIC}\nverify: {b64encode(verify_key)}\n"
         with new_file(self.portal_pin, 0o644) as f:
             f.write(text.encode("ascii"))
+
+    # -- the portal's public parameters (inbox/receipts.py) ------------------------------
+
+    def read_portal_parameters(self) -> PortalParameters | None:
+        """What the last inbound bundle, signed by the pinned portal key, said."""
+        try:
+            lines = self.portal_params.read_text("ascii").strip().splitlines()
+        except FileNotFoundError:
+            return None
+        try:
+            if len(lines) != 3 or lines[0] != PARAMS_MAGIC:
+                raise ValueError
+            fields = dict(line.split(": ", 1) for line in lines[1:])
+            return PortalParameters(
+                encryption_key=b64decode(fields["encrypt"], length=32, what="portal key"),
+                receipt_salt=b64decode(fields["receipt-salt"], length=SALT_BYTES, what="salt"),
+            )
+        except (ValueError, KeyError, CryptoError) as exc:
+            raise HomeError(f"{self.portal_params} er skadet.") from exc
+
+    def write_portal_parameters(self, params: PortalParameters) -> None:
+        text = (
+            f"{PARAMS_MAGIC}\nencrypt: {b64encode(params.encryption_key)}\n"
+            f"receipt-salt: {b64encode(params.receipt_salt)}\n"
+        )
+        if self.read_portal_parameters() == params:
+            return
+        partial = self.portal_params.with_name(self.portal_params.name + ".new")
+        partial.unlink(missing_ok=True)
+        with new_file(partial, 0o644) as f:
+            f.write(text.encode("ascii"))
+        os.replace(partial, self.portal_params)
 
 
 @dataclass(frozen=True)

@@ -158,6 +158,8 @@ def import_bundle(
         path.rename(store.blob_path(name))
     if pinned is None:
         home.write_pin(signer)
+    if inbound.portal is not None:
+        home.write_portal_parameters(inbound.portal)
     return summary
 
 

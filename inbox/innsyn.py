@@ -22,6 +22,7 @@ never the default.
 
 import re
 from datetime import date
+from pathlib import Path
 
 from crypto.payload import REPORT_QUESTIONS, Report
 
@@ -216,3 +217,27 @@ def build_extract(
         "interne notater og svar"
     )
     return bytes(pdf.output()), account
+
+
+def write_extract(store: Store, thread: str, accused: str, path: Path) -> None:
+    """The extract for the accused written as PDF to ``path`` (never overwriting) and the
+    hand-over logged: to whom, when, and what it holds (§10.2)."""
+    from .casefile import write_casefile
+    from .threads import load_thread
+
+    if not accused.strip():
+        raise CaseError("Oppgi hvem utdraget gis til.")
+    case = cases.load_case(store, thread)
+    if "access_day" not in case.meta.kontradiksjon:
+        raise CaseError(
+            "Før først at innsyn er gitt og fristen for uttale (§10.2): "
+            "«case access SAK --reply-by ÅÅÅÅ-MM-DD»."
+        )
+    data, account = build_extract(load_thread(store, thread), case)
+    write_casefile(data, path)
+    cases.log_event(
+        store,
+        thread,
+        "innsyn",
+        f"Innsynsutdrag (PDF) gitt til {accused.strip()} {date.today()}: {account} (§10.2).",
+    )

@@ -1,4 +1,6 @@
-"""What goes back to the portal: acknowledgements, replies and reporter-visible statuses.
+"""What goes back to the portal: acknowledgements, replies and reporter-visible statuses,
+threads to open for reporters who got a receipt outside the portal (inbox/receipts.py), and
+the days of the accused's open time limits to reply (§10.2) for the office dashboard.
 
 Entries are queued in the store and carried by every outbound bundle until an inbound
 bundle confirms them: an entry first carried by bundle ``n`` is confirmed once the portal
@@ -18,6 +20,7 @@ from crypto.encoding import b64decode, b64encode
 from crypto.envelope import seal
 from crypto.payload import THREAD_STATUSES, Reply, encode_payload
 
+from .deadlines import case_deadlines
 from .errors import InboxError
 from .files import new_file
 from .home import Home, Unlocked
@@ -160,10 +163,11 @@ class Pending:
     acks: int
     replies: int
     statuses: int
+    openings: int = 0
 
     @property
     def total(self) -> int:
-        return self.acks + self.replies + self.statuses
+        return self.acks + self.replies + self.statuses + self.openings
 
 
 def _pending_rows(store: Store) -> list[tuple[str, str, str | None, str | None, str, bytes | None]]:
@@ -184,7 +188,31 @@ def pending(store: Store) -> Pending:
         acks=len(acks),
         replies=sum(1 for r in rows if r[0] == "reply"),
         statuses=sum(1 for r in rows if r[0] == "status"),
+        openings=len(_pending_openings(store)),
     )
+
+
+def _pending_openings(store: Store) -> list[bundles.OpenThread]:
+    """Threads to open on the portal (inbox/receipts.py) that no inbound bundle has yet
+    confirmed; their status is the thread's status now."""
+    confirmed = store.get_meta(LAST_CONFIRMED)
+    found = []
+    for thread, status, sealed in store.db.execute(
+        "SELECT o.thread, t.status, o.sealed FROM openings o JOIN threads t ON t.id = o.thread "
+        "WHERE o.exported_in IS NULL OR o.exported_in > ? ORDER BY o.day, o.thread",
+        (confirmed,),
+    ):
+        content = json.loads(store.unseal(f"openings/{thread}", sealed))
+        found.append(
+            bundles.OpenThread(
+                id=thread,
+                status=status,
+                reporter_public_key=b64decode(content["reporter_public_key"], length=32),
+                sealed_login_key=b64decode(content["sealed_login_key"]),
+                own_copy=b64decode(content["own_copy"]),
+            )
+        )
+    return found
 
 
 @dataclass(frozen=True)
@@ -194,6 +222,8 @@ class ExportSummary:
     replies: int
     statuses: int
     path: Path
+    reply_by: int = 0
+    openings: int = 0
 
 
 def export_outbound(home: Home, store: Store, unlocked: Unlocked, path: Path) -> ExportSummary:
@@ -218,6 +248,8 @@ def export_outbound(home: Home, store: Store, unlocked: Unlocked, path: Path) ->
             statuses.append(bundles.StatusChange(thread=thread, status=status))
     sequence = store.get_meta(LAST_EXPORTED) + 1
     rotation = pending_rotation(home, unlocked, store.get_meta(LAST_CONFIRMED))
+    reply_by = open_reply_by_days(store)
+    openings = _pending_openings(store)
     outbound = bundles.OutboundBundle(
         sequence=sequence,
         audience=bundles.signer_fingerprint(pin),
@@ -226,6 +258,8 @@ def export_outbound(home: Home, store: Store, unlocked: Unlocked, path: Path) ->
         replies=tuple(replies),
         statuses=tuple(statuses),
         key_rotation=rotation.statement if rotation else None,
+        reply_by=reply_by,
+        open_threads=tuple(openings),
     )
     # Until the portal has the new office key, only the old one can sign (inbox/rotation.py).
     data = bundles.write_outbound(outbound, rotation.old if rotation else unlocked.identity)
@@ -235,6 +269,9 @@ def export_outbound(home: Home, store: Store, unlocked: Unlocked, path: Path) ->
         with store.transaction() as db:
             store.set_meta(LAST_EXPORTED, sequence)
             db.execute("UPDATE outbox SET exported_in = ? WHERE exported_in IS NULL", (sequence,))
+            db.execute(
+                "UPDATE openings SET exported_in = ? WHERE exported_in IS NULL", (sequence,)
+            )
     except BaseException:
         path.unlink(missing_ok=True)
         raise
@@ -246,4 +283,23 @@ def export_outbound(home: Home, store: Store, unlocked: Unlocked, path: Path) ->
         replies=len(replies),
         statuses=len(statuses),
         path=path,
+        reply_by=len(reply_by),
+        openings=len(openings),
     )
+
+
+def open_reply_by_days(store: Store, today: date | None = None) -> tuple[str, ...]:
+    """The accused's time limits to reply (§10.2) that are still open, one day per case,
+    ascending: every outbound bundle carries them for the portal's office dashboard, with
+    nothing that ties a day to a case (docs/THREAT-MODEL.md, "What the portal learns")."""
+    days = []
+    for thread, state, review_day, sealed in store.db.execute(
+        "SELECT thread, state, review_day, sealed FROM cases"
+    ):
+        meta = json.loads(store.unseal(f"cases/{thread}", sealed))
+        days += [
+            d.due.isoformat()
+            for d in case_deadlines(state, review_day, meta, today)
+            if d.what == "uttalefrist" and not d.done
+        ]
+    return tuple(sorted(days))

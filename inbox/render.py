@@ -7,6 +7,7 @@ the terminal and in ``--json`` alike, and content is always printed as rich ``Te
 never parsed as markup.
 """
 
+from collections.abc import Callable
 from typing import Any
 
 from rich.console import Console, Group
@@ -105,23 +106,34 @@ def days_elapsed(days: int) -> str:
     return f"{antall(days, 'dag', 'dager')} siden mottatt (frist: uten unødig opphold)"
 
 
-def answer_text(key: str, value: str | list[str]) -> str:
+def _same(text: str) -> str:
+    return text
+
+
+def answer_text(
+    key: str, value: str | list[str], translate: Callable[[str], str] = _same
+) -> str:
+    """The answer as the office reads it: a choice by its label (``translate`` gives it in
+    another language than bokmål), free text cleaned (never translated)."""
     labels = CHOICE_LABELS.get(key, {})
     if isinstance(value, list):
-        return ", ".join(labels.get(v, v) for v in value) or "–"
+        return ", ".join(translate(labels[v]) if v in labels else clean(v) for v in value) or "–"
     if REPORT_QUESTIONS.get(key) is None:
         return clean(value)
-    return labels.get(value, value)
+    return translate(labels[value]) if value in labels else clean(value)
 
 
-def answer_rows(report: Report) -> list[tuple[str, str, str]]:
-    """(key, Norwegian label, readable answer) in the form's order, answered questions only."""
+def answer_rows(
+    report: Report, translate: Callable[[str], str] = _same
+) -> list[tuple[str, str, str]]:
+    """(key, label, readable answer) in the form's order, answered questions only; labels
+    in bokmål unless ``translate`` gives them in another language."""
     rows = []
     for key in REPORT_QUESTIONS:
         value = report.answers.get(key)
         if value is None or value == "" or value == []:
             continue
-        rows.append((key, QUESTION_LABELS[key], answer_text(key, value)))
+        rows.append((key, translate(QUESTION_LABELS[key]), answer_text(key, value, translate)))
     return rows
 
 

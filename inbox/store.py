@@ -27,7 +27,7 @@ from crypto.errors import CryptoError
 from .errors import AmbiguousThread, ClosedOut, HomeError, UnknownThread
 from .home import Home
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 SCHEMA = """
 CREATE TABLE meta (
@@ -115,6 +115,18 @@ CREATE TABLE IF NOT EXISTS set_aside_blobs (
 CREATE INDEX IF NOT EXISTS items_by_thread ON items(thread);
 """
 
+# Version 4: threads to open on the portal for reports received outside it, whose reporter
+# got a receipt (inbox/receipts.py): the login key sealed to the portal, the reporter's
+# public key and own copy, wrapped; carried by every outbound bundle until confirmed.
+SCHEMA_V4 = """
+CREATE TABLE IF NOT EXISTS openings (
+    thread TEXT PRIMARY KEY REFERENCES threads(id),
+    day TEXT NOT NULL,
+    exported_in INTEGER,
+    sealed BLOB NOT NULL
+);
+"""
+
 # meta counters
 LAST_EXPORTED = "last_exported_sequence"
 LAST_CONFIRMED = "last_confirmed_sequence"
@@ -137,7 +149,9 @@ class Store:
         if home.database.exists():
             raise HomeError(f"{home.database} finnes allerede.")
         store = cls(home, key, _connect(home.database))
-        store.db.executescript(f"BEGIN;\n{SCHEMA}\n{SCHEMA_V2}\n{SCHEMA_V3}\nCOMMIT;")
+        store.db.executescript(
+            f"BEGIN;\n{SCHEMA}\n{SCHEMA_V2}\n{SCHEMA_V3}\n{SCHEMA_V4}\nCOMMIT;"
+        )
         with store.transaction():
             for name, value in (
                 ("schema_version", SCHEMA_VERSION),
@@ -154,7 +168,7 @@ class Store:
         home.require()
         store = cls(home, key, _connect(home.database))
         version = store.get_meta("schema_version")
-        upgrades = {1: SCHEMA_V2 + SCHEMA_V3, 2: SCHEMA_V3}
+        upgrades = {1: SCHEMA_V2 + SCHEMA_V3 + SCHEMA_V4, 2: SCHEMA_V3 + SCHEMA_V4, 3: SCHEMA_V4}
         if version in upgrades:
             store.db.executescript(
                 f"BEGIN;\n{upgrades[version]}\n"
@@ -213,6 +227,10 @@ class Store:
 
     def set_meta(self, name: str, value: int) -> None:
         self.db.execute("UPDATE meta SET value = ? WHERE name = ?", (value, name))
+
+    def next_outbound_sequence(self) -> int:
+        """The number the next outbound bundle will carry."""
+        return self.get_meta(LAST_EXPORTED) + 1
 
     def next_position(self) -> int:
         """A strictly increasing number that orders a conversation (days are too coarse)."""

@@ -8,7 +8,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import date
 
-from crypto.payload import Message, Report, decode_payload
+from crypto.payload import AttachmentRef, Message, Report, decode_payload
 
 from .deadlines import Deadline, case_deadlines, days_since, thread_deadlines
 from .errors import HomeError
@@ -84,6 +84,16 @@ class ThreadView:
     @property
     def days(self) -> int:
         return days_since(self.received_day)
+
+    @property
+    def attachments(self) -> list[AttachmentRef]:
+        """Every attachment the reporter sent in this thread, in order."""
+        return [
+            ref
+            for entry in self.entries
+            if isinstance(entry, InboundEntry)
+            for ref in entry.payload.attachments
+        ]
 
 
 def summaries(store: Store, today: date | None = None) -> list[ThreadSummary]:
@@ -184,3 +194,11 @@ def set_aside_entries(store: Store, thread_id: str) -> list[SetAsideEntry]:
 def mark_read(store: Store, thread_id: str) -> None:
     with store.transaction() as db:
         db.execute("UPDATE items SET read = 1 WHERE thread = ?", (thread_id,))
+
+
+def open_deadlines(rows: list[ThreadSummary]) -> list[tuple[ThreadSummary, Deadline]]:
+    """Every deadline not yet met, most urgent first (overdue the longest at the top)."""
+    found = [
+        (row, d) for row in rows if row.closed_day is None for d in row.deadlines if not d.done
+    ]
+    return sorted(found, key=lambda pair: (pair[1].days_left, pair[0].received_day))

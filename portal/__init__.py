@@ -1,6 +1,7 @@
 """The Varsel portal: an application factory as in Flask's tutorial (flaskr)."""
 
 import logging
+import threading
 import traceback
 from types import TracebackType
 
@@ -90,6 +91,8 @@ def create_app(settings: Settings | None = None) -> Flask:
         secrets=secrets,
         engine=engine,
         sessions=db.make_sessions(engine),
+        counter_engine=db.make_engine(settings.database_url, durable=False),
+        sqlite_writes=threading.Lock() if engine.dialect.name == "sqlite" else None,
         limiter=ratelimit.new_state(settings.argon2_concurrency),
         pow_key=pow.pow_key(secrets.secret_key),
         authenticator=office_auth.Authenticator(),

@@ -7,7 +7,7 @@ code with ``VARSEL_DATABASE_URL=postgresql+psycopg://...``.
 import fcntl
 import os
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -22,9 +22,16 @@ from .services import services
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, durable: bool = True) -> Engine:
     """``hide_parameters``: SQL errors never carry bound values (thread ids, session hashes,
-    days) into exception messages or logs (docs/THREAT-MODEL.md, requirement 2)."""
+    days) into exception messages or logs (docs/THREAT-MODEL.md, requirement 2).
+
+    ``durable=False`` is for rows whose loss in a power cut harms nobody (rate-limit
+    counters, spent proofs of work): their commits are not flushed to the disk one by one
+    (SQLite ``synchronous=NORMAL`` in WAL mode, PostgreSQL ``synchronous_commit=off``); the
+    next durable commit, or SQLite's next checkpoint, flushes them. Everything a reporter
+    or the office sends is committed with the default, flushed before the answer
+    (docs/OPERATOR-GUIDE.md, "What survives a crash")."""
     if url.startswith("sqlite"):
         engine = create_engine(
             url, connect_args={"check_same_thread": False}, hide_parameters=True
@@ -36,10 +43,21 @@ def make_engine(url: str) -> Engine:
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA secure_delete=ON")  # freed pages are zeroed
+            cursor.execute("PRAGMA synchronous=" + ("FULL" if durable else "NORMAL"))
             cursor.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True, hide_parameters=True)
+    engine = create_engine(url, pool_pre_ping=True, hide_parameters=True)
+    if not durable:
+
+        @event.listens_for(engine, "connect")
+        def _no_flush_wait(dbapi_connection: Any, _record: Any) -> None:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("SET synchronous_commit TO OFF")
+            cursor.close()
+            dbapi_connection.commit()
+
+    return engine
 
 
 def alembic_config(url: str) -> Config:
@@ -96,6 +114,16 @@ def make_sessions(engine: Engine) -> "sessionmaker[Session]":
 
 def init_app(app: Flask) -> None:
     app.teardown_appcontext(_close_session)
+
+
+def one_writer() -> AbstractContextManager[object]:
+    """Around a short write transaction on SQLite: one such transaction at a time in this
+    process. SQLite takes one writer at a time anyway; the others poll with a growing sleep
+    (1, 2, 5, ... 100 ms), which under load wasted most of the time a request waited.
+    Threads of one process now queue on a lock that wakes the next one at once. Nothing
+    on PostgreSQL, whose writers do not block each other like that."""
+    lock = services().sqlite_writes
+    return nullcontext() if lock is None else lock
 
 
 def get_db() -> Session:

@@ -3,8 +3,9 @@
 - ``secret_key``     Flask's session/CSRF signing key (32 random bytes)
 - ``login_pepper``   key of the keyed hash that finds a thread from a receipt login key
 - ``receipt_salt``   the instance-wide argon2id salt for receipts (16 bytes, public)
-- ``portal.key``     the portal's own signing identity for inbound bundles (unencrypted:
-                     the server must sign unattended; it protects integrity only)
+- ``portal.key``     the portal's own identity (unencrypted: the server must use it
+                     unattended): it signs inbound bundles, and its X25519 key opens the
+                     login keys of receipts the office issued offline (portal/transfer.py)
 """
 
 import os

@@ -187,6 +187,18 @@ class TransferState(Base):
     inbound_downloads: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
+class ReplyByDay(Base):
+    """The accused's open time limits to reply (§10.2) as the last outbound bundle applied
+    gave them: a day and how many cases have it, tied to no thread (docs/THREAT-MODEL.md,
+    "What the portal learns"). Replaced whole by every outbound bundle."""
+
+    __tablename__ = "reply_by_days"
+    __table_args__ = NO_ROWID
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    cases: Mapped[int] = mapped_column(Integer)
+
+
 class SentForm(Base):
     """A report form that has been sent, so that sending it again is a no-op, and the
     receipt waiting for its one showing (portal/receipt_handoff.py).

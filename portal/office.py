@@ -38,7 +38,7 @@ from crypto.stream import decrypt_stream
 from . import office_auth
 from .clock import today, utcnow
 from .db import get_db
-from .models import Reply, Submission, Thread
+from .models import Reply, ReplyByDay, Submission, Thread
 from .office_auth import Attempt, Outcome
 from .recipients import RecipientError, load_office
 from .services import services
@@ -256,6 +256,9 @@ class Dashboard:
     parts: int = 1  # bundles the waiting items make (each one bounded in size)
     first_part_items: int = 0  # items the next download ("part 1") carries
     remaining_items: int = 0  # waiting items that do not fit in part 1
+    # The accused's time limits to reply (§10.2), as the last outbound bundle gave them.
+    reply_by_passed: int = 0  # cases whose time limit is before today
+    next_reply_by: date | None = None  # the next time limit, today or later
 
 
 def months_before(day: date, months: int) -> date:
@@ -277,6 +280,11 @@ def dashboard_counts(db: Session, on: date) -> Dashboard:
     feedback_cutoff = months_before(on, FEEDBACK_DEADLINE_MONTHS)
     plan = plan_inbound(db)
     return Dashboard(
+        reply_by_passed=db.scalar(
+            select(func.coalesce(func.sum(ReplyByDay.cases), 0)).where(ReplyByDay.day < on)
+        )
+        or 0,
+        next_reply_by=db.scalar(select(func.min(ReplyByDay.day)).where(ReplyByDay.day >= on)),
         waiting_items=db.scalar(select(func.count()).select_from(Submission).where(waiting)) or 0,
         oldest_waiting_days=(on - oldest).days if oldest is not None else None,
         ack_overdue_threads=db.scalar(
@@ -338,6 +346,7 @@ def download() -> ResponseReturnValue:
             services().settings,
             services().secrets.portal_identity,
             today(),
+            receipt_salt=services().secrets.receipt_salt,
             part=part,
         )
     except TransferRefused as refused:
@@ -380,6 +389,7 @@ def upload() -> ResponseReturnValue:
             services().secrets.portal_identity,
             data,
             today(),
+            login_pepper=services().secrets.login_pepper,
         )
     except TransferRefused as refused:
         return _upload_refused(refused)

@@ -23,6 +23,7 @@ import hmac
 import re
 import secrets
 import time
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,6 +31,7 @@ from flask import Blueprint, Flask, Response, request
 from sqlalchemy import Engine, delete, insert
 from sqlalchemy.exc import IntegrityError
 
+from .db import one_writer
 from .models import PowSpent
 from .ratelimit import Lane, pow_lane_fill
 from .services import services
@@ -113,12 +115,15 @@ def verify(key: bytes, value: str, now: float, min_bits: int) -> Solved | None:
     return Solved(found["random"], expires, bits)
 
 
-def spend(engine: Engine, solved: Solved, now: float) -> bool:
+def spend(
+    engine: Engine, solved: Solved, now: float,
+    writer: AbstractContextManager[object] | None = None,
+) -> bool:
     """Remember the challenge as spent; False when it was spent before."""
     forget_after = (solved.expires // EPOCH + 1) * EPOCH
     ident = hashlib.blake2b(solved.random.encode("ascii"), digest_size=16).digest()
     try:
-        with engine.begin() as connection:
+        with writer or nullcontext(), engine.begin() as connection:
             connection.execute(delete(PowSpent).where(PowSpent.forget_after <= int(now)))
             connection.execute(insert(PowSpent).values(id=ident, forget_after=forget_after))
     except IntegrityError:
@@ -133,7 +138,7 @@ def lane() -> Lane:
     now = time.time()
     solved = verify(services().pow_key, request.form.get(FIELD, ""), now,
                     settings.pow_bits)
-    if solved is None or not spend(services().engine, solved, now):
+    if solved is None or not spend(services().counter_engine, solved, now, one_writer()):
         return Lane.PLAIN
     return Lane.POW
 

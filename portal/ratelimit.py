@@ -39,6 +39,7 @@ import secrets
 import threading
 import time
 from collections import deque
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any
@@ -48,6 +49,7 @@ from sqlalchemy import Engine, Table, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from werkzeug.exceptions import HTTPException
 
+from .db import one_writer
 from .models import RateCounter
 from .services import services
 
@@ -128,7 +130,10 @@ def window_end(now: float, window: int) -> int:
     return (int(now) // window + 1) * window
 
 
-def count(engine: Engine, bucket: str, client: bytes, limit: int, window: int, now: float) -> int:
+def count(
+    engine: Engine, bucket: str, client: bytes, limit: int, window: int, now: float,
+    writer: AbstractContextManager[object] | None = None,
+) -> int:
     """Count one hit of ``client`` (``b""``: everyone) in ``bucket``'s current window; raise
     :class:`RateLimited` when the hits in this window exceed ``limit``. Returns the hits."""
     ends = window_end(now, window)
@@ -138,7 +143,7 @@ def count(engine: Engine, bucket: str, client: bytes, limit: int, window: int, n
     upsert = upsert.on_conflict_do_update(
         index_elements=["bucket", "client", "ends"], set_={"hits": table.c.hits + 1}
     ).returning(table.c.hits)
-    with engine.begin() as connection:
+    with writer or nullcontext(), engine.begin() as connection:
         connection.execute(delete(table).where(table.c.ends <= int(now)))
         hits = int(connection.execute(upsert).scalar_one())
     if hits > limit:
@@ -224,7 +229,8 @@ def _state() -> LimiterState:
 
 
 def _engine() -> Engine:
-    return services().engine
+    """The counters' engine: their commits are not flushed one by one (portal/db.py)."""
+    return services().counter_engine
 
 
 def _window() -> int:
@@ -241,11 +247,11 @@ def limit_client(bucket: str, limit: int) -> None:
     assert address is not None
     now = time.time()
     pseudonym = _state().keys.pseudonym(address, now)
-    count(_engine(), bucket, pseudonym, limit, _window(), now)
+    count(_engine(), bucket, pseudonym, limit, _window(), now, one_writer())
 
 
 def limit_global(bucket: str, limit: int) -> None:
-    count(_engine(), bucket, b"", limit, _window(), time.time())
+    count(_engine(), bucket, b"", limit, _window(), time.time(), one_writer())
 
 
 def limit_lane(kind: str, lane: Lane) -> None:

@@ -26,7 +26,7 @@ from crypto.stream import check_stream_shape
 from crypto.wordlist import wordlist_bytes, wordlist_sha256
 
 from . import pow
-from .db import get_db
+from .db import get_db, one_writer
 from .models import Thread
 from .ratelimit import limit_lane
 from .recipients import load_committee, load_office
@@ -124,7 +124,8 @@ def report() -> Response:
         own_copy=own_copy,
         blobs=[SealedBlob(b.blob_id, b.stored_size) for b in blobs],
     )
-    db.commit()
+    with one_writer():
+        db.commit()
     claim_uploads(blobs)
     return jsonify({"ok": True})
 
@@ -165,7 +166,8 @@ def message() -> Response:
     add_sealed(
         db, t, "message", envelope, own_copy, [SealedBlob(b.blob_id, b.stored_size) for b in blobs]
     )
-    db.commit()
+    with one_writer():
+        db.commit()
     claim_uploads(blobs)
     return jsonify({"ok": True})
 

@@ -12,8 +12,11 @@ docs/THREAT-MODEL.md, requirements 5 and 6.
   been applied gives the next part, and ``part=2, 3, ...`` can be fetched at once.
 - :func:`apply_outbound` verifies an outbound bundle under the office key *before* looking
   at any of it, checks that it is addressed to this portal and newer than the last one
-  applied, then applies acknowledgements, replies and status changes in one transaction.
-  Acknowledged attachment streams are shredded only after that transaction commits.
+  applied, then opens the threads the office asks for (reports received outside the
+  portal whose reporter got a receipt on paper), and applies acknowledgements, replies and
+  status changes, in one transaction. A thread that cannot be opened is refused alone,
+  with a reason, and the rest of the bundle is applied. Acknowledged attachment streams
+  are shredded only after that transaction commits.
 
 The office pages and the ``varsel-portal`` commands both call these two functions.
 """
@@ -23,7 +26,7 @@ import os
 from dataclasses import dataclass, replace
 from datetime import date
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from crypto.bundle import (
@@ -33,11 +36,14 @@ from crypto.bundle import (
     InboundBundle,
     InboundItem,
     InboundThread,
+    OpenThread,
     OutboundBundle,
+    PortalParameters,
     read_outbound,
     signer_fingerprint,
     write_inbound,
 )
+from crypto.envelope import check_sealed_shape
 from crypto.errors import (
     CryptoError,
     SignatureError,
@@ -46,11 +52,20 @@ from crypto.errors import (
     TruncatedError,
 )
 from crypto.keys import SecretIdentity
+from crypto.receipt import login_hash, open_login_key
 from crypto.rotation import read_rotation
 
 from .config import Settings
 from .db import release_deleted
-from .models import Attachment, Reply, ShredPending, Submission, Thread, TransferState
+from .models import (
+    Attachment,
+    Reply,
+    ReplyByDay,
+    ShredPending,
+    Submission,
+    Thread,
+    TransferState,
+)
 from .purge import shred_pending
 from .recipients import RecipientError, load_office
 from .store import BlobStore
@@ -128,6 +143,20 @@ class ApplySummary:
     skipped: int  # entries about threads or items no longer here, or already applied
     shredded: int  # attachment streams deleted from disk
     new_office_key: str | None = None  # fingerprint, when the bundle rotated the office key
+    threads_opened: int = 0  # threads for reports received outside the portal
+    refused: tuple["ThreadRefused", ...] = ()  # threads the bundle asked for, not opened
+
+
+@dataclass(frozen=True)
+class ThreadRefused:
+    """A thread to open that was refused, alone: ``msgid`` names the thread as
+    ``%(thread)s`` and is translated where it is shown (like TransferRefused)."""
+
+    thread: str
+    msgid: str
+
+    def __str__(self) -> str:
+        return self.msgid % {"thread": self.thread}
 
 
 def portal_fingerprint(portal: SecretIdentity) -> str:
@@ -269,6 +298,7 @@ def export_inbound(
     portal: SecretIdentity,
     today: date,
     *,
+    receipt_salt: bytes | None = None,
     part: int = 1,
     max_bytes: int | None = None,
     max_items: int | None = None,
@@ -326,6 +356,10 @@ def export_inbound(
         last_outbound_sequence=last_outbound_sequence(db),
         threads=tuple(threads.values()),
         items=tuple(items),
+        # What the inbox needs to issue receipts for reports received outside the portal.
+        portal=None
+        if receipt_salt is None
+        else PortalParameters(portal.public.encryption_key, receipt_salt),
     )
     data = write_inbound(bundle, portal)
     parts = len(plan.parts)
@@ -398,12 +432,18 @@ def verify_outbound(data: bytes, settings: Settings, portal: SecretIdentity) -> 
 
 
 def apply_outbound(
-    db: Session, settings: Settings, portal: SecretIdentity, data: bytes, today: date
+    db: Session,
+    settings: Settings,
+    portal: SecretIdentity,
+    data: bytes,
+    today: date,
+    *,
+    login_pepper: bytes,
 ) -> ApplySummary:
     """Verify, then apply everything in one transaction, then shred acknowledged blobs."""
     bundle = verify_outbound(data, settings, portal)
     try:
-        summary, shred_ids = _apply(db, bundle, today)
+        summary, shred_ids = _apply(db, bundle, today, _Opener(portal, login_pepper))
         db.commit()
     except TransferRefused:
         db.rollback()
@@ -436,7 +476,93 @@ def _rotate_office_key(settings: Settings, statement: bytes) -> str:
     return new.fingerprint
 
 
-def _apply(db: Session, bundle: OutboundBundle, today: date) -> tuple[ApplySummary, list[str]]:
+@dataclass(frozen=True)
+class _Opener:
+    """What opening a thread needs: the portal's X25519 key pair and the login pepper."""
+
+    portal: SecretIdentity
+    pepper: bytes
+
+    def check(self, db: Session, opening: OpenThread) -> tuple[bytes | None, str | None]:
+        """The login hash for a thread to open, or why it is refused (``None`` and
+        ``None``: the same thread was opened by an earlier bundle)."""
+        try:
+            login_key = open_login_key(
+                opening.sealed_login_key,
+                self.portal.public.encryption_key,
+                self.portal.encryption_secret,
+            )
+            check_sealed_shape(opening.own_copy, 1)
+        except CryptoError:
+            return None, N_(
+                "Thread %(thread)s was not opened: its login key is not sealed to this "
+                "portal's key, or its copy for the reporter is damaged. The receipt given "
+                "for it does not work."
+            )
+        lookup = login_hash(login_key, self.pepper)
+        existing = db.get(Thread, opening.id)
+        if existing is not None:
+            if (
+                existing.login_hash == lookup
+                and existing.reporter_public_key == opening.reporter_public_key
+            ):
+                return None, None
+            return None, N_(
+                "Thread %(thread)s was not opened: the portal already has another thread "
+                "with this id. The receipt given for it does not work."
+            )
+        if db.scalar(select(Thread.id).where(Thread.login_hash == lookup)) is not None:
+            return None, N_(
+                "Thread %(thread)s was not opened: its receipt already belongs to another "
+                "thread. The receipt given for it does not work."
+            )
+        return lookup, None
+
+
+def _open_threads(
+    db: Session, bundle: OutboundBundle, today: date, opener: _Opener
+) -> tuple[int, int, list[ThreadRefused]]:
+    """Open the threads the bundle asks for: (opened, already open, refused)."""
+    opened = already = 0
+    refused: list[ThreadRefused] = []
+    for opening in bundle.open_threads:
+        lookup, problem = opener.check(db, opening)
+        if problem is not None:
+            refused.append(ThreadRefused(opening.id, problem))
+            continue
+        if lookup is None:
+            already += 1
+            continue
+        thread = Thread(
+            id=opening.id,
+            login_hash=lookup,
+            reporter_public_key=opening.reporter_public_key,
+            created_day=today,
+            last_activity_day=today,
+            status=opening.status,
+            next_position=0,
+        )
+        db.add(thread)
+        # The reporter's own copy of what they told the office; nothing for the office to
+        # download (the inbox has the report), so it counts as acknowledged.
+        thread.submissions.append(
+            Submission(
+                position=thread.take_position(),
+                kind="report",
+                day=today,
+                office_envelope=None,
+                own_copy=opening.own_copy,
+                acknowledged=True,
+            )
+        )
+        db.flush()
+        opened += 1
+    return opened, already, refused
+
+
+def _apply(
+    db: Session, bundle: OutboundBundle, today: date, opener: _Opener
+) -> tuple[ApplySummary, list[str]]:
     state = transfer_state(db)
     db.flush()
     last = state.last_outbound_sequence
@@ -463,7 +589,9 @@ def _apply(db: Session, bundle: OutboundBundle, today: date) -> tuple[ApplySumma
         )
     db.refresh(state)
 
-    skipped = 0
+    opened, skipped, refused = _open_threads(db, bundle, today, opener)
+    # Nothing addressed to a thread that was refused reaches the thread of that id.
+    not_ours = {r.thread for r in refused}
     acknowledged = 0
     shred_ids: list[str] = []
     for item_id in bundle.acks:
@@ -481,7 +609,7 @@ def _apply(db: Session, bundle: OutboundBundle, today: date) -> tuple[ApplySumma
 
     replies = 0
     for reply in bundle.replies:
-        thread = db.get(Thread, reply.thread)
+        thread = None if reply.thread in not_ours else db.get(Thread, reply.thread)
         if thread is None or db.get(Reply, reply.id) is not None:
             skipped += 1
             continue
@@ -499,7 +627,7 @@ def _apply(db: Session, bundle: OutboundBundle, today: date) -> tuple[ApplySumma
 
     status_changes = 0
     for change in bundle.statuses:
-        thread = db.get(Thread, change.thread)
+        thread = None if change.thread in not_ours else db.get(Thread, change.thread)
         if thread is None:
             skipped += 1
             continue
@@ -507,6 +635,12 @@ def _apply(db: Session, bundle: OutboundBundle, today: date) -> tuple[ApplySumma
             thread.status = change.status
             thread.last_activity_day = today
             status_changes += 1
+
+    # The office dashboard's time limits to reply: what the inbox knows now, replacing the
+    # last bundle's (an old bundle cannot get here: its sequence was refused above).
+    db.execute(delete(ReplyByDay))
+    for day in sorted(set(bundle.reply_by)):
+        db.add(ReplyByDay(day=date.fromisoformat(day), cases=bundle.reply_by.count(day)))
 
     db.flush()
     summary = ApplySummary(
@@ -516,5 +650,7 @@ def _apply(db: Session, bundle: OutboundBundle, today: date) -> tuple[ApplySumma
         status_changes=status_changes,
         skipped=skipped,
         shredded=len(shred_ids),
+        threads_opened=opened,
+        refused=tuple(refused),
     )
     return summary, shred_ids

@@ -15,14 +15,22 @@ a body that is not ``multipart/form-data`` is refused above :data:`FORM_MEMORY_B
 before it is read, a multipart text field above the same size, and a multipart body with
 more than :data:`FORM_PARTS` parts. Only multipart bodies may reach ``MAX_CONTENT_LENGTH``,
 and their files never stay in memory.
+
+The multipart body is read from the server :data:`READ_SIZE` bytes at a time (Werkzeug
+reads 64 KiB): gunicorn's body reader reads ahead up to 1 MiB from the socket and copies
+everything it holds ahead on each smaller read, which cost more than encrypting the upload
+did (docs/PERFORMANCE.md, "Uploads"). The multipart decoder is then fed
+:data:`PARSE_SIZE` bytes at a time from that read, so its own buffer check against
+:data:`FORM_MEMORY_BYTES` works as before. At most one read and one piece are held.
 """
 
 from collections.abc import Iterable
-from typing import IO
+from typing import IO, cast
 
 from flask import Flask, Request, request
-from werkzeug.datastructures import FileStorage
+from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.exceptions import BadRequest, RequestEntityTooLarge
+from werkzeug.formparser import FormDataParser, MultiPartParser
 
 from crypto.payload import normalise_media_type
 from crypto.stream import StreamEncryptor, new_key
@@ -41,6 +49,12 @@ FORM_MEMORY_BYTES = 512 * 1024
 # files" answer when somebody picks a few more.
 FORM_PARTS = 150
 MULTIPART = "multipart/form-data"
+# One read of the request body; gunicorn reads ahead at most 1 MiB (its MAX_READ_STEP).
+READ_SIZE = 1024 * 1024
+# What the multipart decoder is fed at a time: with what it holds back, under its
+# FORM_MEMORY_BYTES bound.
+PARSE_SIZE = FORM_MEMORY_BYTES // 2
+ParseResult = tuple[IO[bytes], MultiDict[str, str], MultiDict[str, FileStorage]]
 BROWSER_PATH_BLUEPRINT = "reporter_api"
 
 
@@ -134,8 +148,66 @@ class Budget:
             raise UploadTooLarge()
 
 
+class LargeReads:
+    """Reads ``stream`` :data:`READ_SIZE` bytes at a time and hands the bytes out in the
+    pieces asked for."""
+
+    def __init__(self, stream: IO[bytes]) -> None:
+        self._stream = stream
+        self._block = bytearray(READ_SIZE)  # refilled only once every piece is handed out
+        self._held = memoryview(b"")
+
+    def read(self, size: int = -1) -> bytes:
+        if not self._held:
+            readinto = getattr(self._stream, "readinto", None)
+            if readinto is None:  # a plain stream: one read
+                self._held = memoryview(self._stream.read(READ_SIZE))
+            else:  # Werkzeug's LimitedStream: into the block, without another copy
+                self._held = memoryview(self._block)[: readinto(self._block) or 0]
+        piece = self._held if size < 0 else self._held[:size]
+        self._held = self._held[len(piece):]
+        return bytes(piece)
+
+
+class LargeReadFormParser(FormDataParser):
+    """Werkzeug's form parser, reading a multipart body through :class:`LargeReads`.
+    Every limit stays as it is: ``max_form_memory_size`` and ``max_form_parts`` are checked
+    by the same multipart decoder, and the stream is the one already cut at
+    ``max_content_length``."""
+
+    def parse(
+        self,
+        stream: IO[bytes],
+        mimetype: str,
+        content_length: int | None,
+        options: dict[str, str] | None = None,
+    ) -> ParseResult:
+        if mimetype != MULTIPART:
+            return super().parse(stream, mimetype, content_length, options)
+        parser = MultiPartParser(
+            stream_factory=self.stream_factory,
+            max_form_memory_size=self.max_form_memory_size,
+            max_form_parts=self.max_form_parts,
+            cls=self.cls,
+            buffer_size=PARSE_SIZE,
+        )
+        try:
+            boundary = (options or {}).get("boundary", "").encode("ascii")
+            if not boundary:
+                raise ValueError("Missing boundary")
+            reads = cast(IO[bytes], LargeReads(stream))
+            form, files = parser.parse(reads, boundary, content_length)
+        except ValueError:  # as Werkzeug's own parse: an empty form unless not silent
+            if not self.silent:
+                raise
+            return stream, self.cls(), self.cls()
+        return stream, form, files
+
+
 class VarselRequest(Request):
     """Flask's request with the encrypting upload stream (``app.request_class``)."""
+
+    form_data_parser_class = LargeReadFormParser
 
     @property
     def max_content_length(self) -> int | None:

@@ -471,7 +471,27 @@ def payload_vectors() -> dict[str, Any]:
     }
 
 
-def bundle_vectors() -> dict[str, Any]:
+def sealed_login_key_vectors(rec: Recorder) -> list[dict[str, Any]]:
+    """A receipt's login key sealed to the portal's X25519 key (open_threads)."""
+    portal_id = identity("portal")
+    inputs = [
+        {
+            "login_key": bytes(range(32)).hex(),
+            "portal_encryption_key": portal_id.public.encryption_key.hex(),
+            "portal_encryption_secret": portal_id.encryption_secret.hex(),
+        }
+    ]
+
+    def make(case: dict[str, Any]) -> dict[str, Any]:
+        sealed = receipt.seal_login_key(
+            bytes.fromhex(case["login_key"]), bytes.fromhex(case["portal_encryption_key"])
+        )
+        return {"sealed_login_key": b64encode(sealed)}
+
+    return rec.cases("bundle.json", "sealed_login_key", inputs, make)
+
+
+def bundle_vectors(rec: Recorder) -> dict[str, Any]:
     portal_id, office_id = identity("portal"), identity("office")
     reporter_pk = identity("reporter").public.encryption_key
     inbound = bundle.InboundBundle(
@@ -498,6 +518,7 @@ def bundle_vectors() -> dict[str, Any]:
                 b"VSE1 opaque envelope bytes 2",
             ),
         ),
+        portal=bundle.PortalParameters(portal_id.public.encryption_key, bytes(range(16))),
     )
     outbound = bundle.OutboundBundle(
         sequence=8,
@@ -510,6 +531,16 @@ def bundle_vectors() -> dict[str, Any]:
             ),
         ),
         statuses=(bundle.StatusChange("thread-bbbb0002", "in_progress"),),
+        reply_by=("2025-03-20", "2025-03-20", "2025-04-01"),
+        open_threads=(
+            bundle.OpenThread(
+                "mcase-cccc0003",
+                "acknowledged",
+                reporter_pk,
+                b"sealed login key: 80 opaque bytes here".ljust(80, b"."),
+                b"VSE1 opaque own copy envelope",
+            ),
+        ),
     )
     in_bytes = bundle.write_inbound(inbound, portal_id)
     out_bytes = bundle.write_outbound(outbound, office_id)
@@ -568,6 +599,7 @@ def bundle_vectors() -> dict[str, Any]:
 
     return {
         "description": "signed bundles; blobs are opaque bytes here (UTF-8 text for reading)",
+        "sealed_login_key": sealed_login_key_vectors(rec),
         "inbound_reordered": {
             "description": "the inbound bundle with its blobs in reverse order: same contents",
             "bundle": variants["reordered"],
@@ -590,6 +622,10 @@ def bundle_vectors() -> dict[str, Any]:
             "parsed": {
                 "created_day": inbound.created_day,
                 "last_outbound_sequence": inbound.last_outbound_sequence,
+                "portal": {
+                    "encryption_key": portal_id.public.encryption_key.hex(),
+                    "receipt_salt": bytes(range(16)).hex(),
+                },
                 "threads": [
                     {
                         "id": t.id,
@@ -629,6 +665,17 @@ def bundle_vectors() -> dict[str, Any]:
                     for r in outbound.replies
                 ],
                 "statuses": [{"thread": s.thread, "status": s.status} for s in outbound.statuses],
+                "reply_by": list(outbound.reply_by),
+                "open_threads": [
+                    {
+                        "id": t.id,
+                        "status": t.status,
+                        "reporter_public_key": t.reporter_public_key.hex(),
+                        "sealed_login_key": t.sealed_login_key.decode(),
+                        "own_copy": t.own_copy.decode(),
+                    }
+                    for t in outbound.open_threads
+                ],
             },
         },
     }
@@ -693,7 +740,7 @@ def main() -> None:
         "receipt.json": receipt_vectors(),
         "wrap.json": wrap_vectors(rec),
         "payload.json": payload_vectors(),
-        "bundle.json": bundle_vectors(),
+        "bundle.json": bundle_vectors(rec),
         "rotation.json": rotation_vectors(),
     }
     OUT.mkdir(parents=True, exist_ok=True)

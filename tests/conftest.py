@@ -44,6 +44,7 @@ def compiled_translations() -> None:
     for po_path in [
         *TRANSLATIONS.glob("*/LC_MESSAGES/*.po"),
         *(ROOT / "inbox" / "translations").glob("*/LC_MESSAGES/*.po"),
+        *(ROOT / "inbox" / "desk" / "translations").glob("*/LC_MESSAGES/*.po"),
     ]:
         mo_path = po_path.with_suffix(".mo")
         if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:

@@ -73,6 +73,13 @@ def test_the_wheel_installs_and_serves_bokmal_with_its_css(tmp_path: Path) -> No
         assert f"portal/translations/{lang}/LC_MESSAGES/messages.mo" in names
     for lang in ("nb", "nn"):  # click's words in varsel-inbox
         assert f"inbox/translations/{lang}/LC_MESSAGES/messages.mo" in names
+    # The desk (varsel-inbox desk): its templates, stylesheet and compiled catalogues.
+    assert "inbox/desk/templates/thread.html" in names
+    assert "inbox/desk/static/desk.css" in names
+    for lang in LANGUAGES:
+        assert f"inbox/desk/translations/{lang}/LC_MESSAGES/messages.mo" in names
+    for lang in ("nn", "en"):  # the inbox's bokmål labels need no bokmål catalogue
+        assert f"inbox/desk/translations/{lang}/LC_MESSAGES/labels.mo" in names
 
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)

@@ -64,6 +64,7 @@ def export_inbound_command(file: Path, force: bool, part: int) -> None:
                 services().settings,
                 services().secrets.portal_identity,
                 today(),
+                receipt_salt=services().secrets.receipt_salt,
                 part=part,
             )
     except TransferRefused as exc:
@@ -111,18 +112,21 @@ def import_outbound_command(file: Path) -> None:
                 services().secrets.portal_identity,
                 data,
                 today(),
+                login_pepper=services().secrets.login_pepper,
             )
     except TransferRefused as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(
         f"Applied bundle {summary.sequence}: {summary.acknowledged} acknowledged, "
         f"{summary.replies} replies, {summary.status_changes} status changes, "
-        f"{summary.skipped} skipped."
+        f"{summary.skipped} skipped, {summary.threads_opened} threads opened."
     )
     if summary.new_office_key:
         click.echo(
             f"The office key was rotated; new reports are sealed to {summary.new_office_key}."
         )
+    for refused in summary.refused:
+        click.echo(str(refused), err=True)
 
 
 @click.command("purge-expired")

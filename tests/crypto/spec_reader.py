@@ -11,6 +11,7 @@ Errors are ``SpecError(kind)`` with ``kind`` the spec's error name (``"Malformed
 import base64
 import binascii
 import datetime
+import itertools
 import json
 import re
 import unicodedata
@@ -388,3 +389,84 @@ def read_rotation(statement: bytes, current: bytes) -> tuple[bytes, bytes]:
     if statement[72:104] == current:
         raise SpecError("MalformedError")
     return statement[40:72], statement[72:104]
+
+
+def outbound_reply_by(manifest: dict[str, Any]) -> list[str]:
+    """Bundles, Outbound, `reply_by`: absent means none; present, a non-empty list of days
+    in ascending order (repeats allowed)."""
+    if "reply_by" not in manifest:
+        return []
+    days = manifest["reply_by"]
+    if not isinstance(days, list) or not days or len(days) > 100_000:
+        raise SpecError("MalformedError")
+    for d in days:
+        check_day(d)
+    if any(a > b for a, b in itertools.pairwise(days)):
+        raise SpecError("MalformedError")
+    return days
+
+
+STATUSES = ("received", "acknowledged", "in_progress", "closed")
+
+
+def outbound_open_threads(
+    manifest: dict[str, Any], blobs: dict[str, bytes]
+) -> list[dict[str, Any]]:
+    """Bundles, Outbound, `open_threads`: each entry with its keys decoded and its own copy
+    blob; absent means none."""
+    if "open_threads" not in manifest:
+        return []
+    entries = manifest["open_threads"]
+    if not isinstance(entries, list) or not entries or len(entries) > 100_000:
+        raise SpecError("MalformedError")
+    found, ids, used = [], set(), set()
+    fields = {"id", "own_copy", "reporter_public_key", "sealed_login_key", "status"}
+    for e in entries:
+        if not isinstance(e, dict) or set(e) != fields:
+            raise SpecError("MalformedError")
+        if not isinstance(e["id"], str) or not re.fullmatch(r"[A-Za-z0-9_-]{8,64}", e["id"]):
+            raise SpecError("MalformedError")
+        if e["id"] in ids or e["status"] not in STATUSES:
+            raise SpecError("MalformedError")
+        if not isinstance(e["own_copy"], str) or e["own_copy"] not in blobs:
+            raise SpecError("MalformedError")
+        if e["own_copy"] in used:
+            raise SpecError("MalformedError")
+        for name in ("reporter_public_key", "sealed_login_key"):
+            if not isinstance(e[name], str):
+                raise SpecError("MalformedError")
+        ids.add(e["id"])
+        used.add(e["own_copy"])
+        found.append(
+            {
+                "id": e["id"],
+                "status": e["status"],
+                "reporter_public_key": _b64(e["reporter_public_key"], 32),
+                "sealed_login_key": _b64(e["sealed_login_key"], 80),
+                "own_copy": blobs[e["own_copy"]],
+            }
+        )
+    return found
+
+
+def open_sealed_login_key(sealed: bytes, public_key: bytes, secret_key: bytes) -> bytes:
+    """`crypto_box_seal_open` with the portal's X25519 key pair (Bundles, `open_threads`)."""
+    try:
+        return na.crypto_box_seal_open(sealed, public_key, secret_key)
+    except nacl.exceptions.CryptoError as exc:
+        raise SpecError("NotARecipientError") from exc
+
+
+def inbound_portal(manifest: dict[str, Any]) -> dict[str, bytes] | None:
+    """Bundles, Inbound, `portal`: the portal's X25519 key and receipt salt, or None."""
+    if "portal" not in manifest:
+        return None
+    value = manifest["portal"]
+    if not isinstance(value, dict) or set(value) != {"encryption_key", "receipt_salt"}:
+        raise SpecError("MalformedError")
+    if not all(isinstance(v, str) for v in value.values()):
+        raise SpecError("MalformedError")
+    return {
+        "encryption_key": _b64(value["encryption_key"], 32),
+        "receipt_salt": _b64(value["receipt_salt"], 16),
+    }

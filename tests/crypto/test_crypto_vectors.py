@@ -157,6 +157,10 @@ def _inbound_from_vector(parsed: dict[str, Any]) -> bundle.InboundBundle:
             )
             for i in parsed["items"]
         ),
+        portal=bundle.PortalParameters(
+            bytes.fromhex(parsed["portal"]["encryption_key"]),
+            bytes.fromhex(parsed["portal"]["receipt_salt"]),
+        ),
     )
 
 
@@ -171,7 +175,29 @@ def _outbound_from_vector(parsed: dict[str, Any]) -> bundle.OutboundBundle:
             for r in parsed["replies"]
         ),
         statuses=tuple(bundle.StatusChange(s["thread"], s["status"]) for s in parsed["statuses"]),
+        reply_by=tuple(parsed["reply_by"]),
+        open_threads=tuple(
+            bundle.OpenThread(
+                t["id"],
+                t["status"],
+                bytes.fromhex(t["reporter_public_key"]),
+                t["sealed_login_key"].encode(),
+                t["own_copy"].encode(),
+            )
+            for t in parsed["open_threads"]
+        ),
     )
+
+
+def test_sealed_login_key_vector_opens_with_the_portal_key_only() -> None:
+    for case in BUNDLES["sealed_login_key"]:
+        sealed = base64.b64decode(case["sealed_login_key"])
+        pair = (
+            bytes.fromhex(case["portal_encryption_key"]),
+            bytes.fromhex(case["portal_encryption_secret"]),
+        )
+        assert receipt.open_login_key(sealed, *pair) == bytes.fromhex(case["login_key"])
+        assert len(sealed) == receipt.SEALED_LOGIN_KEY_BYTES
 
 
 def test_inbound_bundle_vector_both_directions() -> None:

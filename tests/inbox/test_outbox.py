@@ -2,6 +2,7 @@
 
 import json
 import os
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -167,3 +168,18 @@ def test_empty_reply_is_refused(
     office.ok("import", write(tmp_path, portal.bundle(), "inn1.vsb"))
     result = office.run("reply", thread, "-m", "   ")
     assert result.exit_code == 1 and "tomt" in result.output
+
+
+def test_a_version_3_store_gets_the_openings_table(office: Office) -> None:
+    """Stores made before receipts for reports received outside the portal upgrade."""
+    db = sqlite3.connect(office.home.database)
+    db.executescript(
+        "DROP TABLE openings; UPDATE meta SET value = 3 WHERE name = 'schema_version';"
+    )
+    db.close()
+    assert "Venter: 0 kvitteringer, 0 svar, 0 statuser." in office.ok("outbox").output
+    db = sqlite3.connect(office.home.database)
+    tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    version = db.execute("SELECT value FROM meta WHERE name = 'schema_version'").fetchone()[0]
+    db.close()
+    assert "openings" in tables and version == 4

@@ -197,7 +197,7 @@ def test_office_pages_send_the_security_headers(client: FlaskClient) -> None:
     assert r.headers["Cache-Control"] == "no-store"
     page = r.get_data(as_text=True)
     assert "<script" not in page and "style=" not in page
-    assert "/static/css/office.css" in page
+    assert re.search(r'href="/static/css/office\.[0-9a-f]{16}\.css"', page)
 
 
 # --- No user enumeration, and no lockout for free (requirement 7) -------------------------

@@ -216,6 +216,7 @@ error_log {prefix / "error.log"} crit;
 events {{ worker_connections 512; }}
 http {{
 {temp}
+    gzip on;  # as Debian's /etc/nginx/nginx.conf has it; the site turns it off
     include varsel.conf;
 }}
 """

@@ -94,6 +94,15 @@ def test_nginx_passes_the_portal_headers_and_keeps_no_log(portal: Portal, nginx:
     assert headers["Referrer-Policy"] == "no-referrer"
     assert headers["Cache-Control"] == "no-store"
     assert headers["Server"] == "nginx"  # no version (server_tokens off), no gunicorn
+    # Pages carry a CSRF token: nginx must not compress them (BREACH), even though the
+    # http block turns gzip on as Debian's does.
+    compressed = urllib.request.Request(
+        f"https://127.0.0.1:{nginx.https_port}/report",
+        headers={"Host": "varsel.example.org", "Accept-Encoding": "gzip"},
+    )
+    with urllib.request.urlopen(compressed, timeout=10, context=insecure) as response:
+        assert response.headers.get("Content-Encoding") is None
+        assert b"csrf_token" in response.read()
     # Port 80 only redirects to HTTPS.
     plain = socket.create_connection(("127.0.0.1", nginx.http_port), timeout=5)
     with plain:

@@ -10,6 +10,10 @@ captured stdout/stderr and its TMPDIR. Zero hits. Finally the test opens the sto
 ciphertext with the office key and finds the marker there, proving that the scan would
 have seen it had it been stored in the clear.
 
+A thread opened by an outbound bundle for a report received outside the portal (the
+receipt made on the offline machine) gets the same scan, for the marker, the receipt and
+the login key.
+
 To extend: add a place to ``places_to_scan`` or an encoding to ``ENCODINGS``. New form
 fields are picked up on their own (the form is read from the served HTML).
 """
@@ -18,16 +22,21 @@ import base64
 import binascii
 import secrets
 import sqlite3
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
+from datetime import date
 from pathlib import Path
 
 from conftest import LiveServer
 from http_client import NoJsBrowser
 from reporter_pages import FormSpec, filled, form, receipt_words
 
-from crypto.envelope import open_envelope
+from crypto.bundle import OpenThread, OutboundBundle, signer_fingerprint, write_outbound
+from crypto.envelope import open_envelope, seal
 from crypto.keys import SecretIdentity
-from crypto.payload import Message, Report, decode_payload
+from crypto.payload import Message, OwnCopy, Report, decode_payload, encode_payload
+from crypto.receipt import derive_receipt_keys, generate_receipt, seal_login_key
 from crypto.stream import decrypt_stream
 from portal.services import services
 
@@ -212,3 +221,62 @@ def test_uploads_never_use_a_temporary_file(monkeypatch, app, client) -> None:  
     assert response.status_code == 303  # to the receipt
     blobs = list(services(app).settings.blobs_dir.iterdir())
     assert len(blobs) == 1 and b"zzzz" not in blobs[0].read_bytes()
+
+
+def test_a_thread_opened_for_an_oral_report_leaves_no_plaintext(
+    live_server: LiveServer, office_identity: SecretIdentity
+) -> None:
+    """The open_threads path (docs/PROTOCOL.md, "Bundles"): the receipt made offline, the
+    login key sealed to the portal, the reporter's own copy sealed to the reporter; then the
+    reporter logs in and writes. Neither the marker, the receipt nor the login key is on
+    the portal's disk, in its temp directory or its output."""
+    marker = "Kanarifugl" + secrets.token_hex(10)
+    instance = live_server.data_dir / "instance"
+    browser = NoJsBrowser(live_server.url)
+    browser.get("/follow-up")  # the portal has made its instance secrets
+    portal = SecretIdentity(
+        (instance / "portal.key").read_bytes()[:32], (instance / "portal.key").read_bytes()[32:]
+    )
+    receipt = generate_receipt()
+    keys = derive_receipt_keys(receipt, (instance / "receipt_salt").read_bytes())
+    copy = OwnCopy(f"Det du fortalte partikontoret: {marker}")
+    data = write_outbound(
+        OutboundBundle(
+            sequence=1,
+            audience=signer_fingerprint(portal.public.verify_key),
+            created_day=date.today().isoformat(),
+            open_threads=(
+                OpenThread(
+                    id="mOralCanary00001",
+                    status="acknowledged",
+                    reporter_public_key=keys.reporter_public_key,
+                    sealed_login_key=seal_login_key(keys.login_key, portal.public.encryption_key),
+                    own_copy=seal(encode_payload(copy), [keys.reporter_public_key]),
+                ),
+            ),
+        ),
+        office_identity,
+    )
+    bundle_file = live_server.tmp_dir.parent / "ut.bundle"
+    bundle_file.write_bytes(data)
+    applied = subprocess.run(
+        [str(Path(sys.executable).parent / "varsel-portal"), "import-outbound", str(bundle_file)],
+        env=live_server.env, capture_output=True, text=True, check=False,
+    )
+    assert applied.returncode == 0 and "1 threads opened" in applied.stdout, applied
+
+    login = form(browser.get("/follow-up").html, "/follow-up")
+    page = browser.post_form("/follow-up", [*login.hidden.items(), ("receipt", receipt)])
+    assert page.url.endswith("/thread") and marker in page.html
+    spec = form(page.html, "/thread")
+    page = browser.post_multipart("/thread", fields_of(spec, marker), files_of(spec, marker))
+    assert page.status == 200 and page.html.count(marker) >= 2
+
+    live_server.stop()
+    assert scan(live_server, marker.encode()) == []
+    assert scan(live_server, receipt.encode()) == [], "the receipt was written somewhere"
+    login_key = [keys.login_key, keys.login_key.hex().encode(), *_fragments(
+        keys.login_key, base64.b64encode), *_fragments(keys.login_key, base64.urlsafe_b64encode)]
+    for path in places_to_scan(live_server):
+        content = path.read_bytes()
+        assert not any(needle in content for needle in login_key), path

@@ -264,7 +264,7 @@ def test_office_transfer_on_postgresql(pg_app: Flask, office_identity: SecretIde
 
     data, reply_id = outbound(pg_app, office_identity, 1, thread, acks=(submission.id,))
     with db_of(pg_app) as db:
-        summary = apply_outbound(db, settings, portal, data, TODAY)
+        summary = apply_outbound(db, settings, portal, data, TODAY, login_pepper=bytes(32))
     assert (summary.sequence, summary.acknowledged, summary.replies) == (1, 1, 1)
     assert (summary.status_changes, summary.skipped, summary.shredded) == (1, 0, 2)
 
@@ -291,11 +291,11 @@ def test_office_transfer_on_postgresql(pg_app: Flask, office_identity: SecretIde
 
     # Replaying the same bundle is refused and changes nothing.
     with db_of(pg_app) as db, pytest.raises(TransferRefused, match="replay"):
-        apply_outbound(db, settings, portal, data, TODAY)
+        apply_outbound(db, settings, portal, data, TODAY, login_pepper=bytes(32))
     # So is an older sequence number in a freshly signed bundle.
     older, _ = outbound(pg_app, office_identity, 1, thread, acks=())
     with db_of(pg_app) as db, pytest.raises(TransferRefused):
-        apply_outbound(db, settings, portal, older, TODAY)
+        apply_outbound(db, settings, portal, older, TODAY, login_pepper=bytes(32))
     with db_of(pg_app) as db:
         assert db.scalar(select(TransferState.last_outbound_sequence)) == 1
         assert db.scalar(select(func.count()).select_from(Reply)) == 1

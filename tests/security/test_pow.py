@@ -13,6 +13,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from reporter_pages import csrf_token, receipt_words
 
+from portal.assets import hashed_name
 from portal.pow import leading_zero_bits, make_challenge, solve, spend, verify
 from portal.services import services
 
@@ -39,7 +40,8 @@ def test_every_argon2_form_carries_a_challenge_and_the_script_with_sri(
     for path in ("/report", "/follow-up"):
         html = client.get(path).text
         assert _challenge(html).startswith("1.16.")
-        assert f'<script src="/static/js/pow.js" integrity="{sri}" defer></script>' in html
+        named = hashed_name("js/pow.js", hashlib.sha256(script).hexdigest())
+        assert f'<script src="/static/{named}" integrity="{sri}" defer></script>' in html
     assert client.get("/static/js/pow.js").data == script
     fresh = client.get("/pow")
     assert fresh.status_code == 200 and fresh.text.startswith("1.16.")

@@ -1,0 +1,133 @@
+"""The desk's forms (Flask-WTF: every one carries the CSRF token). Labels are written in
+the templates, in the chosen language; the choices come from the inbox's own tables."""
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import (
+    BooleanField,
+    DateField,
+    HiddenField,
+    RadioField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Optional
+
+from .. import case as cases
+from .. import decision
+from ..case import NOTE_KINDS
+
+
+class DeskForm(FlaskForm):  # type: ignore[misc]
+    """Every desk form: Flask-WTF's, with its CSRF token."""
+
+
+class ImportForm(DeskForm):
+    bundle = FileField()
+    path = StringField(validators=[Optional()])
+    fingerprint = StringField(validators=[Optional()])
+
+
+class ExportForm(DeskForm):
+    path = StringField(validators=[DataRequired()])
+
+
+class SaveAttachmentsForm(DeskForm):
+    folder = StringField(validators=[DataRequired()])
+    keep_metadata = BooleanField()
+
+
+class ReplyForm(DeskForm):
+    text = TextAreaField(validators=[DataRequired()])
+    preview = SubmitField()
+    send = SubmitField()
+
+
+class AcknowledgeForm(DeskForm):
+    pass
+
+
+class OpenCaseForm(DeskForm):
+    level = SelectField(choices=list(cases.LEVELS))
+    central_office = BooleanField()
+    employer = BooleanField()
+    possible_crime = BooleanField()
+    handler = StringField(validators=[Optional()])
+
+
+class NoteForm(DeskForm):
+    kind = SelectField(choices=list(NOTE_KINDS), default="referat")
+    text = TextAreaField(validators=[DataRequired()])
+
+
+class StateForm(DeskForm):
+    state = RadioField(choices=list(cases.STATES), validators=[InputRequired()])
+    tell = TextAreaField(validators=[Optional()])
+    review_date = DateField(validators=[Optional()])
+
+
+class ForwardForm(DeskForm):
+    key = FileField()
+    name = StringField(validators=[DataRequired()])
+    declaration = RadioField(
+        choices=list(cases.DECLARATIONS), default="habil", validators=[InputRequired()]
+    )
+    reason = TextAreaField(validators=[Optional()])
+
+
+class ForwardConfirmForm(DeskForm):
+    key_text = HiddenField(validators=[DataRequired()])
+    name = HiddenField(validators=[Optional()])
+    out = StringField(validators=[DataRequired()])
+    confirmed = BooleanField(validators=[DataRequired()])
+
+
+class CaseFileForm(DeskForm):
+    out = StringField(validators=[DataRequired()])
+    understood = BooleanField(validators=[DataRequired()])
+
+
+class CloseOutForm(DeskForm):
+    confirmed = BooleanField(validators=[DataRequired()])
+
+
+class DayForm(DeskForm):
+    day = DateField(validators=[InputRequired()])
+
+
+class AccessForm(DeskForm):
+    day = DateField(validators=[InputRequired()])
+    reply_by = DateField(validators=[InputRequired()])
+
+
+class MarkForm(DeskForm):
+    names = TextAreaField(validators=[Optional()])
+    places = TextAreaField(validators=[Optional()])
+    dates = TextAreaField(validators=[Optional()])
+
+
+class ExtractForm(DeskForm):
+    to = StringField(validators=[DataRequired()])
+    out = StringField(validators=[DataRequired()])
+
+
+class DecideForm(DeskForm):
+    facts = TextAreaField(validators=[DataRequired()])
+    reasons = TextAreaField(validators=[DataRequired()])
+    outcome = SelectField(choices=list(decision.OUTCOMES))
+    decided_by = StringField(validators=[DataRequired()])
+    county_consulted = BooleanField()
+    committee_consulted = BooleanField()
+    tell = TextAreaField(validators=[Optional()])
+
+
+class ReactionForm(DeskForm):
+    kind = SelectField(choices=list(decision.REACTION_TYPES))
+    what = TextAreaField(validators=[DataRequired()])
+    from_day = DateField(validators=[InputRequired()])
+    until_day = DateField(validators=[Optional()])
+    review_day = DateField(validators=[InputRequired()])
+    decided_by = StringField(validators=[DataRequired()])
+    told = StringField(validators=[DataRequired()])

@@ -1,0 +1,291 @@
+"""A case in handling (§8-§14), the same steps as ``varsel-inbox case …``: open, notes and
+minutes, state changes, forwarding a sealed case file to a handler (§6a, §6d), the PDF
+case file, and close-out (§6b). Each is logged by the function the command calls."""
+
+from pathlib import Path
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from werkzeug.wrappers import Response
+
+from ... import case as cases
+from ... import casefile, decision, handover, innsyn
+from ...untrusted import clean
+from ..context import desk_state, store
+from ..forms import (
+    AccessForm,
+    CaseFileForm,
+    CloseOutForm,
+    DayForm,
+    DecideForm,
+    ExtractForm,
+    ForwardConfirmForm,
+    ForwardForm,
+    MarkForm,
+    NoteForm,
+    OpenCaseForm,
+    ReactionForm,
+    StateForm,
+)
+from . import chosen_path, incomplete
+
+bp = Blueprint("case", __name__, url_prefix="/sak")
+
+
+def _back(thread_id: str, anchor: str = "behandling") -> Response:
+    return redirect(url_for("thread.show", thread_id=thread_id) + f"#{anchor}")
+
+
+@bp.post("/<thread_id>/behandling")
+def open_case(thread_id: str) -> Response:
+    thread_id = store().resolve_thread(thread_id)
+    form = OpenCaseForm()
+    if not form.validate_on_submit():
+        incomplete()
+        return _back(thread_id)
+    _case, advice = cases.open_case(
+        store(),
+        thread_id,
+        level=form.level.data,
+        central_office=bool(form.central_office.data),
+        employer=bool(form.employer.data),
+        possible_crime=bool(form.possible_crime.data),
+        handler=form.handler.data,
+    )
+    flash(_("The report is now a case in handling."), "success")
+    for line in advice:
+        flash(line, "advice")
+    return _back(thread_id)
+
+
+@bp.post("/<thread_id>/notat")
+def note(thread_id: str) -> Response:
+    thread_id = store().resolve_thread(thread_id)
+    form = NoteForm()
+    if not form.validate_on_submit():
+        incomplete()
+        return _back(thread_id, "notat")
+    cases.add_note(store(), thread_id, form.kind.data or "", form.text.data or "")
+    flash(_("Written in the case log."), "success")
+    return _back(thread_id, "logg")
+
+
+@bp.post("/<thread_id>/tilstand")
+def state(thread_id: str) -> Response:
+    thread_id = store().resolve_thread(thread_id)
+    form = StateForm()
+    if not form.validate_on_submit():
+        incomplete()
+        return _back(thread_id)
+    tell = (form.tell.data or "").strip() or None
+    cases.change_state(
+        store(), thread_id, form.state.data or "", review_day=form.review_date.data, tell=tell
+    )
+    flash(_("The case has moved on. The reporter sees the new status after the next "
+            "bundle to the portal."), "success")
+    if form.state.data == "overlevert":
+        flash(_("Make sure printouts and copies held by handlers are returned and deleted "
+                "(§6b)."), "warning")
+    return _back(thread_id)
+
+
+@bp.post("/<thread_id>/videresend")
+def forward(thread_id: str) -> Response | str:
+    state_ = desk_state()
+    opened = store()
+    thread_id = opened.resolve_thread(thread_id)
+    form = ForwardForm()
+    upload = form.key.data
+    if not form.validate_on_submit() or upload is None or not upload.filename:
+        incomplete()
+        return _back(thread_id, "videresend")
+    source = clean(Path(upload.filename).name)
+    recipient = handover.parse_handler_key(upload.read(64 * 1024), source)
+    handover.check_recipient(state_.home.public_identity(), recipient, source)
+    declared = cases.declare(
+        opened,
+        thread_id,
+        fingerprint=recipient.fingerprint,
+        name=form.name.data or "",
+        kind=form.declaration.data or "",
+        reason=form.reason.data or "",
+    )
+    if declared.biased:
+        flash(_("This handler has declared bias and cannot be given the case. Choose "
+                "another (§6d)."), "warning")
+        return _back(thread_id, "videresend")
+    confirm = ForwardConfirmForm()
+    confirm.key_text.data = recipient.to_text()
+    confirm.name.data = declared.name
+    confirm.out.data = str(Path.home() / f"sak-{thread_id[:8]}.vscase")
+    return render_template(
+        "forward_confirm.html",
+        thread_id=thread_id,
+        fingerprint=recipient.fingerprint,
+        declared=declared,
+        declarations=cases.DECLARATIONS,
+        form=confirm,
+    )
+
+
+@bp.post("/<thread_id>/videresend/bekreft")
+def forward_confirmed(thread_id: str) -> Response:
+    state_ = desk_state()
+    opened = store()
+    thread_id = opened.resolve_thread(thread_id)
+    form = ForwardConfirmForm()
+    if not form.validate_on_submit():
+        flash(_("Nothing was written: confirm that the fingerprint is right first."), "error")
+        return _back(thread_id, "videresend")
+    recipient = handover.parse_handler_key((form.key_text.data or "").encode(), "nøkkelen")
+    handover.check_recipient(state_.home.public_identity(), recipient, "nøkkelen")
+    _declared, name = handover.declared_handler(opened, thread_id, recipient, form.name.data)
+    result = handover.forward_case(
+        opened,
+        state_.unlocked.identity,
+        thread_id,
+        recipient,
+        chosen_path(form.out.data or ""),
+        handler_name=name,
+    )
+    flash(
+        _(
+            "The sealed case file was written to %(path)s (%(files)s files, %(size)s bytes). "
+            "Only %(who)s can open it. The forwarding is in the case log.",
+            path=str(result.path), files=result.files, size=result.size, who=result.recipient,
+        ),
+        "success",
+    )
+    return _back(thread_id, "logg")
+
+
+@bp.post("/<thread_id>/saksmappe")
+def casefile_pdf(thread_id: str) -> Response:
+    thread_id = store().resolve_thread(thread_id)
+    form = CaseFileForm()
+    if not form.validate_on_submit():
+        flash(_("Nothing was written: tick that you understand the file is not encrypted."),
+              "error")
+        return _back(thread_id, "saksmappe")
+    path = chosen_path(form.out.data or "")
+    casefile.export_plain(store(), thread_id, path)
+    flash(_("The case file was written to %(path)s. It is NOT encrypted: give it only to "
+            "whoever handles the case (§6a), and have it returned and deleted when the case "
+            "is done (§6b).", path=str(path)), "warning")
+    return _back(thread_id, "logg")
+
+
+@bp.post("/<thread_id>/avslutt")
+def close_out(thread_id: str) -> Response:
+    thread_id = store().resolve_thread(thread_id, deleted_ok=True)
+    if not CloseOutForm().validate_on_submit():
+        flash(_("Nothing was deleted: tick the box to confirm first."), "error")
+        return _back(thread_id, "avslutt")
+    stone = handover.close_out(store(), thread_id)
+    flash(_("Case %(case)s is handed over and its content deleted (%(day)s). Only its id, "
+            "the day received and the state are left.", case=thread_id[:8],
+            day=stone.closed_day), "success")
+    return redirect(url_for("overview.index"))
+
+
+@bp.post("/<thread_id>/orientert")
+def accused_told(thread_id: str) -> Response:
+    thread_id = store().resolve_thread(thread_id)
+    form = DayForm()
+    if not form.validate_on_submit() or form.day.data is None:
+        incomplete()
+        return _back(thread_id, "kontradiksjon")
+    innsyn.record_told(store(), thread_id, form.day.data)
+    flash(_("Written in the case log."), "success")
+    return _back(thread_id, "logg")
+
+
+@bp.post("/<thread_id>/innsyn")
+def access(thread_id: str) -> Response:
+    thread_id = store().resolve_thread(thread_id)
+    form = AccessForm()
+    if not form.validate_on_submit() or form.day.data is None or form.reply_by.data is None:
+        incomplete()
+        return _back(thread_id, "kontradiksjon")
+    innsyn.record_access(store(), thread_id, form.day.data, form.reply_by.data)
+    flash(_("Written in the case log. The time to reply is among the deadlines."), "success")
+    return _back(thread_id, "logg")
+
+
+@bp.post("/<thread_id>/merk")
+def mark(thread_id: str) -> Response:
+    thread_id = store().resolve_thread(thread_id)
+    form = MarkForm()
+    if not form.validate_on_submit():
+        incomplete()
+        return _back(thread_id, "kontradiksjon")
+    marks = {
+        kind: [line for line in (getattr(form, kind).data or "").splitlines() if line.strip()]
+        for kind in ("names", "places", "dates")
+    }
+    innsyn.mark(store(), thread_id, {k: v for k, v in marks.items() if v})
+    flash(_("Marked as identifying; kept out of the extract."), "success")
+    return _back(thread_id, "logg")
+
+
+@bp.post("/<thread_id>/innsynsutdrag")
+def extract(thread_id: str) -> Response:
+    thread_id = store().resolve_thread(thread_id)
+    form = ExtractForm()
+    if not form.validate_on_submit():
+        incomplete()
+        return _back(thread_id, "kontradiksjon")
+    path = chosen_path(form.out.data or "")
+    innsyn.write_extract(store(), thread_id, form.to.data or "", path)
+    flash(_("The extract was written to %(path)s. Read it through before it is given: only "
+            "what is marked is hidden. The hand-over is in the case log.", path=str(path)),
+          "warning")
+    return _back(thread_id, "logg")
+
+
+@bp.post("/<thread_id>/avgjor")
+def decide(thread_id: str) -> Response:
+    thread_id = store().resolve_thread(thread_id)
+    form = DecideForm()
+    if not form.validate_on_submit():
+        incomplete()
+        return _back(thread_id, "kontradiksjon")
+    decision.decide(
+        store(),
+        thread_id,
+        facts=form.facts.data or "",
+        reasons=form.reasons.data or "",
+        outcome=form.outcome.data or "",
+        decided_by=form.decided_by.data or "",
+        county_consulted=bool(form.county_consulted.data),
+        committee_consulted=bool(form.committee_consulted.data),
+        tell=(form.tell.data or "").strip() or None,
+    )
+    flash(_("The decision is recorded and the case is decided."), "success")
+    return _back(thread_id)
+
+
+@bp.post("/<thread_id>/reaksjon")
+def reaction(thread_id: str) -> Response:
+    thread_id = store().resolve_thread(thread_id)
+    form = ReactionForm()
+    if (
+        not form.validate_on_submit()
+        or form.from_day.data is None
+        or form.review_day.data is None
+    ):
+        incomplete()
+        return _back(thread_id, "kontradiksjon")
+    decision.add_reaction(
+        store(),
+        thread_id,
+        kind=form.kind.data or "",
+        what=form.what.data or "",
+        from_day=form.from_day.data,
+        until_day=form.until_day.data,
+        review_day=form.review_day.data,
+        decided_by=form.decided_by.data or "",
+        told=form.told.data or "",
+    )
+    flash(_("Recorded; the review date is among the deadlines."), "success")
+    return _back(thread_id, "logg")
