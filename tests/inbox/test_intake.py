@@ -2,12 +2,17 @@
 becomes a case with minutes, is handled and reaches a handler like any other."""
 
 import json
+import re
 from datetime import date, timedelta
 from pathlib import Path
 
 from crypto import bundle as bundles
+from crypto.envelope import open_envelope
+from crypto.keys import SecretIdentity
+from crypto.payload import OwnCopy, decode_payload
+from crypto.receipt import derive_receipt_keys, open_login_key
 
-from .conftest import CANARY, Office, Portal, Reporter, answers
+from .conftest import CANARY, Office, Portal, Reporter, answers, day
 from .test_case import pdftotext, write
 from .test_handover import declare, open_as_handler
 from .test_handover import handler as handler
@@ -105,3 +110,44 @@ def test_a_bad_intake_is_refused_and_stores_nothing(office: Office) -> None:
                        "--answer", "what_happened=x", "--minutes", "  ")  # fmt: skip
     assert empty.exit_code == 1 and "§9.5" in empty.output
     assert json.loads(office.ok("list", "--json").output) == []
+
+
+def test_a_receipt_is_made_exactly_as_the_portal_makes_one(office: Office, tmp_path: Path) -> None:
+    """The login key in the outbound bundle opens with the portal's key to the login key
+    the portal derives from the receipt words, and the own copy opens with the reporter
+    key the words give: the reporter logs in and reads as a web reporter does."""
+    portal = SecretIdentity.generate()
+    salt = bytes(range(16))
+    first = tmp_path / "inn.vsb"
+    first.write_bytes(
+        bundles.write_inbound(
+            bundles.InboundBundle(
+                day(), 0, (), (), portal=bundles.PortalParameters(
+                    portal.public.encryption_key, salt
+                )
+            ),
+            portal,
+        )
+    )
+    office.ok("import", str(first))
+    made = office.ok(
+        "intake", "--received-by", "Kari", "--how", "epost",
+        "--answer", "what_happened=Han sendte meldinger om natta.", "--minutes", "E-post.",
+        "--receipt",
+    ).output
+    words = re.findall(r"^\W*([a-z]+(?: [a-z]+){3})\W*$", made, flags=re.M)[:2]
+    typed = " ".join(words)
+    out = tmp_path / "ut.vsb"
+    office.ok("export-outbound", str(out))
+    (opening,) = bundles.read_outbound(out.read_bytes(), office.public.verify_key).open_threads
+    keys = derive_receipt_keys(typed, salt)
+    assert open_login_key(
+        opening.sealed_login_key, portal.public.encryption_key, portal.encryption_secret
+    ) == keys.login_key
+    assert opening.reporter_public_key == keys.reporter_public_key
+    copy = decode_payload(
+        open_envelope(opening.own_copy, keys.reporter_public_key, keys.reporter_secret_key)
+    )
+    assert isinstance(copy, OwnCopy) and "Han sendte meldinger om natta." in copy.text
+    assert "E-post." not in copy.text  # the minutes stay in the inbox
+    assert all(typed.encode() not in p.read_bytes() for p in office.files())
