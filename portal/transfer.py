@@ -325,7 +325,7 @@ def _wrong_size(blob_id: str) -> TransferRefused:
 
 def _attachment_info(store: BlobStore, attachment: Attachment) -> tuple[BlobInfo, _FileBlob]:
     """Size and digest of an attachment stream for the signed head, without reading it
-    (the digest was stored with the blob; a row from before migration 0005 gets it now, by
+    (the digest was stored with the blob; a row from before migration 0006 gets it now, by
     reading the file once)."""
     path = store.path(attachment.id)
     try:

@@ -1,7 +1,7 @@
 """attachment digests, computed when a blob is stored
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0006
+Revises: 0005
 
 Existing rows keep NULL: portal.transfer computes a missing digest from the blob file at
 the row's first export and stores it (the blob directory is not known here).
@@ -11,8 +11,8 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0005'
-down_revision = '0004'
+revision = '0006'
+down_revision = '0005'
 branch_labels = None
 depends_on = None
 
