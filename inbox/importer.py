@@ -29,12 +29,12 @@ import json
 import os
 import secrets
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from crypto import bundle as bundles
 from crypto import stream
@@ -213,10 +213,11 @@ class _BlobFiles:
     (``.tmp-<token>-<name>``, see inbox.store.Store.recover_blobs), flushed to disk while
     the next blob is read, then, after the store's transaction, renamed into place.
 
-    The caller's thread reads, decrypts and writes; one helper thread checks the digests
-    (a few pieces behind, so it also overlaps the envelopes that follow) and another one
-    flushes finished files. Hashing, decrypting, writing and flushing all release the GIL.
-    Nothing is final until :meth:`wait` has seen every digest check pass.
+    The caller's thread reads and decrypts; one helper thread checks the digests and
+    another writes the files and flushes each finished one, both a few pieces behind (so
+    they also overlap the envelopes that follow). Hashing, decrypting, writing and flushing
+    all release the GIL. Nothing is final until :meth:`wait` has seen every digest check
+    pass and every file flushed.
     """
 
     def __init__(self, store: Store) -> None:
@@ -225,14 +226,13 @@ class _BlobFiles:
         self.final: dict[Path, str] = {}
         self.hasher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="varsel-hash")
         self.syncer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="varsel-sync")
-        self.hashing: deque[Future[None]] = deque()
-        self.synced: list[Future[None]] = []
+        self.pending: deque[Future[None]] = deque()
 
     def __enter__(self) -> "_BlobFiles":
         return self
 
     def __exit__(self, kind: object, error: object, trace: object) -> None:
-        for future in self.hashing:
+        for future in self.pending:
             future.cancel()
         self.hasher.shutdown(wait=True)
         self.syncer.shutdown(wait=True)
@@ -268,38 +268,36 @@ class _BlobFiles:
                     first = 0
                     remaining -= len(piece)
                     batch.append(piece)
-                self._hash(check.update, batch)
+                self._behind(self.hasher.submit(_each, check.update, batch))
+                self._behind(self.syncer.submit(_write, fd, batch))
                 if decryptor is not None and failure is None:
                     try:
                         for piece in batch:
                             decryptor.update(piece)
                     except CryptoError as exc:
                         failure = exc
-                _write(fd, batch)
-            self._hash(lambda _: check.finish(), [b""])
+            self._behind(self.hasher.submit(check.finish))
             if decryptor is not None and failure is None:
                 try:
                     decryptor.finish()
                 except CryptoError as exc:
                     failure = exc
         except BaseException:
-            os.close(fd)
+            self.syncer.submit(os.close, fd)  # after the writes queued for it
             raise
-        self.synced.append(self.syncer.submit(_sync_and_close, fd))
+        self._behind(self.syncer.submit(_sync_and_close, fd))
         return path, failure
 
-    def _hash(self, step: Callable[[bytes], None], pieces: list[bytes]) -> None:
-        self.hashing.append(self.hasher.submit(_each, step, pieces))
-        while len(self.hashing) > _IN_FLIGHT:  # bounds the memory held for the helper
-            self.hashing.popleft().result()
+    def _behind(self, future: "Future[None]") -> None:
+        self.pending.append(future)
+        while len(self.pending) > _IN_FLIGHT:  # bounds the memory held for the helpers
+            self.pending.popleft().result()
 
     def wait(self) -> None:
-        """Until every digest is checked (raising the first failure) and every file is
-        on disk."""
-        while self.hashing:
-            self.hashing.popleft().result()
-        for future in self.synced:
-            future.result()
+        """Until every digest is checked and every file is on disk (raising the first
+        failure)."""
+        while self.pending:
+            self.pending.popleft().result()
 
     def settle(self, names: dict[str, Path]) -> None:
         """After :meth:`wait`: give each kept file its final name (in the temporary name,
@@ -327,10 +325,10 @@ class _BlobFiles:
         _sync_directory(self.store.home.blobs)
 
 
-# Pieces (64 KiB chunks of a stream) handed to the hashing thread at a time, and how many
-# such batches it may be behind (together: at most 4 MiB held for it).
+# Pieces (64 KiB chunks of a stream) handed to the helper threads at a time, and how many
+# tasks they may be behind (together: at most 8 MiB held for them).
 _BATCH = 16
-_IN_FLIGHT = 4
+_IN_FLIGHT = 8
 # The largest envelope blob read into memory: an envelope carries at most
 # crypto.envelope.MAX_PAYLOAD bytes, padded, plus a stanza per recipient.
 MAX_ENVELOPE_BLOB = padded_size(4 + MAX_PAYLOAD) + 64 * 1024
@@ -374,13 +372,13 @@ def _check_items(
     skipped: set[str],
 ) -> list[_CheckedItem]:
     thread_keys = {t.id: t.reporter_public_key for t in inbound.threads}
-    closed = {
-        t.id for t in inbound.threads if store.closed_day(t.id) is not None
-    }  # deleted under §6b: no reporter key is kept to compare with
+    # deleted under §6b: no reporter key is kept to compare with
+    closed = set(_rows(store, "SELECT thread, 1 FROM closed_threads WHERE thread IN", thread_keys))
+    known_threads = _rows(store, "SELECT id, sealed FROM threads WHERE id IN", thread_keys)
     for thread in inbound.threads:
-        row = store.db.execute("SELECT sealed FROM threads WHERE id = ?", (thread.id,)).fetchone()
-        if row is not None and thread.id not in closed:
-            meta = json.loads(store.unseal(f"threads/{thread.id}", row[0]))
+        sealed = known_threads.get(thread.id)
+        if sealed is not None and thread.id not in closed:
+            meta = json.loads(store.unseal(f"threads/{thread.id}", sealed))
             if meta["reporter_public_key"] != b64encode(thread.reporter_public_key):
                 raise BundleRefused(
                     f"Sak {thread.id[:8]} har fått en annen varslernøkkel enn før. "
@@ -391,15 +389,15 @@ def _check_items(
     total = len(inbound.items)
     identity = unlocked.identity  # its public key is derived on each use: once here
     office_keys = (identity.public.encryption_key, identity.encryption_secret)
+    ids = [item.id for item in inbound.items]
+    known = {  # items already here, or deleted, or set aside: their threads
+        **_rows(store, "SELECT id, thread FROM items WHERE id IN", ids),
+        **_rows(store, "SELECT id, thread FROM deleted_items WHERE id IN", ids),
+        **_rows(store, "SELECT id, thread FROM set_aside WHERE id IN", ids),
+    }
     for done, item in enumerate(inbound.items, start=1):
-        row = store.db.execute(
-            "SELECT thread FROM items WHERE id = ? UNION ALL "
-            "SELECT thread FROM deleted_items WHERE id = ? UNION ALL "
-            "SELECT thread FROM set_aside WHERE id = ?",
-            (item.id, item.id, item.id),
-        ).fetchone()
-        if row is not None:
-            if row[0] != item.thread:
+        if item.id in known:
+            if known[item.id] != item.thread:
                 raise BundleRefused(
                     f"Element {item.id[:8]} er flyttet til en annen sak. Pakken er avvist."
                 )
@@ -424,6 +422,19 @@ def _check_items(
             "på portalen."
         )
     return checked
+
+
+def _rows(store: Store, query: str, keys: Iterable[str]) -> dict[str, Any]:
+    """``{first column: second column}`` of ``query`` + `` (?, ?, ...)`` over ``keys``, a
+    few hundred at a time (old SQLite builds allow 999 parameters)."""
+    keys = list(keys)
+    found: dict[str, Any] = {}
+    for start in range(0, len(keys), 500):
+        chunk = keys[start : start + 500]
+        marks = ", ".join("?" * len(chunk))
+        # Only "?" placeholders are added to the fixed query: the keys are parameters.
+        found.update(store.db.execute(f"{query} ({marks})", chunk).fetchall())
+    return found
 
 
 def _verify_only(source: _Source, item: bundles.InboundItemHead) -> None:
@@ -539,9 +550,13 @@ def _commit(
         def position() -> int:
             return next(positions)
 
+        existing = _rows(
+            store, "SELECT id, 1 FROM threads WHERE id IN", [t.id for t in inbound.threads]
+        )
+        new_threads: set[str] = set()
         for thread in inbound.threads:
-            exists = db.execute("SELECT 1 FROM threads WHERE id = ?", (thread.id,)).fetchone()
-            if exists is None:
+            if thread.id not in existing:
+                new_threads.add(thread.id)
                 db.execute(
                     "INSERT INTO threads (id, received_day, status, sealed) VALUES (?, ?, ?, ?)",
                     (
@@ -622,12 +637,18 @@ def _commit(
             # The inbox's status is authoritative: deadlines are computed from it, and a
             # compromised portal must not be able to close cases here. A portal that shows
             # something else (and has no newer status from us on its way) is reported.
-            ours = db.execute("SELECT status FROM threads WHERE id = ?", (thread.id,)).fetchone()
-            pending_status = db.execute(
-                "SELECT 1 FROM outbox WHERE kind = 'status' AND thread = ? "
-                "AND (exported_in IS NULL OR exported_in > ?)",
-                (thread.id, confirmed),
-            ).fetchone()
+            if thread.id in new_threads:  # "received", and nothing of ours on its way
+                ours: tuple[str] | None = ("received",)
+                pending_status = None
+            else:
+                ours = db.execute(
+                    "SELECT status FROM threads WHERE id = ?", (thread.id,)
+                ).fetchone()
+                pending_status = db.execute(
+                    "SELECT 1 FROM outbox WHERE kind = 'status' AND thread = ? "
+                    "AND (exported_in IS NULL OR exported_in > ?)",
+                    (thread.id, confirmed),
+                ).fetchone()
             if ours is not None and ours[0] != thread.status and pending_status is None:
                 summary.warnings.append(
                     f"Portalen viser statusen «{thread.status}» for sak {thread.id[:8]}, "
