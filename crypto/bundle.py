@@ -5,20 +5,30 @@ docs/THREAT-MODEL.md, requirement 5.
     "VSBUNDL1" | signer(32) | u32be mlen | manifest(mlen, JSON) | sig(64) | blob* | EOF
 
 The Ed25519 signature covers every byte before it; each blob's size and BLAKE2b-256 are in
-the manifest, so the whole bundle is authenticated before any item is looked at. Inbound
+the manifest, so the whole bundle is authenticated before any item is looked at.
+
+Inbound bundles can also be written and read a piece at a time, so neither side holds a
+bundle in memory (docs/PROTOCOL.md, "Streaming"): :func:`sign_inbound` needs only each
+blob's size and digest (the portal computes a digest once, when it stores the blob), and
+the caller sends the blobs after the head it returns; :func:`read_inbound_head` verifies the
+signature and the whole manifest from the head and the bundle's length alone, and
+:class:`BlobCheck` checks each blob's digest as its bytes go by. These functions take and
+return bytes; the caller does the reading and writing. Inbound
 bundles (portal -> inbox) are signed by the portal's key, which the inbox pins on first
 import; outbound bundles (inbox -> portal) by the office key, with a sequence number the
 portal requires to grow (no replays) and an ``audience`` naming the portal's key.
 """
 
+import hmac
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
 import nacl.hash
+import nacl.hashlib
 from nacl.encoding import RawEncoder
 
 from .encoding import b64decode, b64encode, check_day, check_id, loads_json
@@ -32,6 +42,7 @@ MAGIC = b"VSBUNDL1"
 FORMAT = "varsel-bundle/v1"
 SIGNER_BYTES = 32
 SIGNATURE_BYTES = 64
+DIGEST_BYTES = 32
 MAX_MANIFEST = 16 * 1024 * 1024
 _HEX_DIGEST = re.compile(r"[0-9a-f]{64}")
 MAX_BUNDLE = 4 * 1024 * 1024 * 1024
@@ -54,6 +65,25 @@ _BLOB_ID = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9_.-]{0,79}")
 class Blob:
     id: str
     data: bytes
+
+
+@dataclass(frozen=True)
+class BlobInfo:
+    """A blob as the manifest lists it: what signing needs, without the bytes."""
+
+    id: str
+    size: int
+    blake2b: bytes  # BLAKE2b-256 of the blob (DIGEST_BYTES)
+
+
+@dataclass(frozen=True)
+class BlobSpan:
+    """A verified manifest's blob: its place in the bundle and the digest it must have."""
+
+    id: str
+    size: int
+    blake2b: bytes
+    offset: int  # from the bundle's first byte
 
 
 @dataclass(frozen=True)
@@ -90,6 +120,43 @@ class InboundBundle:
     threads: tuple[InboundThread, ...]
     items: tuple[InboundItem, ...]
     portal: PortalParameters | None = None
+
+
+@dataclass(frozen=True)
+class InboundEntry:
+    """An inbound item for :func:`sign_inbound`: its blobs by size and digest only."""
+
+    id: str
+    thread: str
+    kind: str
+    day: str
+    envelope: BlobInfo  # id ``<item id>.envelope``
+    attachments: tuple[BlobInfo, ...] = ()
+
+
+@dataclass(frozen=True)
+class InboundItemHead:
+    """An item of a verified head: its blobs are spans still to be read and checked."""
+
+    id: str
+    thread: str
+    kind: str
+    day: str
+    envelope: BlobSpan
+    attachments: tuple[BlobSpan, ...]
+
+
+@dataclass(frozen=True)
+class InboundHead:
+    """What :func:`read_inbound_head` verified: everything but the blobs' bytes."""
+
+    created_day: str
+    last_outbound_sequence: int
+    threads: tuple[InboundThread, ...]
+    items: tuple[InboundItemHead, ...]
+    blobs: tuple[BlobSpan, ...]  # in the bundle's order
+    length: int  # the whole bundle's length in bytes
+    portal: "PortalParameters | None" = None
 
 
 @dataclass(frozen=True)
@@ -144,28 +211,79 @@ def signer_fingerprint(verify_key: bytes) -> str:
     return fingerprint(verify_key)
 
 
+def blob_info(blob_id: str, data: bytes) -> BlobInfo:
+    return BlobInfo(blob_id, len(data), _digest(data))
+
+
+def envelope_id(item_id: str) -> str:
+    """The id an inbound item's envelope blob is written with."""
+    return f"{item_id}.envelope"
+
+
 def write_inbound(bundle: InboundBundle, portal: SecretIdentity) -> bytes:
-    blobs: list[Blob] = []
+    """The whole bundle in memory (tests, small bundles); the portal streams instead:
+    :func:`sign_inbound` and then the blobs in the order it returns."""
+    entries = [
+        InboundEntry(
+            id=item.id,
+            thread=item.thread,
+            kind=item.kind,
+            day=item.day,
+            envelope=blob_info(envelope_id(item.id), item.envelope),
+            attachments=tuple(blob_info(a.id, a.data) for a in item.attachments),
+        )
+        for item in bundle.items
+    ]
+    head, _ = sign_inbound(
+        bundle.created_day,
+        bundle.last_outbound_sequence,
+        bundle.threads,
+        entries,
+        portal,
+        parameters=bundle.portal,
+    )
+    blobs = (data for item in bundle.items for data in _item_blobs(item))
+    return head + b"".join(blobs)
+
+
+def _item_blobs(item: InboundItem) -> list[bytes]:
+    return [item.envelope, *(a.data for a in item.attachments)]
+
+
+def sign_inbound(
+    created_day: str,
+    last_outbound_sequence: int,
+    threads: Sequence[InboundThread],
+    entries: Sequence[InboundEntry],
+    portal: SecretIdentity,
+    *,
+    parameters: "PortalParameters | None" = None,
+) -> tuple[bytes, tuple[BlobInfo, ...]]:
+    """The signed head of an inbound bundle (everything up to and including the
+    signature) and the blobs, in the order they must follow it: each entry's envelope,
+    then its attachments. The bundle is the head followed by exactly those blobs' bytes."""
+    blobs: list[BlobInfo] = []
     items = []
-    for item in bundle.items:
-        env_id = f"{item.id}.envelope"
-        blobs.append(Blob(env_id, item.envelope))
-        blobs.extend(item.attachments)
+    for entry in entries:
+        if entry.envelope.id != envelope_id(entry.id):
+            raise MalformedError("an envelope blob must be named after its item")
+        blobs.append(entry.envelope)
+        blobs.extend(entry.attachments)
         items.append(
             {
-                "id": item.id,
-                "thread": item.thread,
-                "kind": item.kind,
-                "day": item.day,
-                "envelope": env_id,
-                "attachments": [a.id for a in item.attachments],
+                "id": entry.id,
+                "thread": entry.thread,
+                "kind": entry.kind,
+                "day": entry.day,
+                "envelope": entry.envelope.id,
+                "attachments": [a.id for a in entry.attachments],
             }
         )
     manifest = {
         "format": FORMAT,
         "direction": "inbound",
-        "created_day": bundle.created_day,
-        "last_outbound_sequence": bundle.last_outbound_sequence,
+        "created_day": created_day,
+        "last_outbound_sequence": last_outbound_sequence,
         "threads": [
             {
                 "id": t.id,
@@ -173,24 +291,75 @@ def write_inbound(bundle: InboundBundle, portal: SecretIdentity) -> bytes:
                 "created_day": t.created_day,
                 "status": t.status,
             }
-            for t in bundle.threads
+            for t in threads
         ],
         "items": items,
     }
-    if bundle.portal is not None:
+    if parameters is not None:
         manifest["portal"] = {
-            "encryption_key": b64encode(bundle.portal.encryption_key),
-            "receipt_salt": b64encode(bundle.portal.receipt_salt),
+            "encryption_key": b64encode(parameters.encryption_key),
+            "receipt_salt": b64encode(parameters.receipt_salt),
         }
-    return _seal(manifest, blobs, portal)
+    return _sign_head(manifest, blobs, portal), tuple(blobs)
 
 
 def read_inbound(
     data: bytes, portal_verify_key: bytes, *, today: date | None = None
 ) -> InboundBundle:
-    """Verify and parse an inbound bundle. With ``today`` (the reader's own day), every
-    day in it must lie within ``DAYS_BEFORE`` days before and ``DAYS_AFTER`` after."""
-    manifest, blobs = _open(data, portal_verify_key, "inbound")
+    """Verify and parse an inbound bundle held in memory. With ``today`` (the reader's own
+    day), every day in it must lie within ``DAYS_BEFORE`` days before and ``DAYS_AFTER``
+    after. The inbox reads bundles from disk a piece at a time instead:
+    :func:`read_inbound_head`, then :class:`BlobCheck` for each blob."""
+    length = len(data)
+    if length > MAX_BUNDLE:
+        raise TooLargeError("bundle is larger than 4 GiB")
+    head = read_inbound_head(
+        data[: head_length(data[:PREFIX])], length, portal_verify_key, today=today
+    )
+    blobs: dict[str, bytes] = {}
+    for span in head.blobs:
+        check = BlobCheck(span)
+        chunk = data[span.offset : span.offset + span.size]
+        check.update(chunk)
+        check.finish()
+        blobs[span.id] = chunk
+    return InboundBundle(
+        created_day=head.created_day,
+        last_outbound_sequence=head.last_outbound_sequence,
+        portal=head.portal,
+        threads=head.threads,
+        items=tuple(
+            InboundItem(
+                id=i.id,
+                thread=i.thread,
+                kind=i.kind,
+                day=i.day,
+                envelope=blobs[i.envelope.id],
+                attachments=tuple(Blob(a.id, blobs[a.id]) for a in i.attachments),
+            )
+            for i in head.items
+        ),
+    )
+
+
+def head_length(prefix: bytes) -> int:
+    """How many bytes the head takes (prefix, manifest and signature), from the bundle's
+    first ``PREFIX`` bytes. MalformedError for anything that is not a bundle's start."""
+    return PREFIX + _check_prefix(prefix) + SIGNATURE_BYTES
+
+
+def read_inbound_head(
+    head: bytes, length: int, portal_verify_key: bytes, *, today: date | None = None
+) -> InboundHead:
+    """Verify an inbound bundle's signature and its whole manifest, given its first
+    :func:`head_length` bytes and its ``length``, before any blob is read.
+
+    Checks everything the manifest says, and that ``length`` is exactly the head plus the
+    blobs' sizes (so a cut or extended bundle is refused here). What remains is each blob's
+    digest: :class:`BlobCheck`, over the bytes at each span, in any order. Nothing read
+    from a blob may be acted on until every check has passed (docs/PROTOCOL.md,
+    "Streaming")."""
+    manifest, spans = _open_head(head, length, portal_verify_key, "inbound")
     required = {"created_day", "last_outbound_sequence", "threads", "items"}
     _fields(manifest, required | ({"portal"} & set(manifest)))
     days = _DayWindow(today)
@@ -223,26 +392,28 @@ def read_inbound(
         refs = _list(i["attachments"], "ids")
         if len(refs) > MAX_ATTACHMENTS:
             raise MalformedError(f"an item carries more than {MAX_ATTACHMENTS} attachments")
-        attachment_ids = [_blob_ref(b, blobs, used) for b in refs]
+        attachment_ids = [_blob_ref(b, spans, used) for b in refs]
         items.append(
-            InboundItem(
+            InboundItemHead(
                 id=_unique(check_id(i["id"], "item id"), item_ids, "item"),
                 thread=i["thread"],
                 kind=i["kind"],
                 day=days.check(i["day"], "an item's day"),
-                envelope=blobs[_blob_ref(i["envelope"], blobs, used)],
-                attachments=tuple(Blob(b, blobs[b]) for b in attachment_ids),
+                envelope=spans[_blob_ref(i["envelope"], spans, used)],
+                attachments=tuple(spans[b] for b in attachment_ids),
             )
         )
-    if used != set(blobs):
+    if used != set(spans):
         raise MalformedError("the bundle carries blobs that no item refers to")
     if thread_ids != {item.thread for item in items}:
         raise MalformedError("the bundle describes a thread that none of its items belongs to")
-    return InboundBundle(
+    return InboundHead(
         created_day=days.check(manifest["created_day"], "the bundle's day"),
         last_outbound_sequence=_count(manifest["last_outbound_sequence"], 0),
         threads=tuple(threads),
         items=tuple(items),
+        blobs=tuple(spans.values()),
+        length=length,
         portal=_portal(manifest["portal"]) if "portal" in manifest else None,
     )
 
@@ -256,6 +427,35 @@ def _portal(value: object) -> PortalParameters:
             _str(value["receipt_salt"]), length=SALT_BYTES, what="receipt salt"
         ),
     )
+
+
+class BlobCheck:
+    """Checks one blob's bytes against its signed digest as they go by: :meth:`update`
+    with each piece in order, then :meth:`finish`, which raises
+    SignatureError on a mismatch and MalformedError when the size is not the span's."""
+
+    def __init__(self, span: BlobSpan) -> None:
+        self.span = span
+        self.seen = 0
+        self._hash = nacl.hashlib.blake2b(digest_size=DIGEST_BYTES)
+
+    def update(self, piece: bytes) -> None:
+        self.seen += len(piece)
+        if self.seen > self.span.size:
+            raise MalformedError("a blob is longer than its size")
+        self._hash.update(piece)
+
+    def finish(self) -> None:
+        if self.seen != self.span.size:
+            raise MalformedError("bundle is truncated: a blob is shorter than its size")
+        if not hmac.compare_digest(self._hash.digest(), self.span.blake2b):
+            raise SignatureError("a blob in the bundle was changed")
+
+
+def blob_hasher() -> "nacl.hashlib.blake2b":
+    """An incremental BLAKE2b-256, the digest a manifest gives for a blob: writers that
+    store a blob a piece at a time feed it the same pieces (``update``, then ``digest``)."""
+    return nacl.hashlib.blake2b(digest_size=DIGEST_BYTES)
 
 
 def write_outbound(bundle: OutboundBundle, office: SecretIdentity) -> bytes:
@@ -389,46 +589,74 @@ def _reply_by(value: object) -> tuple[str, ...]:
 
 
 def _seal(manifest: dict[str, Any], blobs: Sequence[Blob], signer: SecretIdentity) -> bytes:
+    head = _sign_head(manifest, [blob_info(b.id, b.data) for b in blobs], signer)
+    return head + b"".join(b.data for b in blobs)
+
+
+def _sign_head(
+    manifest: dict[str, Any], blobs: Sequence[BlobInfo], signer: SecretIdentity
+) -> bytes:
     seen: set[str] = set()
     for blob in blobs:
         if not _BLOB_ID.fullmatch(blob.id):
             raise MalformedError("blob id is not valid")
         _unique(blob.id, seen, "blob")
-    manifest["blobs"] = [
-        {"id": b.id, "size": len(b.data), "blake2b": _digest(b.data).hex()} for b in blobs
-    ]
+    manifest["blobs"] = [{"id": b.id, "size": b.size, "blake2b": b.blake2b.hex()} for b in blobs]
     body = json.dumps(manifest, sort_keys=True, separators=(",", ":")).encode("utf-8")
     if len(body) > MAX_MANIFEST:
         raise TooLargeError("bundle manifest is too large")
     head = MAGIC + signer.public.verify_key + len(body).to_bytes(4, "big") + body
-    if len(head) + SIGNATURE_BYTES + sum(len(b.data) for b in blobs) > MAX_BUNDLE:
+    if len(head) + SIGNATURE_BYTES + sum(b.size for b in blobs) > MAX_BUNDLE:
         raise TooLargeError("bundle would be larger than 4 GiB: export fewer items")
-    return head + signer.sign(head) + b"".join(b.data for b in blobs)
+    return head + signer.sign(head)
 
 
 def _open(
     data: bytes, verify_key: bytes, direction: str
 ) -> tuple[dict[str, Any], dict[str, bytes]]:
-    mlen = _check_prefix(data)
-    signer = data[len(MAGIC) : len(MAGIC) + SIGNER_BYTES]
+    """The verified manifest (without ``blobs``) and the blobs of a bundle in memory."""
+    if len(data) > MAX_BUNDLE:
+        raise TooLargeError("bundle is larger than 4 GiB")
+    manifest, spans = _open_head(
+        data[: head_length(data[:PREFIX])], len(data), verify_key, direction
+    )
+    blobs: dict[str, bytes] = {}
+    for span in spans.values():
+        chunk = data[span.offset : span.offset + span.size]
+        check = BlobCheck(span)
+        check.update(chunk)
+        check.finish()
+        blobs[span.id] = chunk
+    return manifest, blobs
+
+
+def _open_head(
+    head: bytes, length: int, verify_key: bytes, direction: str
+) -> tuple[dict[str, Any], dict[str, BlobSpan]]:
+    """Steps 1-10 of docs/PROTOCOL.md, "Reading", from the head and the bundle's length:
+    the verified manifest (without ``blobs``) and where each blob lies."""
+    if length > MAX_BUNDLE:
+        raise TooLargeError("bundle is larger than 4 GiB")
+    mlen = _check_prefix(head)
+    signer = head[len(MAGIC) : len(MAGIC) + SIGNER_BYTES]
     head_end = PREFIX + mlen
-    if len(data) < head_end + SIGNATURE_BYTES:
+    if length < head_end + SIGNATURE_BYTES or len(head) != head_end + SIGNATURE_BYTES:
         raise MalformedError("bundle is truncated")
     if signer != verify_key:
         raise SignatureError(
             "bundle is signed by an unexpected key "
             f"({fingerprint(signer)}, expected {fingerprint(verify_key)})"
         )
-    if not verify_signature(verify_key, data[:head_end], data[head_end : head_end + 64]):
+    if not verify_signature(verify_key, head[:head_end], head[head_end:]):
         raise SignatureError("bundle signature is invalid: it was changed or damaged")
-    manifest = loads_json(data[PREFIX:head_end], "bundle manifest")
+    manifest = loads_json(head[PREFIX:head_end], "bundle manifest")
     if not isinstance(manifest, dict):
         raise MalformedError("bundle manifest must be a JSON object")
     if manifest.get("format") != FORMAT:
         raise MalformedError("unsupported bundle format")
     if manifest.get("direction") != direction:
         raise MalformedError(f"this is not an {direction} bundle")
-    blobs: dict[str, bytes] = {}
+    spans: dict[str, BlobSpan] = {}
     offset = head_end + SIGNATURE_BYTES
     for entry in _list(manifest.get("blobs"), "blobs"):
         _fields(entry, {"id", "size", "blake2b"}, exact=True)
@@ -436,19 +664,16 @@ def _open(
         digest = entry["blake2b"]
         if not isinstance(digest, str) or not _HEX_DIGEST.fullmatch(digest):
             raise MalformedError("a blob digest is not 64 lower-case hex digits")
-        if blob_id in blobs:
+        if blob_id in spans:
             raise MalformedError("bundle names a blob twice")
-        chunk = data[offset : offset + size]
-        if len(chunk) != size:
+        if length - offset < size:
             raise MalformedError("bundle is truncated: a blob is shorter than its size")
-        if _digest(chunk).hex() != digest:
-            raise SignatureError("a blob in the bundle was changed")
-        blobs[blob_id] = chunk
+        spans[blob_id] = BlobSpan(blob_id, size, bytes.fromhex(digest), offset)
         offset += size
-    if offset != len(data):
+    if offset != length:
         raise MalformedError("bundle has data after its last blob")
     del manifest["blobs"]
-    return manifest, blobs
+    return manifest, spans
 
 
 def _check_prefix(data: bytes) -> int:
@@ -463,7 +688,7 @@ def _check_prefix(data: bytes) -> int:
 
 
 def _digest(data: bytes) -> bytes:
-    return nacl.hash.blake2b(data, digest_size=32, encoder=RawEncoder)
+    return nacl.hash.blake2b(data, digest_size=DIGEST_BYTES, encoder=RawEncoder)
 
 
 def _fields(obj: object, names: set[str], *, exact: bool = False) -> None:
@@ -527,7 +752,7 @@ def _unique(value: str, seen: set[str], what: str) -> str:
     return value
 
 
-def _blob_ref(value: object, blobs: dict[str, bytes], used: set[str]) -> str:
+def _blob_ref(value: object, blobs: Mapping[str, object], used: set[str]) -> str:
     if not isinstance(value, str) or value not in blobs:
         raise MalformedError("an entry refers to a blob the bundle does not carry")
     if value in used:

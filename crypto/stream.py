@@ -22,6 +22,7 @@ KEY_BYTES = sodium.crypto_secretstream_xchacha20poly1305_KEYBYTES  # 32
 HEADER_BYTES = sodium.crypto_secretstream_xchacha20poly1305_HEADERBYTES  # 24
 CHUNK = 64 * 1024
 OVERHEAD = sodium.crypto_secretstream_xchacha20poly1305_ABYTES  # 17
+STEP = CHUNK + OVERHEAD  # one ciphertext chunk
 TAG_MESSAGE = sodium.crypto_secretstream_xchacha20poly1305_TAG_MESSAGE
 TAG_FINAL = sodium.crypto_secretstream_xchacha20poly1305_TAG_FINAL
 
@@ -115,6 +116,9 @@ class StreamDecryptor:
     """Feed ciphertext pieces with :meth:`update`; call :meth:`finish` at the end.
 
     Yields exactly ``size`` plaintext bytes in total and checks that the rest is padding.
+    Pieces of any length are accepted; fed the header (``len(MAGIC) + HEADER_BYTES``
+    bytes) and then ``STEP`` bytes at a time, as a reader of a file can, no byte is copied
+    before libsodium sees it.
     """
 
     def __init__(self, key: bytes, size: int) -> None:
@@ -126,13 +130,13 @@ class StreamDecryptor:
         self._state = sodium.crypto_secretstream_xchacha20poly1305_state()
         self._started = False
         self._final = False
-        self._buffer = bytearray()
+        self._buffer = bytearray()  # an incomplete chunk (or, before the start, the header)
+        self._pending: bytes | None = None  # a whole chunk held back: it may be the last
         self._plain = 0  # padded plaintext bytes seen so far
 
     def update(self, data: bytes) -> bytes:
-        self._buffer += data
-        out = []
         if not self._started:
+            self._buffer += data
             if len(self._buffer) < len(MAGIC) + HEADER_BYTES:
                 return b""
             if bytes(self._buffer[: len(MAGIC)]) != MAGIC:
@@ -144,25 +148,50 @@ class StreamDecryptor:
                 )
             except nacl.exceptions.CryptoError as exc:
                 raise TamperedError("attachment stream header is invalid") from exc
-            del self._buffer[: len(MAGIC) + HEADER_BYTES]
             self._started = True
-        while len(self._buffer) > CHUNK + OVERHEAD:
-            out.append(self._pull(bytes(self._buffer[: CHUNK + OVERHEAD])))
-            del self._buffer[: CHUNK + OVERHEAD]
-        return b"".join(out)
+            data = bytes(self._buffer[len(MAGIC) + HEADER_BYTES :])
+            self._buffer.clear()
+        out: list[bytes] = []
+        view, pos = memoryview(data), 0
+        if self._buffer:
+            pos = min(STEP - len(self._buffer), len(data))
+            self._buffer += view[:pos]
+            if len(self._buffer) == STEP:
+                self._hold(bytes(self._buffer), out)
+                self._buffer.clear()
+        if pos == 0 and len(data) == STEP and type(data) is bytes:
+            self._hold(data, out)  # a whole chunk as it came: no copy
+            pos = STEP
+        while len(data) - pos >= STEP:
+            self._hold(bytes(view[pos : pos + STEP]), out)
+            pos += STEP
+        if pos < len(data):
+            self._buffer += view[pos:]
+        return out[0] if len(out) == 1 else b"".join(out)
+
+    def _hold(self, chunk: bytes, out: list[bytes]) -> None:
+        """Keep ``chunk`` back and pull the one held before it (not the last, then)."""
+        if self._pending is not None:
+            plain = self._pull(self._pending)
+            if plain:
+                out.append(plain)
+        self._pending = chunk
 
     def finish(self) -> bytes:
         if not self._started:
             raise TruncatedError("attachment stream is truncated")
-        out = b""
+        out: list[bytes] = []
         if self._buffer:
-            out = self._pull(bytes(self._buffer))
+            self._hold(bytes(self._buffer), out)
             self._buffer.clear()
+        if self._pending is not None:
+            out.append(self._pull(self._pending))
+            self._pending = None
         if not self._final:
             raise TruncatedError("attachment stream ended before its final chunk")
         if self._plain != self._expected:
             raise TamperedError("attachment stream has the wrong length")
-        return out
+        return b"".join(out)
 
     def _pull(self, chunk: bytes) -> bytes:
         if self._final:

@@ -173,11 +173,13 @@ def import_(ctx: Ctx, bundle_file: Path, expect_fingerprint: str | None) -> None
     ikke til noe.
     """
     try:
-        data = bundle_file.read_bytes()
+        # Opened here (a missing file is reported before the passphrase is asked for);
+        # read only once the key is unlocked, a piece at a time (inbox.importer).
+        bundle = bundle_file.open("rb", buffering=0)
     except OSError as exc:
         raise InboxError(f"Kan ikke lese {bundle_file}: {exc.strerror}.") from exc
     console = out()
-    with ctx.open() as (unlocked, store):
+    with bundle, ctx.open() as (unlocked, store):
         progress = Progress(
             TextColumn("Kontrollerer og dekrypterer"),
             BarColumn(),
@@ -196,7 +198,7 @@ def import_(ctx: Ctx, bundle_file: Path, expect_fingerprint: str | None) -> None
                 ctx.home,
                 store,
                 unlocked,
-                data,
+                bundle,
                 expect_fingerprint=expect_fingerprint,
                 progress=advance,
             )

@@ -24,24 +24,29 @@ warned. Every new item gets an acknowledgement queued, so the portal can delete 
 ciphertext (docs/THREAT-MODEL.md, requirement 6).
 """
 
+import itertools
 import json
 import os
 import secrets
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Any, BinaryIO
 
 from crypto import bundle as bundles
 from crypto import stream
 from crypto.encoding import b64encode
-from crypto.envelope import open_envelope
-from crypto.errors import CryptoError
-from crypto.payload import Message, Payload, Report, decode_payload
+from crypto.envelope import MAX_PAYLOAD, open_envelope
+from crypto.errors import CryptoError, MalformedError, TruncatedError
+from crypto.padding import padded_size
+from crypto.payload import AttachmentRef, Message, Payload, Report, decode_payload
 
 from .errors import BundleRefused, PortalKeyChanged
 from .home import Home, Unlocked
-from .store import LAST_CONFIRMED, LAST_EXPORTED, Store
+from .store import LAST_CONFIRMED, LAST_EXPORTED, NEXT_POSITION, Store
 
 Progress = Callable[[int, int], None]
 
@@ -49,14 +54,18 @@ Progress = Callable[[int, int], None]
 # inbox made: an inbox restored from an old backup is behind by the bundles made since
 # then, never by more than this (docs/PROTOCOL.md, "Bounds").
 MAX_SEQUENCE_AHEAD = 10_000
+# (public, secret) X25519 pairs of the office: the current key, then retired ones.
+OfficeKeys = tuple[tuple[bytes, bytes], ...]
 
 
 @dataclass(frozen=True)
 class SetAside:
     """An item of the bundle that could not be read: kept encrypted, not imported."""
 
-    item: bundles.InboundItem
+    item: bundles.InboundItemHead
     reason: str  # English, from the validator; no content of the item
+    envelope: bytes = b""  # as the bundle carried it, still encrypted
+    files: tuple[Path, ...] = ()  # its attachment streams, in temporary files
 
     def report(self) -> str:
         """What the office reads (bokmål, then English)."""
@@ -91,9 +100,9 @@ class ImportSummary:
 
 @dataclass(frozen=True)
 class _CheckedItem:
-    item: bundles.InboundItem
+    item: bundles.InboundItemHead
     plaintext: bytes
-    blobs: tuple[bundles.Blob, ...]
+    blobs: tuple[tuple[str, Path], ...]  # (blob id, temporary file)
 
 
 def normalise_fingerprint(text: str) -> str:
@@ -108,13 +117,17 @@ def import_bundle(
     home: Home,
     store: Store,
     unlocked: Unlocked,
-    data: bytes,
+    bundle: BinaryIO,
     *,
     expect_fingerprint: str | None = None,
     progress: Progress | None = None,
 ) -> ImportSummary:
+    """Import the bundle in ``bundle`` (a binary file open for reading, seekable), read a
+    piece at a time: memory does not grow with the bundle's size (docs/PERFORMANCE.md)."""
+    source = _Source(bundle)
     try:
-        signer = bundles.bundle_signer(data)
+        prefix = source.read_at(0, bundles.PREFIX)
+        signer = bundles.bundle_signer(prefix)
     except CryptoError as exc:
         raise BundleRefused(f"Filen er ikke en gyldig Varsel-pakke ({exc}).") from exc
     found = bundles.signer_fingerprint(signer)
@@ -129,12 +142,13 @@ def import_bundle(
             "Ingenting er importert."
         )
     try:
-        inbound = bundles.read_inbound(data, signer, today=date.today())
+        head = source.read_at(0, bundles.head_length(prefix))
+        inbound = bundles.read_inbound_head(head, source.length, signer, today=date.today())
+        for item in inbound.items:
+            if item.envelope.size > MAX_ENVELOPE_BLOB:
+                raise MalformedError("an envelope blob is larger than any envelope can be")
     except CryptoError as exc:
-        raise BundleRefused(
-            "Pakken ble avvist: den er endret, skadet, ufullstendig eller har verdier utenfor "
-            f"det innboksen godtar ({exc}). Ingenting er importert."
-        ) from exc
+        raise _refused(exc) from exc
     exported = store.get_meta(LAST_EXPORTED)
     if inbound.last_outbound_sequence > exported + MAX_SEQUENCE_AHEAD:
         raise BundleRefused(
@@ -146,16 +160,21 @@ def import_bundle(
 
     summary = ImportSummary(portal_fingerprint=found, pinned_now=pinned is None)
     skipped: set[str] = set()
-    checked = _check_items(store, unlocked, inbound, summary, progress, skipped)
-    temporary = _write_blobs(store, _blob_files(checked, summary.set_aside))
-    try:
+    with _BlobFiles(store) as files:
+        try:
+            checked = _check_items(
+                store, unlocked, inbound, source, files, summary, progress, skipped
+            )
+            files.wait()
+        except CryptoError as exc:  # a blob's digest or size: the bundle was changed
+            raise _refused(exc) from exc
+        names = {blob: file for entry in checked for blob, file in entry.blobs}
+        for aside in summary.set_aside:
+            for n, file in enumerate(aside.files, start=1):
+                names[set_aside_blob_name(aside.item.id, n)] = file
+        files.settle(names)
         _commit(store, inbound, checked, summary, skipped)
-    except BaseException:
-        for path in temporary.values():
-            path.unlink(missing_ok=True)
-        raise
-    for name, path in temporary.items():
-        path.rename(store.blob_path(name))
+        files.publish()
     if pinned is None:
         home.write_pin(signer)
     if inbound.portal is not None:
@@ -163,22 +182,205 @@ def import_bundle(
     return summary
 
 
+def _refused(exc: CryptoError) -> BundleRefused:
+    return BundleRefused(
+        "Pakken ble avvist: den er endret, skadet, ufullstendig eller har verdier utenfor "
+        f"det innboksen godtar ({exc}). Ingenting er importert."
+    )
+
+
+class _Source:
+    """The bundle file: its length, and bytes read at an offset."""
+
+    def __init__(self, file: BinaryIO) -> None:
+        self.file = file
+        self.length = file.seek(0, os.SEEK_END)
+
+    def read_at(self, offset: int, size: int) -> bytes:
+        self.file.seek(offset)
+        return self.read(size)
+
+    def read(self, size: int) -> bytes:
+        data = self.file.read(size)
+        while len(data) < size:  # a short read (never at the end: the length is known)
+            more = self.file.read(size - len(data))
+            if not more:
+                raise TruncatedError("the bundle file got shorter while it was read")
+            data += more
+        return data
+
+
+class _BlobFiles:
+    """Attachment streams on their way into the inbox: written under temporary names
+    (``.tmp-<token>-<name>``, see inbox.store.Store.recover_blobs), flushed to disk while
+    the next blob is read, then, after the store's transaction, renamed into place.
+
+    The caller's thread reads and decrypts; one helper thread checks the digests and
+    another writes the files and flushes each finished one, both a few pieces behind (so
+    they also overlap the envelopes that follow). Hashing, decrypting, writing and flushing
+    all release the GIL. Nothing is final until :meth:`wait` has seen every digest check
+    pass and every file flushed.
+    """
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.paths: list[Path] = []
+        self.final: dict[Path, str] = {}
+        self.hasher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="varsel-hash")
+        self.syncer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="varsel-sync")
+        self.pending: deque[Future[None]] = deque()
+
+    def __enter__(self) -> "_BlobFiles":
+        return self
+
+    def __exit__(self, kind: object, error: object, trace: object) -> None:
+        for future in self.pending:
+            future.cancel()
+        self.hasher.shutdown(wait=True)
+        self.syncer.shutdown(wait=True)
+        if error is not None:
+            for path in self.paths:
+                path.unlink(missing_ok=True)
+
+    def copy(
+        self,
+        source: _Source,
+        span: bundles.BlobSpan,
+        name: str,
+        decryptor: stream.StreamDecryptor | None = None,
+    ) -> tuple[Path, CryptoError | None]:
+        """Copy one blob from the bundle to a new temporary file, having its digest checked
+        (a mismatch raises, here or in :meth:`wait`) and, with ``decryptor``, checking that
+        it decrypts (a failure is returned: the item is set aside, the copy goes on)."""
+        path = self.store.home.blobs / f".tmp-{secrets.token_hex(8)}-{name}"
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        self.paths.append(path)
+        check = bundles.BlobCheck(span)
+        failure: CryptoError | None = None
+        try:
+            source.file.seek(span.offset)
+            remaining = span.size
+            first = min(remaining, len(stream.MAGIC) + stream.HEADER_BYTES)
+            while remaining:
+                batch = []
+                for _ in range(_BATCH):
+                    if not remaining:
+                        break
+                    piece = source.read(first or min(stream.STEP, remaining))
+                    first = 0
+                    remaining -= len(piece)
+                    batch.append(piece)
+                self._behind(self.hasher.submit(_each, check.update, batch))
+                self._behind(self.syncer.submit(_write, fd, batch))
+                if decryptor is not None and failure is None:
+                    try:
+                        for piece in batch:
+                            decryptor.update(piece)
+                    except CryptoError as exc:
+                        failure = exc
+            self._behind(self.hasher.submit(check.finish))
+            if decryptor is not None and failure is None:
+                try:
+                    decryptor.finish()
+                except CryptoError as exc:
+                    failure = exc
+        except BaseException:
+            self.syncer.submit(os.close, fd)  # after the writes queued for it
+            raise
+        self._behind(self.syncer.submit(_sync_and_close, fd))
+        return path, failure
+
+    def _behind(self, future: "Future[None]") -> None:
+        self.pending.append(future)
+        while len(self.pending) > _IN_FLIGHT:  # bounds the memory held for the helpers
+            self.pending.popleft().result()
+
+    def wait(self) -> None:
+        """Until every digest is checked and every file is on disk (raising the first
+        failure)."""
+        while self.pending:
+            self.pending.popleft().result()
+
+    def settle(self, names: dict[str, Path]) -> None:
+        """After :meth:`wait`: give each kept file its final name (in the temporary name,
+        so a crash after the commit is finished by recover_blobs); delete the others."""
+        kept = {path: name for name, path in names.items()}
+        for path in list(self.paths):
+            name = kept.get(path)
+            if name is None:
+                path.unlink()
+                self.paths.remove(path)
+                continue
+            token = path.name.split("-", 2)[1]
+            renamed = path.with_name(f".tmp-{token}-{name}")
+            if renamed != path:
+                path.rename(renamed)
+                self.paths[self.paths.index(path)] = renamed
+            self.final[renamed] = name
+        _sync_directory(self.store.home.blobs)
+
+    def publish(self) -> None:
+        """After the commit: rename every file into place, then flush the directory."""
+        for path in self.paths:
+            path.rename(self.store.blob_path(self.final[path]))
+        self.paths = []
+        _sync_directory(self.store.home.blobs)
+
+
+# Pieces (64 KiB chunks of a stream) handed to the helper threads at a time, and how many
+# tasks they may be behind (together: at most 8 MiB held for them).
+_BATCH = 16
+_IN_FLIGHT = 8
+# The largest envelope blob read into memory: an envelope carries at most
+# crypto.envelope.MAX_PAYLOAD bytes, padded, plus a stanza per recipient.
+MAX_ENVELOPE_BLOB = padded_size(4 + MAX_PAYLOAD) + 64 * 1024
+
+
+def _each(step: Callable[[bytes], None], pieces: list[bytes]) -> None:
+    for piece in pieces:
+        step(piece)
+
+
+def _write(fd: int, pieces: list[bytes]) -> None:
+    for piece in pieces:
+        view = memoryview(piece)
+        while view:
+            view = view[os.write(fd, view) :]
+
+
+def _sync_and_close(fd: int) -> None:
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _sync_directory(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 def _check_items(
     store: Store,
     unlocked: Unlocked,
-    inbound: bundles.InboundBundle,
+    inbound: bundles.InboundHead,
+    source: _Source,
+    files: _BlobFiles,
     summary: ImportSummary,
     progress: Progress | None,
     skipped: set[str],
 ) -> list[_CheckedItem]:
     thread_keys = {t.id: t.reporter_public_key for t in inbound.threads}
-    closed = {
-        t.id for t in inbound.threads if store.closed_day(t.id) is not None
-    }  # deleted under §6b: no reporter key is kept to compare with
+    # deleted under §6b: no reporter key is kept to compare with
+    closed = set(_rows(store, "SELECT thread, 1 FROM closed_threads WHERE thread IN", thread_keys))
+    known_threads = _rows(store, "SELECT id, sealed FROM threads WHERE id IN", thread_keys)
     for thread in inbound.threads:
-        row = store.db.execute("SELECT sealed FROM threads WHERE id = ?", (thread.id,)).fetchone()
-        if row is not None and thread.id not in closed:
-            meta = json.loads(store.unseal(f"threads/{thread.id}", row[0]))
+        sealed = known_threads.get(thread.id)
+        if sealed is not None and thread.id not in closed:
+            meta = json.loads(store.unseal(f"threads/{thread.id}", sealed))
             if meta["reporter_public_key"] != b64encode(thread.reporter_public_key):
                 raise BundleRefused(
                     f"Sak {thread.id[:8]} har fått en annen varslernøkkel enn før. "
@@ -187,23 +389,31 @@ def _check_items(
     checked: list[_CheckedItem] = []
     blob_ids: set[str] = set()
     total = len(inbound.items)
+    # The current key first, then retired ones, newest first; each public key is derived
+    # on each use: once here.
+    office_keys: OfficeKeys = tuple(
+        (identity.public.encryption_key, identity.encryption_secret)
+        for identity in (unlocked.identity, *reversed(unlocked.retired))
+    )
+    ids = [item.id for item in inbound.items]
+    known = {  # items already here, or deleted, or set aside: their threads
+        **_rows(store, "SELECT id, thread FROM items WHERE id IN", ids),
+        **_rows(store, "SELECT id, thread FROM deleted_items WHERE id IN", ids),
+        **_rows(store, "SELECT id, thread FROM set_aside WHERE id IN", ids),
+    }
     for done, item in enumerate(inbound.items, start=1):
-        row = store.db.execute(
-            "SELECT thread FROM items WHERE id = ? UNION ALL "
-            "SELECT thread FROM deleted_items WHERE id = ? UNION ALL "
-            "SELECT thread FROM set_aside WHERE id = ?",
-            (item.id, item.id, item.id),
-        ).fetchone()
-        if row is not None:
-            if row[0] != item.thread:
+        if item.id in known:
+            if known[item.id] != item.thread:
                 raise BundleRefused(
                     f"Element {item.id[:8]} er flyttet til en annen sak. Pakken er avvist."
                 )
             summary.duplicates += 1
+            _verify_only(source, item)
         elif item.thread in closed:
             skipped.add(item.id)
+            _verify_only(source, item)
         else:
-            result = _check_item(store, unlocked, item, thread_keys, blob_ids)
+            result = _check_item(store, office_keys, item, source, files, thread_keys, blob_ids)
             if isinstance(result, SetAside):
                 summary.set_aside.append(result)
             else:
@@ -220,55 +430,120 @@ def _check_items(
     return checked
 
 
-def _open_with_office_keys(sealed: bytes, unlocked: Unlocked) -> bytes:
+def _open_with_office_keys(sealed: bytes, office_keys: OfficeKeys) -> bytes:
     """Open with the current office key, else a retired one (inbox/rotation.py); the last
     key's error is the one raised."""
-    *others, last = (unlocked.identity, *reversed(unlocked.retired))
-    for identity in others:
+    *others, last = office_keys
+    for public, secret in others:
         try:
-            return open_envelope(sealed, identity.public.encryption_key, identity.encryption_secret)
+            return open_envelope(sealed, public, secret)
         except CryptoError:
             continue
-    return open_envelope(sealed, last.public.encryption_key, last.encryption_secret)
+    return open_envelope(sealed, *last)
+
+
+def _rows(store: Store, query: str, keys: Iterable[str]) -> dict[str, Any]:
+    """``{first column: second column}`` of ``query`` + `` (?, ?, ...)`` over ``keys``, a
+    few hundred at a time (old SQLite builds allow 999 parameters)."""
+    keys = list(keys)
+    found: dict[str, Any] = {}
+    for start in range(0, len(keys), 500):
+        chunk = keys[start : start + 500]
+        marks = ", ".join("?" * len(chunk))
+        # Only "?" placeholders are added to the fixed query: the keys are parameters.
+        found.update(store.db.execute(f"{query} ({marks})", chunk).fetchall())
+    return found
+
+
+def _verify_only(source: _Source, item: bundles.InboundItemHead) -> None:
+    """An item not imported is still part of the signed bundle: check its blobs' digests."""
+    for span in (item.envelope, *item.attachments):
+        check = bundles.BlobCheck(span)
+        source.file.seek(span.offset)
+        remaining = span.size
+        while remaining:
+            piece = source.read(min(_VERIFY_PIECE, remaining))
+            check.update(piece)
+            remaining -= len(piece)
+        check.finish()
+
+
+_VERIFY_PIECE = 1024 * 1024
+
+
+def _read_blob(source: _Source, span: bundles.BlobSpan) -> bytes:
+    data = source.read_at(span.offset, span.size)
+    check = bundles.BlobCheck(span)
+    check.update(data)
+    check.finish()
+    return data
 
 
 def _check_item(
     store: Store,
-    unlocked: Unlocked,
-    item: bundles.InboundItem,
+    office_keys: OfficeKeys,
+    item: bundles.InboundItemHead,
+    source: _Source,
+    files: _BlobFiles,
     thread_keys: dict[str, bytes],
     blob_ids: set[str],
 ) -> "_CheckedItem | SetAside":
-    """Decrypt and check one new item; a fault in its content sets it aside."""
+    """Decrypt and check one new item, copying its attachment streams to temporary files;
+    a fault in its content sets it aside (with every stream it carries)."""
+    sealed = _read_blob(source, item.envelope)
+    reason: str | None = None
+    refs: dict[str, tuple[int, AttachmentRef]] = {}
+    plaintext = b""
     try:
-        plaintext = _open_with_office_keys(item.envelope, unlocked)
+        plaintext = _open_with_office_keys(sealed, office_keys)
         payload: Payload = decode_payload(plaintext)
     except CryptoError as exc:
-        return SetAside(item, f"the envelope does not open to a valid payload: {exc}")
-    expected = "report" if isinstance(payload, Report) else "message"
-    if not isinstance(payload, Report | Message) or item.kind != expected:
-        return SetAside(item, f"the bundle calls it a {item.kind}, its payload is not")
-    if payload.reporter_public_key != thread_keys[item.thread]:
-        return SetAside(item, "it was made with another reporter key than its case")
-    carried = {b.id: b for b in item.attachments}
-    kept: list[bundles.Blob] = []
-    mine: set[str] = set()
-    for number, ref in enumerate(payload.attachments, start=1):
-        blob = carried.get(ref.blob)
-        if blob is None:
-            return SetAside(item, f"attachment {number} is missing from the bundle")
-        known = store.db.execute("SELECT 1 FROM attachments WHERE blob = ?", (ref.blob,))
-        if ref.blob in blob_ids or ref.blob in mine or known.fetchone() is not None:
-            return SetAside(item, f"attachment {number} is already in the inbox")
-        mine.add(ref.blob)
-        try:
-            for _ in stream.decrypt_stream(ref.key, ref.size, _pieces(blob.data)):
-                pass
-        except CryptoError as exc:
-            return SetAside(item, f"attachment {number} does not open: {exc}")
-        kept.append(blob)
-    blob_ids.update(mine)
+        reason = f"the envelope does not open to a valid payload: {exc}"
+    else:
+        expected = "report" if isinstance(payload, Report) else "message"
+        if not isinstance(payload, Report | Message) or item.kind != expected:
+            reason = f"the bundle calls it a {item.kind}, its payload is not"
+        elif payload.reporter_public_key != thread_keys[item.thread]:
+            reason = "it was made with another reporter key than its case"
+        else:
+            reason = _check_refs(store, item, payload.attachments, blob_ids, refs)
+    copies: list[Path] = []
+    kept: list[tuple[str, Path]] = []
+    for span in item.attachments:
+        number, ref = refs.get(span.id, (0, None))
+        decryptor = None
+        if reason is None and ref is not None:
+            decryptor = stream.StreamDecryptor(ref.key, ref.size)
+        path, failure = files.copy(source, span, ref.blob if ref else "extra", decryptor)
+        copies.append(path)
+        if failure is not None and reason is None:
+            reason = f"attachment {number} does not open: {failure}"
+        if ref is not None:
+            kept.append((ref.blob, path))
+    if reason is not None:
+        return SetAside(item, reason, sealed, tuple(copies))
+    blob_ids.update(refs)
     return _CheckedItem(item=item, plaintext=plaintext, blobs=tuple(kept))
+
+
+def _check_refs(
+    store: Store,
+    item: bundles.InboundItemHead,
+    attachments: tuple[AttachmentRef, ...],
+    blob_ids: set[str],
+    refs: dict[str, tuple[int, AttachmentRef]],
+) -> str | None:
+    """Every attachment the payload names must be carried by the item, once, and be new
+    to the inbox: the reason to set the item aside, or None (``refs`` filled)."""
+    carried = {span.id for span in item.attachments}
+    for number, ref in enumerate(attachments, start=1):
+        if ref.blob not in carried:
+            return f"attachment {number} is missing from the bundle"
+        known = store.db.execute("SELECT 1 FROM attachments WHERE blob = ?", (ref.blob,))
+        if ref.blob in blob_ids or ref.blob in refs or known.fetchone() is not None:
+            return f"attachment {number} is already in the inbox"
+        refs[ref.blob] = (number, ref)
+    return None
 
 
 def set_aside_blob_name(item_id: str, number: int) -> str:
@@ -277,52 +552,29 @@ def set_aside_blob_name(item_id: str, number: int) -> str:
     return f"aside.{item_id}.{number}"
 
 
-def _blob_files(checked: list[_CheckedItem], aside: list[SetAside]) -> list[bundles.Blob]:
-    files = [blob for entry in checked for blob in entry.blobs]
-    for entry in aside:
-        files += [
-            bundles.Blob(set_aside_blob_name(entry.item.id, n), blob.data)
-            for n, blob in enumerate(entry.item.attachments, start=1)
-        ]
-    return files
-
-
-def _pieces(data: bytes, size: int = 1 << 20) -> list[bytes]:
-    view = memoryview(data)
-    return [bytes(view[i : i + size]) for i in range(0, len(data), size)] or [b""]
-
-
-def _write_blobs(store: Store, files: list[bundles.Blob]) -> dict[str, Path]:
-    temporary: dict[str, Path] = {}
-    try:
-        for blob in files:
-            token = secrets.token_hex(8)
-            path = store.home.blobs / f".tmp-{token}-{blob.id}"
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            temporary[blob.id] = path
-            with os.fdopen(fd, "wb") as f:
-                f.write(blob.data)
-                f.flush()
-                os.fsync(f.fileno())
-    except BaseException:
-        for path in temporary.values():
-            path.unlink(missing_ok=True)
-        raise
-    return temporary
-
-
 def _commit(
     store: Store,
-    inbound: bundles.InboundBundle,
+    inbound: bundles.InboundHead,
     checked: list[_CheckedItem],
     summary: ImportSummary,
     skipped: set[str],
 ) -> None:
     today = date.today().isoformat()
     with store.transaction() as db:
+        # Store.next_position, counted here and saved once (one transaction either way).
+        first = store.get_meta(NEXT_POSITION)
+        positions = itertools.count(first)
+
+        def position() -> int:
+            return next(positions)
+
+        existing = _rows(
+            store, "SELECT id, 1 FROM threads WHERE id IN", [t.id for t in inbound.threads]
+        )
+        new_threads: set[str] = set()
         for thread in inbound.threads:
-            exists = db.execute("SELECT 1 FROM threads WHERE id = ?", (thread.id,)).fetchone()
-            if exists is None:
+            if thread.id not in existing:
+                new_threads.add(thread.id)
                 db.execute(
                     "INSERT INTO threads (id, received_day, status, sealed) VALUES (?, ?, ?, ?)",
                     (
@@ -345,21 +597,21 @@ def _commit(
                     item.thread,
                     item.kind,
                     item.day,
-                    store.next_position(),
+                    position(),
                     store.seal(f"items/{item.id}", entry.plaintext),
                 ),
             )
-            for blob in entry.blobs:
-                db.execute("INSERT INTO attachments (blob, item) VALUES (?, ?)", (blob.id, item.id))
+            for blob_id, _ in entry.blobs:
+                db.execute("INSERT INTO attachments (blob, item) VALUES (?, ?)", (blob_id, item.id))
                 summary.attachments += 1
             db.execute(
                 "INSERT INTO outbox (kind, thread, ref, day, position) VALUES ('ack', ?, ?, ?, ?)",
-                (item.thread, item.id, today, store.next_position()),
+                (item.thread, item.id, today, position()),
             )
             summary.new_items += 1
         for aside in summary.set_aside:
             item = aside.item
-            kept = {"reason": aside.reason, "envelope": b64encode(item.envelope)}
+            kept = {"reason": aside.reason, "envelope": b64encode(aside.envelope)}
             db.execute(
                 "INSERT INTO set_aside (id, thread, kind, day, set_aside_day, sealed) "
                 "VALUES (?, ?, ?, ?, ?, ?)",
@@ -380,7 +632,7 @@ def _commit(
             # Acknowledged like a new item: the portal deletes its ciphertext.
             db.execute(
                 "INSERT INTO outbox (kind, thread, ref, day, position) VALUES ('ack', ?, ?, ?, ?)",
-                (item.thread, item.id, today, store.next_position()),
+                (item.thread, item.id, today, position()),
             )
 
         old_confirmed = store.get_meta(LAST_CONFIRMED)
@@ -403,12 +655,18 @@ def _commit(
             # The inbox's status is authoritative: deadlines are computed from it, and a
             # compromised portal must not be able to close cases here. A portal that shows
             # something else (and has no newer status from us on its way) is reported.
-            ours = db.execute("SELECT status FROM threads WHERE id = ?", (thread.id,)).fetchone()
-            pending_status = db.execute(
-                "SELECT 1 FROM outbox WHERE kind = 'status' AND thread = ? "
-                "AND (exported_in IS NULL OR exported_in > ?)",
-                (thread.id, confirmed),
-            ).fetchone()
+            if thread.id in new_threads:  # "received", and nothing of ours on its way
+                ours: tuple[str] | None = ("received",)
+                pending_status = None
+            else:
+                ours = db.execute(
+                    "SELECT status FROM threads WHERE id = ?", (thread.id,)
+                ).fetchone()
+                pending_status = db.execute(
+                    "SELECT 1 FROM outbox WHERE kind = 'status' AND thread = ? "
+                    "AND (exported_in IS NULL OR exported_in > ?)",
+                    (thread.id, confirmed),
+                ).fetchone()
             if ours is not None and ours[0] != thread.status and pending_status is None:
                 summary.warnings.append(
                     f"Portalen viser statusen «{thread.status}» for sak {thread.id[:8]}, "
@@ -431,5 +689,6 @@ def _commit(
                 db.execute(
                     "INSERT INTO outbox (kind, thread, ref, day, position) "
                     "VALUES ('ack', ?, ?, ?, ?)",
-                    (item.thread, item.id, today, store.next_position()),
+                    (item.thread, item.id, today, position()),
                 )
+        store.set_meta(NEXT_POSITION, position())

@@ -114,6 +114,10 @@ class Attachment(Base):
         ForeignKey("submissions.id", ondelete="CASCADE"), index=True
     )
     stored_size: Mapped[int] = mapped_column(Integer)  # ciphertext bytes (padded bucket)
+    # BLAKE2b-256 of the file, computed while it is written (crypto.bundle.blob_hasher), so
+    # an export signs the manifest without reading the file twice. Rows from before
+    # migration 0006 get it at their first export (portal.transfer).
+    blake2b: Mapped[bytes | None] = mapped_column(LargeBinary(32), nullable=True)
 
     submission: Mapped[Submission] = relationship(back_populates="attachments")
 

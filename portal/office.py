@@ -361,10 +361,13 @@ def download() -> ResponseReturnValue:
         export.part,
         export.parts,
     )
+    # Streamed: the head, then each blob from disk, so a download's memory does not grow
+    # with the bundle (portal.transfer). The generator touches no database.
     return Response(
-        export.data,
+        export.chunks(),
         mimetype="application/octet-stream",
         headers={
+            "Content-Length": str(export.size),
             "Content-Disposition": f'attachment; filename="{filename}"',
             "Cache-Control": "no-store",
         },

@@ -122,7 +122,7 @@ def report() -> Response:
         reporter_public_key=public_key,
         office_envelope=envelope,
         own_copy=own_copy,
-        blobs=[SealedBlob(b.blob_id, b.stored_size) for b in blobs],
+        blobs=[SealedBlob(b.blob_id, b.stored_size, b.blake2b) for b in blobs],
     )
     with one_writer():
         db.commit()
@@ -164,7 +164,12 @@ def message() -> Response:
     _limit_submissions()
     db = get_db()
     add_sealed(
-        db, t, "message", envelope, own_copy, [SealedBlob(b.blob_id, b.stored_size) for b in blobs]
+        db,
+        t,
+        "message",
+        envelope,
+        own_copy,
+        [SealedBlob(b.blob_id, b.stored_size, b.blake2b) for b in blobs],
     )
     with one_writer():
         db.commit()

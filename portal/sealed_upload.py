@@ -65,6 +65,11 @@ class CiphertextUpload:
     def stored_size(self) -> int:
         return self._writer.size
 
+    @property
+    def blake2b(self) -> bytes:
+        """The blob's digest for inbound bundles (portal.store.BlobWriter.blake2b)."""
+        return self._writer.blake2b
+
     def write(self, data: bytes) -> int:
         self._spend(len(data))
         if len(self.prefix) < 4:

@@ -18,6 +18,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
 
+from crypto.bundle import blob_hasher
+
 _ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
 PARTIAL_SUFFIX = ".partial"
 READ_CHUNK = 1024 * 1024
@@ -93,11 +95,18 @@ class BlobWriter:
         self._partial = final.with_name(final.name + PARTIAL_SUFFIX)
         fd = os.open(self._partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         self._file: BinaryIO = os.fdopen(fd, "wb")
+        self._hash = blob_hasher()
         self.size = 0
 
     def write(self, data: bytes) -> None:
         self._file.write(data)
+        self._hash.update(data if isinstance(data, bytes) else bytes(data))
         self.size += len(data)
+
+    @property
+    def blake2b(self) -> bytes:
+        """The digest a bundle's manifest gives for this blob (of what was written)."""
+        return self._hash.digest()
 
     def commit(self) -> None:
         """Flush, set the file's times to today's midnight UTC, rename into place."""

@@ -167,17 +167,21 @@ def _store(
     thread.submissions.append(submission)
     for f in files:
         submission.attachments.append(
-            Attachment(id=f.upload.blob_id, stored_size=f.upload.stored_size)
+            Attachment(
+                id=f.upload.blob_id, stored_size=f.upload.stored_size, blake2b=f.upload.blake2b
+            )
         )
     return submission
 
 
 @dataclass(frozen=True)
 class SealedBlob:
-    """An attachment stream the browser encrypted: its blob id and ciphertext size."""
+    """An attachment stream the browser encrypted: its blob id, ciphertext size and digest
+    (portal.store.BlobWriter.blake2b)."""
 
     blob_id: str
     stored_size: int
+    blake2b: bytes
 
 
 def create_sealed_report(
@@ -224,6 +228,8 @@ def add_sealed(
     )
     thread.submissions.append(submission)
     for blob in blobs:
-        submission.attachments.append(Attachment(id=blob.blob_id, stored_size=blob.stored_size))
+        submission.attachments.append(
+            Attachment(id=blob.blob_id, stored_size=blob.stored_size, blake2b=blob.blake2b)
+        )
     thread.last_activity_day = today()
     return submission

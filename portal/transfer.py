@@ -4,7 +4,11 @@ docs/THREAT-MODEL.md, requirements 5 and 6.
 
 - :func:`export_inbound` builds an inbound bundle, signed by the portal's key, with the
   submissions the inbox has not yet acknowledged, their attachment streams and threads.
-  Exporting changes nothing. The waiting submissions are cut into parts of at most
+  Exporting changes nothing (but may store an attachment digest missing from an older
+  row). The bundle is streamed: the signed head needs only each blob's size and digest
+  (computed when the blob was stored), and the attachment files follow it, read from disk
+  a piece at a time, so memory does not grow with the bundle (docs/PERFORMANCE.md).
+  The waiting submissions are cut into parts of at most
   ``BATCH_BYTES`` (and ``BATCH_ITEMS``), oldest first (:func:`plan_inbound`), so no
   amount of waiting data, however large, makes a bundle the portal cannot build or the
   inbox cannot read. Part 1 is the normal download; since only an
@@ -23,8 +27,10 @@ The office pages and the ``varsel-portal`` commands both call these two function
 
 import logging
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import date
+from pathlib import Path
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
@@ -32,16 +38,18 @@ from sqlalchemy.orm import Session
 from crypto.bundle import (
     MAX_BUNDLE,
     MAX_MANIFEST,
-    Blob,
-    InboundBundle,
-    InboundItem,
+    BlobInfo,
+    InboundEntry,
     InboundThread,
     OpenThread,
     OutboundBundle,
     PortalParameters,
+    blob_hasher,
+    blob_info,
+    envelope_id,
     read_outbound,
+    sign_inbound,
     signer_fingerprint,
-    write_inbound,
 )
 from crypto.envelope import check_sealed_shape
 from crypto.errors import (
@@ -68,7 +76,7 @@ from .models import (
 )
 from .purge import shred_pending
 from .recipients import RecipientError, load_office
-from .store import BlobStore
+from .store import READ_CHUNK, BlobStore
 
 log = logging.getLogger("varsel.transfer")
 
@@ -77,9 +85,13 @@ MAX_OUTBOUND_BYTES = 64 * 1024 * 1024
 
 # One inbound bundle carries at most this many bytes of envelopes and attachment streams,
 # unless a single submission is larger (it always goes, alone; one submission is at most
-# the upload limit, far below crypto.bundle.MAX_BUNDLE). crypto.bundle.write_inbound
-# holds a bundle in memory about twice over, so this also bounds the memory of a download.
+# the upload limit, far below crypto.bundle.MAX_BUNDLE). It bounds what the inbox imports
+# in one go; memory does not depend on it (attachment streams are streamed from disk).
 BATCH_BYTES = 256 * 1024 * 1024
+# ... and at most this many bytes of envelopes (they come from the database and are held
+# in memory while the part is sent; a part always takes one submission, whose envelope is
+# at most portal.sealed_upload.MAX_ENVELOPE).
+BATCH_ENVELOPE_BYTES = 16 * 1024 * 1024
 # ... and at most this many submissions, and blobs (envelopes plus attachments): keeps the
 # signed manifest far below crypto.bundle.MAX_MANIFEST (16 MiB) and MAX_ENTRIES.
 BATCH_ITEMS = 5_000
@@ -107,8 +119,19 @@ class TransferRefused(Exception):
 
 
 @dataclass(frozen=True)
+class _FileBlob:
+    path: Path
+    size: int
+    id: str
+
+
+@dataclass(frozen=True)
 class InboundExport:
-    data: bytes
+    """A signed inbound bundle, ready to stream: :meth:`chunks` yields its bytes."""
+
+    head: bytes  # the signed head (crypto.bundle.sign_inbound)
+    blobs: tuple["bytes | _FileBlob", ...]  # envelopes in memory, attachment files on disk
+    size: int  # the bundle's length in bytes
     items: int
     threads: int
     attachments: int
@@ -116,6 +139,17 @@ class InboundExport:
     part: int = 1  # which part of the waiting submissions this bundle is (1 = oldest)
     parts: int = 1  # how many parts the waiting submissions make now
     remaining: int = 0  # waiting submissions not in this bundle (in the other parts)
+
+    def chunks(self) -> Iterator[bytes]:
+        """The bundle's bytes, the head and then each blob, at most ``READ_CHUNK`` at a
+        time from disk. A file that changed since the export was made ends the stream
+        early with TransferRefused, so the receiver gets a cut bundle and refuses it."""
+        yield self.head
+        for blob in self.blobs:
+            if isinstance(blob, bytes):
+                yield blob
+            else:
+                yield from _file_chunks(blob)
 
 
 @dataclass(frozen=True)
@@ -201,8 +235,9 @@ def plan_inbound(
     case does not import or acknowledge them, so they must not hold up everything
     else), then by the thread's creation day, then the submission's place in its thread.
     A part takes submissions while their envelopes and attachment streams stay within
-    ``max_bytes`` (default ``BATCH_BYTES``) and ``max_items`` (default ``BATCH_ITEMS``);
-    a part always takes at least one. Reads sizes only, never ciphertext.
+    ``max_bytes`` (default ``BATCH_BYTES``) and ``max_items`` (default ``BATCH_ITEMS``),
+    and their envelopes within ``BATCH_ENVELOPE_BYTES``; a part always takes at least one.
+    Reads sizes only, never ciphertext.
     """
     max_bytes = BATCH_BYTES if max_bytes is None else max_bytes
     max_items = BATCH_ITEMS if max_items is None else max_items
@@ -235,21 +270,24 @@ def plan_inbound(
     parts: list[tuple[str, ...]] = []
     sizes: list[int] = []
     current: list[str] = []
-    current_bytes = current_blobs = 0
+    current_bytes = current_blobs = current_envelopes = 0
     for sub_id, envelope_size, attachment_bytes, attachment_count in rows:
-        size = int(envelope_size or 0) + int(attachment_bytes)
+        envelope = int(envelope_size or 0)
+        size = envelope + int(attachment_bytes)
         blobs = 1 + int(attachment_count)
         if current and (
             current_bytes + size > max_bytes
             or len(current) >= max_items
             or current_blobs + blobs > BATCH_BLOBS
+            or current_envelopes + envelope > BATCH_ENVELOPE_BYTES
         ):
             parts.append(tuple(current))
             sizes.append(current_bytes)
-            current, current_bytes, current_blobs = [], 0, 0
+            current, current_bytes, current_blobs, current_envelopes = [], 0, 0, 0
         current.append(sub_id)
         current_bytes += size
         current_blobs += blobs
+        current_envelopes += envelope
     if current or not parts:  # nothing waiting: one empty part (it still confirms acks)
         parts.append(tuple(current))
         sizes.append(current_bytes)
@@ -266,30 +304,62 @@ def _submissions(db: Session, ids: tuple[str, ...]) -> list[Submission]:
     return [found[i] for i in ids if i in found]
 
 
-def _read_blob(store: BlobStore, attachment: Attachment) -> bytes:
-    """An attachment stream from disk, never more than the size the database records (so
-    a part's memory is what :func:`plan_inbound` counted)."""
+def _missing_blob(blob_id: str) -> TransferRefused:
+    return TransferRefused(
+        N_(
+            "An attachment file is missing from the portal's storage (%(blob)s). "
+            "The operator must restore it from a backup before the next download."
+        ),
+        blob=blob_id,
+    )
+
+
+def _wrong_size(blob_id: str) -> TransferRefused:
+    return TransferRefused(
+        N_(
+            "An attachment file on the portal does not have the size the database "
+            "records (%(blob)s). The operator must restore it from a backup before "
+            "the next download."
+        ),
+        blob=blob_id,
+    )
+
+
+def _attachment_info(store: BlobStore, attachment: Attachment) -> tuple[BlobInfo, _FileBlob]:
+    """Size and digest of an attachment stream for the signed head, without reading it
+    (the digest was stored with the blob; a row from before migration 0006 gets it now, by
+    reading the file once)."""
+    path = store.path(attachment.id)
     try:
-        with store.path(attachment.id).open("rb") as f:
-            data = f.read(attachment.stored_size + 1)
+        size = path.stat().st_size
     except FileNotFoundError as exc:
-        raise TransferRefused(
-            N_(
-                "An attachment file is missing from the portal's storage (%(blob)s). "
-                "The operator must restore it from a backup before the next download."
-            ),
-            blob=attachment.id,
-        ) from exc
-    if len(data) != attachment.stored_size:
-        raise TransferRefused(
-            N_(
-                "An attachment file on the portal does not have the size the database "
-                "records (%(blob)s). The operator must restore it from a backup before "
-                "the next download."
-            ),
-            blob=attachment.id,
-        )
-    return data
+        raise _missing_blob(attachment.id) from exc
+    if size != attachment.stored_size:
+        raise _wrong_size(attachment.id)
+    blob = _FileBlob(path, size, attachment.id)
+    if attachment.blake2b is None:
+        hasher = blob_hasher()
+        for chunk in _file_chunks(blob):
+            hasher.update(chunk)
+        attachment.blake2b = hasher.digest()
+    return BlobInfo(attachment.id, size, attachment.blake2b), blob
+
+
+def _file_chunks(blob: _FileBlob) -> Iterator[bytes]:
+    """Exactly ``blob.size`` bytes of the file, a piece at a time."""
+    try:
+        with blob.path.open("rb") as f:
+            remaining = blob.size
+            while remaining:
+                chunk = f.read(min(READ_CHUNK, remaining))
+                if not chunk:
+                    raise _wrong_size(blob.id)
+                remaining -= len(chunk)
+                yield chunk
+            if os.fstat(f.fileno()).st_size != blob.size:
+                raise _wrong_size(blob.id)
+    except FileNotFoundError as exc:
+        raise _missing_blob(blob.id) from exc
 
 
 def export_inbound(
@@ -305,8 +375,11 @@ def export_inbound(
 ) -> InboundExport:
     """One part of the unacknowledged submissions, with attachments and threads, signed.
 
-    Part 1 holds the oldest (:func:`plan_inbound`). Only this part's ciphertext is read
-    from disk, blob by blob; the bundle is refused before it could exceed MAX_BUNDLE.
+    Part 1 holds the oldest (:func:`plan_inbound`). Nothing is read from the attachment
+    files here (their digests are in the database; each file's size is checked): the
+    caller streams the bundle with :meth:`InboundExport.chunks`. The bundle is refused
+    before it could exceed MAX_BUNDLE. The caller commits (a digest missing from an older
+    row is stored then).
     """
     plan = plan_inbound(db, max_bytes, max_items)
     if not 1 <= part <= len(plan.parts):
@@ -324,7 +397,8 @@ def export_inbound(
         )
     store = BlobStore(settings.blobs_dir)
     threads: dict[str, InboundThread] = {}
-    items: list[InboundItem] = []
+    entries: list[InboundEntry] = []
+    blobs: list[bytes | _FileBlob] = []
     attachments = 0
     for sub in _submissions(db, plan.parts[part - 1]):
         if sub.office_envelope is None:  # acknowledged since the plan was made
@@ -337,35 +411,40 @@ def export_inbound(
                 created_day=thread.created_day.isoformat(),
                 status=thread.status,
             )
-        blobs = []
+        blobs.append(sub.office_envelope)
+        infos = []
         for attachment in sorted(sub.attachments, key=lambda a: a.id):
-            blobs.append(Blob(attachment.id, _read_blob(store, attachment)))
-        attachments += len(blobs)
-        items.append(
-            InboundItem(
+            info, blob = _attachment_info(store, attachment)
+            infos.append(info)
+            blobs.append(blob)
+        attachments += len(infos)
+        entries.append(
+            InboundEntry(
                 id=sub.id,
                 thread=thread.id,
                 kind=sub.kind,
                 day=sub.day.isoformat(),
-                envelope=sub.office_envelope,
-                attachments=tuple(blobs),
+                envelope=blob_info(envelope_id(sub.id), sub.office_envelope),
+                attachments=tuple(infos),
             )
         )
-    bundle = InboundBundle(
-        created_day=today.isoformat(),
-        last_outbound_sequence=last_outbound_sequence(db),
-        threads=tuple(threads.values()),
-        items=tuple(items),
+    head, order = sign_inbound(
+        today.isoformat(),
+        last_outbound_sequence(db),
+        tuple(threads.values()),
+        entries,
+        portal,
         # What the inbox needs to issue receipts for reports received outside the portal.
-        portal=None
+        parameters=None
         if receipt_salt is None
         else PortalParameters(portal.public.encryption_key, receipt_salt),
     )
-    data = write_inbound(bundle, portal)
     parts = len(plan.parts)
     return InboundExport(
-        data=data,
-        items=len(bundle.items),
+        head=head,
+        blobs=tuple(blobs),
+        size=len(head) + sum(info.size for info in order),
+        items=len(entries),
         threads=len(threads),
         attachments=attachments,
         filename=inbound_filename(today, part, parts),

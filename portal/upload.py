@@ -88,6 +88,11 @@ class EncryptedUpload:
         """Ciphertext bytes on disk (a padded bucket)."""
         return self._writer.size
 
+    @property
+    def blake2b(self) -> bytes:
+        """The blob's digest for inbound bundles (portal.store.BlobWriter.blake2b)."""
+        return self._writer.blake2b
+
     def write(self, data: bytes) -> int:
         self._budget.spend(len(data))
         out = self._encryptor.update(bytes(data))

@@ -76,8 +76,13 @@ def export_inbound_command(file: Path, force: bool, part: int) -> None:
         raise click.ClickException(f"{file} exists (use --force to overwrite)") from exc
     except OSError as exc:
         raise click.ClickException(f"cannot write {file}: {exc.strerror}") from exc
-    with os.fdopen(fd, "wb") as f:
-        f.write(export.data)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            for chunk in export.chunks():
+                f.write(chunk)
+    except (TransferRefused, OSError) as exc:
+        file.unlink(missing_ok=True)
+        raise click.ClickException(str(exc)) from exc
     click.echo(
         f"Wrote {file} (bundle {export.part} of {export.parts}): {export.items} items, "
         f"{export.attachments} attachments, {export.threads} threads."

@@ -3,6 +3,7 @@
 docs/THREAT-MODEL.md, requirements 5 and 6.
 """
 
+import hashlib
 import io
 import re
 from datetime import date, timedelta
@@ -246,6 +247,45 @@ def test_download_contains_exactly_the_unacknowledged_items(
         seeded = first if thread.id == first.thread_id else second
         assert thread.reporter_public_key == bytes(seeded.reporter_secret.public_key)
     assert snapshot(app) == before  # downloading deletes nothing
+
+
+def test_download_streams_the_files_and_keeps_digests_it_had_to_compute(
+    app: Flask, client: FlaskClient, office: OfficeLogin, two_threads: tuple[Seeded, Seeded]
+) -> None:
+    """Rows stored before attachment digests existed (the seeded ones) get theirs at the
+    first download, from the file; the response is the head and then the files, streamed,
+    with its length announced."""
+    with session_scope(app) as db:
+        assert {a.blake2b for a in db.scalars(select(Attachment))} == {None}
+    form = {"csrf_token": csrf_token(client, "/kontor/")}
+    r = client.post("/kontor/last-ned", data=form, buffered=False)
+    assert r.status_code == 200
+    pieces = list(r.response)  # the head, then each envelope and file: not one joined body
+    r.close()
+    assert len(pieces) > 1 + len(two_threads)
+    body = b"".join(pieces)
+    assert int(r.headers["Content-Length"]) == len(body)
+    assert read_inbound(body, portal_key(app)).items
+    store = BlobStore(app.extensions["varsel.settings"].blobs_dir)
+    with session_scope(app) as db:
+        attachments = db.scalars(select(Attachment)).all()
+    assert attachments
+    for a in attachments:
+        assert a.blake2b == hashlib.blake2b(store.read(a.id), digest_size=32).digest()
+
+
+def test_a_file_changed_after_the_export_cuts_the_stream_short(
+    app: Flask, office_identity: SecretIdentity, two_threads: tuple[Seeded, Seeded]
+) -> None:
+    """The files are read while the bundle is sent: one that shrank since the head was
+    signed ends the stream with TransferRefused (the receiver holds a cut bundle, which
+    every reader refuses), never with bytes the head does not describe."""
+    first, _ = two_threads
+    exported = export(app)
+    path = blob_path(app, first.attachment_ids[0])
+    path.write_bytes(path.read_bytes()[:-1])
+    with pytest.raises(TransferRefused):
+        b"".join(exported.chunks())
 
 
 def test_download_is_refused_by_another_pinned_key(
@@ -513,6 +553,10 @@ def two_large(app: Flask, office_identity: SecretIdentity) -> tuple[Seeded, Seed
     return older, newer, max(sizes) + min(sizes) - 1
 
 
+def bundle_bytes(export: InboundExport) -> bytes:
+    return b"".join(export.chunks())
+
+
 def export(app: Flask, **kwargs: int) -> InboundExport:
     with session_scope(app) as db:
         return export_inbound(
@@ -531,19 +575,18 @@ def test_export_comes_in_bounded_parts_oldest_first(
     first = export(app, max_bytes=cap)
     assert (first.part, first.parts, first.items, first.remaining) == (1, 2, 1, 1)
     assert first.filename == f"varsel-inn-{TODAY.isoformat()}-del-1-av-2.bundle"
-    bundle1 = read_inbound(first.data, portal_key(app))
+    bundle1 = read_inbound(bundle_bytes(first), portal_key(app))
     assert [i.id for i in bundle1.items] == older.submission_ids
     assert [t.id for t in bundle1.threads] == [older.thread_id]
     assert {b.id for i in bundle1.items for b in i.attachments} == set(older.attachment_ids)
     assert part_size(bundle1) <= cap
 
     # Until the inbox's answer is applied, downloading again repeats the same part.
-    assert [i.id for i in read_inbound(export(app, max_bytes=cap).data, portal_key(app)).items] == (
-        older.submission_ids
-    )
+    again = read_inbound(bundle_bytes(export(app, max_bytes=cap)), portal_key(app))
+    assert [i.id for i in again.items] == older.submission_ids
     second = export(app, max_bytes=cap, part=2)
     assert (second.part, second.parts, second.items, second.remaining) == (2, 2, 1, 1)
-    bundle2 = read_inbound(second.data, portal_key(app))
+    bundle2 = read_inbound(bundle_bytes(second), portal_key(app))
     assert [i.id for i in bundle2.items] == newer.submission_ids
     assert part_size(bundle2) <= cap
     with pytest.raises(TransferRefused, match="no part 3"):
@@ -564,7 +607,7 @@ def test_a_part_reads_only_its_own_attachment_files(
     _older, newer, cap = two_large
     for blob_id in newer.attachment_ids:  # part 2's files: part 1 must not need them
         blob_path(app, blob_id).unlink()
-    assert read_inbound(export(app, max_bytes=cap).data, portal_key(app)).items
+    assert read_inbound(bundle_bytes(export(app, max_bytes=cap)), portal_key(app)).items
     with pytest.raises(TransferRefused, match="missing"):
         export(app, max_bytes=cap, part=2)
 
@@ -596,7 +639,7 @@ def test_closed_threads_go_last_and_item_count_is_capped(
         tuple(old.submission_ids),  # the oldest thread first, in its own order
         (new.submission_ids[0], closed.submission_ids[0]),  # a closed case's items last
     )
-    bundle = read_inbound(export(app, max_items=2, part=2).data, portal_key(app))
+    bundle = read_inbound(bundle_bytes(export(app, max_items=2, part=2)), portal_key(app))
     assert [i.id for i in bundle.items] == [new.submission_ids[0], closed.submission_ids[0]]
 
 

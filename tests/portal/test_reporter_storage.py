@@ -1,5 +1,6 @@
 """What the server keeps about a reporter (docs/THREAT-MODEL.md, requirements 1 and 2)."""
 
+import hashlib
 from datetime import date
 
 from flask import Flask
@@ -23,7 +24,9 @@ EXPECTED_COLUMNS = {
         "id", "position", "thread_id", "kind", "day", "office_envelope", "own_copy",
         "acknowledged",
     },
-    "attachments": {"id", "submission_id", "stored_size"},
+    # blake2b: the digest of the ciphertext stream (for inbound bundles); of random-keyed
+    # ciphertext, it says nothing about the file or who sent it.
+    "attachments": {"id", "submission_id", "stored_size", "blake2b"},
     "replies": {"id", "position", "thread_id", "day", "envelope"},
     "reporter_sessions": {"id_hash", "thread_id", "wrapped_secret_key", "purge_day"},
 }
@@ -69,3 +72,13 @@ def test_rows_hold_only_ciphertext_hashes_and_days(app: Flask, client: FlaskClie
     for value in (thread.login_hash, submission.own_copy, session.wrapped_secret_key):
         assert receipt not in value
         assert b"Something happened" not in value
+
+
+def test_an_attachment_digest_is_stored_with_the_blob(app: Flask, client: FlaskClient) -> None:
+    """The digest an inbound bundle signs for an attachment stream is computed once, while
+    the stream is written (portal.store.BlobWriter), so an export never re-reads a file."""
+    send_report(client, files=[(b"abc" * 50_000, "a.txt")])
+    with app.extensions["varsel.sessionmaker"]() as db:
+        attachment = db.scalars(select(Attachment)).one()
+    stored = (app.extensions["varsel.settings"].blobs_dir / attachment.id).read_bytes()
+    assert attachment.blake2b == hashlib.blake2b(stored, digest_size=32).digest()

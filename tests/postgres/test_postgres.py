@@ -252,7 +252,7 @@ def test_office_transfer_on_postgresql(pg_app: Flask, office_identity: SecretIde
         assert thread is not None
         blob_ids = sorted(db.scalars(select(Attachment.id)))
     assert (exported.items, exported.threads, exported.attachments) == (1, 1, 2)
-    inbound = read_inbound(exported.data, portal.public.verify_key)
+    inbound = read_inbound(b"".join(exported.chunks()), portal.public.verify_key)
     (item,) = inbound.items
     assert item.id == submission.id and item.thread == thread_id
     assert item.envelope == submission.office_envelope
