@@ -22,7 +22,8 @@ from nacl.public import PrivateKey
 from crypto import envelope, stream
 from crypto.keys import PublicIdentity
 from crypto.payload import AttachmentRef, Report, encode_payload
-from inbox.home import Home, init_home
+from inbox.home import Home
+from inbox.init import init_home
 from portal import create_app
 from portal.config import Settings
 from portal.db import session_scope
