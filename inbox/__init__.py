@@ -8,7 +8,7 @@ cases that follow the guidelines against harassment (§8-§14).
 Modules, one per thing in the domain (tests/test_structure.py keeps this list true):
 
 - ``errors``          -- the errors the tool shows to a person (one line each)
-- ``files``           -- new files for the office: never overwrite, mode set exactly
+- ``files``           -- new files for the office (never overwrite, mode set exactly); shred
 - ``home``            -- the home directory: identity, store key, pinned portal key
 - ``init``            -- ``varsel-inbox init``: a new home
 - ``store``           -- the SQLite store; everything with report content is wrapped

@@ -12,7 +12,7 @@ import subprocess
 from pathlib import Path
 
 from .errors import InboxError
-from .store import shred
+from .files import shred
 
 HEADER = "# Linjer som begynner med # tas ikke med.\n"
 

@@ -1,5 +1,6 @@
 """Files the inbox writes for the office (bundles, case files, QR codes): never overwrite;
-and files the office names for it to read."""
+files the office names for it to read; and files shredded when they go (the portal's blob
+store shreds with the same function)."""
 
 import os
 from collections.abc import Iterator
@@ -33,3 +34,25 @@ def read_input(path: Path) -> bytes:
         return path.read_bytes()
     except OSError as exc:
         raise InboxError(f"Kan ikke lese {path}: {exc.strerror}.") from exc
+
+
+def shred(path: Path) -> None:
+    """Overwrite a file with zeros, flush it to disk, then unlink it.
+
+    On flash storage and journalling file systems the old blocks may survive; the blob is
+    ciphertext under a key that is deleted with the row, so overwriting is a second line.
+    """
+    try:
+        size = path.stat().st_size
+        with path.open("r+b") as f:
+            zeros = bytes(1 << 20)
+            left = size
+            while left > 0:
+                step = min(left, len(zeros))
+                f.write(zeros[:step])
+                left -= step
+            f.flush()
+            os.fsync(f.fileno())
+    except FileNotFoundError:
+        return
+    path.unlink(missing_ok=True)

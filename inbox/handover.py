@@ -23,8 +23,9 @@ from crypto.keys import PublicIdentity, SecretIdentity
 from . import case as cases
 from .casefile import build_casefile
 from .errors import CaseError, ClosedOut, InboxError
+from .files import shred
 from .sealed_casefile import SourceFile, pieces_of, write_sealed_casefile
-from .store import LAST_CONFIRMED, Store, shred
+from .store import LAST_CONFIRMED, Store
 from .threads import load_thread
 
 CLOSABLE = ("avsluttet", "overlevert")

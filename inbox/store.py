@@ -15,7 +15,6 @@ import recognises them and does not bring the content back. The connection runs 
 rows are overwritten with zeros in the database file and no copy stays in a WAL.
 """
 
-import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -25,6 +24,7 @@ from crypto import wrap
 from crypto.errors import CryptoError
 
 from .errors import AmbiguousThread, ClosedOut, HomeError, UnknownThread
+from .files import shred
 from .home import Home
 
 SCHEMA_VERSION = 4
@@ -311,28 +311,6 @@ class Store:
                 continue
             if not self.knows_blob(path.name):
                 shred(path)
-
-
-def shred(path: Path) -> None:
-    """Overwrite a file with zeros, flush it to disk, then unlink it.
-
-    On flash storage and journalling file systems the old blocks may survive; the blob is
-    ciphertext under a key that is deleted with the row, so overwriting is a second line.
-    """
-    try:
-        size = path.stat().st_size
-        with path.open("r+b") as f:
-            zeros = bytes(1 << 20)
-            left = size
-            while left > 0:
-                step = min(left, len(zeros))
-                f.write(zeros[:step])
-                left -= step
-            f.flush()
-            os.fsync(f.fileno())
-    except FileNotFoundError:
-        return
-    path.unlink(missing_ok=True)
 
 
 def _connect(path: Path) -> sqlite3.Connection:

@@ -32,6 +32,8 @@ from flask import Flask
 from sqlalchemy import ColumnElement, delete, func, select
 from sqlalchemy.orm import Session
 
+from inbox.files import shred
+
 from . import receipt_handoff
 from .clock import utcnow
 from .config import Settings
@@ -40,7 +42,7 @@ from .models import Attachment, Reply, ReporterSession, ShredPending, Submission
 from .office_auth import forget_spent_steps
 from .reporter_session import purge_abandoned_sessions
 from .services import services
-from .store import BlobStore, midnight_utc, shred
+from .store import BlobStore, midnight_utc
 
 T = TypeVar("T")
 PARTIAL_MAX_AGE = timedelta(days=1)

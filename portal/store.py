@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from crypto.bundle import blob_hasher
+from inbox.files import shred
 
 _ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
 PARTIAL_SUFFIX = ".partial"
@@ -124,19 +125,3 @@ class BlobWriter:
         self._partial.unlink(missing_ok=True)
         self._final.unlink(missing_ok=True)
         blur_times(self._final.parent)
-
-
-def shred(path: Path) -> None:
-    try:
-        size = path.stat().st_size
-    except FileNotFoundError:
-        return
-    with path.open("r+b") as f:
-        remaining = size
-        while remaining:
-            step = min(remaining, READ_CHUNK)
-            f.write(bytes(step))
-            remaining -= step
-        f.flush()
-        os.fsync(f.fileno())
-    path.unlink()

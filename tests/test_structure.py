@@ -125,3 +125,15 @@ def test_the_inbox_module_map_names_every_module() -> None:
     }
     named = set(re.findall(r"^- ``(\w+)``", doc, flags=re.M))
     assert present == named
+
+
+def test_the_inbox_imports_nothing_from_the_portal() -> None:
+    """The arrow between the apps runs one way: the portal may use the inbox's small pure
+    helpers (deadlines, shredding, status labels), the offline inbox never needs the web
+    app."""
+    modules = _modules()
+    for name, path in modules.items():
+        if name.startswith("inbox"):
+            assert not any(
+                dep.startswith("portal") for dep in _imports(name, path, modules)
+            ), name
