@@ -13,7 +13,8 @@ from . import casefile, decision, handover, innsyn, intake, outbox, receipts, st
 from .cli_base import THREAD, Ctx, InboxGroup, confirm, echo_json, out, pass_ctx
 from .editor import edit_text
 from .errors import InboxError
-from .render import case_json, clean, render_case
+from .render import case_json, render_case
+from .untrusted import clean
 
 # -- handling --------------------------------------------------------------------------------
 

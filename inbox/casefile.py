@@ -22,8 +22,9 @@ from .deadlines import days_since
 from .decision import REACTION_TYPES, decision_of, reactions_of
 from .files import new_file
 from .outbox import STATUS_LABELS
-from .render import answer_rows, attachment_line, clean, days_elapsed
+from .render import answer_rows, attachment_line, days_elapsed
 from .threads import InboundEntry, ThreadView
+from .untrusted import clean
 
 if TYPE_CHECKING:
     from .store import Store

@@ -23,8 +23,6 @@ from .outbox import STATUS_LABELS
 from .threads import InboundEntry, OutboundEntry, ThreadSummary, ThreadView
 from .untrusted import clean, clean_json
 
-__all__ = ["clean"]  # re-exported: the CLI, attachments and case files import it from here
-
 QUESTION_LABELS: dict[str, str] = {
     "what_happened": "Hva skjedde",
     "when": "Når (omtrent)",
