@@ -28,6 +28,7 @@ from portal import create_app
 from portal.config import Settings
 from portal.db import session_scope
 from portal.models import Attachment, Submission, Thread, new_id
+from portal.services import services
 from portal.store import BlobStore
 
 MIB = 1024 * 1024
@@ -110,7 +111,7 @@ def seed_portal(data_dir: Path, office: PublicIdentity) -> str:
         )
         db.add(sub)
         db.add(Attachment(id=blob_id, submission=sub, stored_size=writer.size))
-    app.extensions["varsel.engine"].dispose()
+    services(app).engine.dispose()
     return blob_id
 
 

@@ -266,7 +266,7 @@ def test_download_streams_the_files_and_keeps_digests_it_had_to_compute(
     body = b"".join(pieces)
     assert int(r.headers["Content-Length"]) == len(body)
     assert read_inbound(body, portal_key(app)).items
-    store = BlobStore(app.extensions["varsel.settings"].blobs_dir)
+    store = BlobStore(services(app).settings.blobs_dir)
     with session_scope(app) as db:
         attachments = db.scalars(select(Attachment)).all()
     assert attachments

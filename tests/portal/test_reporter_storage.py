@@ -78,7 +78,7 @@ def test_an_attachment_digest_is_stored_with_the_blob(app: Flask, client: FlaskC
     """The digest an inbound bundle signs for an attachment stream is computed once, while
     the stream is written (portal.store.BlobWriter), so an export never re-reads a file."""
     send_report(client, files=[(b"abc" * 50_000, "a.txt")])
-    with app.extensions["varsel.sessionmaker"]() as db:
+    with services(app).sessions() as db:
         attachment = db.scalars(select(Attachment)).one()
-    stored = (app.extensions["varsel.settings"].blobs_dir / attachment.id).read_bytes()
+    stored = (services(app).settings.blobs_dir / attachment.id).read_bytes()
     assert attachment.blake2b == hashlib.blake2b(stored, digest_size=32).digest()
