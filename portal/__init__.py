@@ -9,7 +9,7 @@ from flask import Flask, has_request_context, request
 from flask.logging import default_handler, wsgi_errors_stream
 from flask_wtf.csrf import CSRFProtect
 
-from . import assets, db, errors, i18n, office_auth, pow, purge, ratelimit, security, upload
+from . import assets, db, errors, i18n, office_users, pow, purge, ratelimit, security, upload
 from .config import Settings, asset_dir
 from .instance import InstanceSecrets
 from .services import Services, services
@@ -95,7 +95,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         sqlite_writes=threading.Lock() if engine.dialect.name == "sqlite" else None,
         limiter=ratelimit.new_state(settings.argon2_concurrency),
         pow_key=pow.pow_key(secrets.secret_key),
-        authenticator=office_auth.Authenticator(),
+        authenticator=office_users.Authenticator(),
     ).register(app)
     quiet_request_log()
     _timeless_log(app)

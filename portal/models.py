@@ -169,7 +169,7 @@ class OfficeUser(Base):
     totp_secret: Mapped[str | None] = mapped_column(String(64), nullable=True)
     setup_code_hash: Mapped[bytes | None] = mapped_column(LargeBinary(32), nullable=True)
     # The last TOTP step spent (refuses code reuse); reset to 0 once outside the acceptance
-    # window, so it does not keep the time of the last login (portal/office_auth.py).
+    # window, so it does not keep the time of the last login (portal/office_users.py).
     last_totp_step: Mapped[int] = mapped_column(Integer, default=0)
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)

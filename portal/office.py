@@ -2,7 +2,8 @@
 
 The office sees counts, never content: the portal holds only ciphertext. Downloading gives
 an inbound bundle for the offline inbox; uploading applies an outbound bundle from it
-(portal/transfer.py). Logins: portal/office_auth.py.
+(portal/transfer.py). Users and logins: portal/office_users.py; the session cookie:
+portal/office_session.py.
 """
 
 import base64
@@ -35,11 +36,11 @@ from sqlalchemy.orm import Session
 from crypto.errors import CryptoError
 from crypto.stream import decrypt_stream
 
-from . import office_auth
+from . import office_session, office_users
 from .clock import today, utcnow
 from .db import get_db
 from .models import Reply, ReplyByDay, Submission, Thread
-from .office_auth import Attempt, Outcome
+from .office_users import Attempt, Outcome
 from .recipients import RecipientError, load_office
 from .services import services
 from .store import BlobStore
@@ -69,9 +70,9 @@ View = TypeVar("View", bound=Callable[..., ResponseReturnValue])
 def login_required(view: View) -> View:
     @wraps(view)
     def wrapped(*args: Any, **kwargs: Any) -> ResponseReturnValue:
-        had_session = office_auth.SESSION_KEY in session
+        had_session = office_session.SESSION_KEY in session
         minutes = services().settings.office_session_minutes
-        user = office_auth.session_user(get_db(), timedelta(minutes=minutes), utcnow())
+        user = office_session.session_user(get_db(), timedelta(minutes=minutes), utcnow())
         if user is None:
             if had_session:
                 flash(_("Your session has ended. Please log in again."), "info")
@@ -114,8 +115,8 @@ def _lock_message(attempt: Attempt) -> str:
 @bp.route("/logg-inn", methods=["GET", "POST"])
 def login() -> ResponseReturnValue:
     if request.method == "POST":
-        office_auth.limit_attempts()
-        attempt = office_auth.login(
+        office_users.limit_attempts()
+        attempt = office_users.login(
             get_db(),
             request.form.get("name", ""),
             request.form.get("password", ""),
@@ -123,7 +124,7 @@ def login() -> ResponseReturnValue:
             utcnow(),
         )
         if attempt.outcome is Outcome.OK and attempt.user is not None:
-            office_auth.start_session(attempt.user, utcnow())
+            office_session.start_session(attempt.user, utcnow())
             return redirect(url_for("office.dashboard"))
         if attempt.outcome is Outcome.CODE_REUSED:
             flash(
@@ -143,8 +144,8 @@ def login() -> ResponseReturnValue:
 @bp.post("/logg-ut")
 def logout() -> ResponseReturnValue:
     minutes = services().settings.office_session_minutes
-    user = office_auth.session_user(get_db(), timedelta(minutes=minutes), utcnow())
-    office_auth.end_session(get_db(), user)
+    user = office_session.session_user(get_db(), timedelta(minutes=minutes), utcnow())
+    office_session.end_session(get_db(), user)
     flash(_("You are logged out."), "info")
     return redirect(url_for("office.login"))
 
@@ -152,13 +153,13 @@ def logout() -> ResponseReturnValue:
 @bp.route("/oppsett", methods=["GET", "POST"])
 def setup() -> ResponseReturnValue:
     if request.method == "POST":
-        office_auth.limit_attempts()
+        office_users.limit_attempts()
         db = get_db()
-        attempt = office_auth.check_setup_code(
+        attempt = office_users.check_setup_code(
             db, request.form.get("name", ""), request.form.get("setup_code", ""), utcnow()
         )
         if attempt.outcome is Outcome.OK and attempt.user is not None:
-            office_auth.begin_setup(attempt.user, utcnow())
+            office_session.begin_setup(attempt.user, utcnow())
             return redirect(url_for("office.setup_password"))
         flash(_refusal(), "error")
         return render_template("office/setup_code.html"), 401
@@ -168,38 +169,38 @@ def setup() -> ResponseReturnValue:
 @bp.route("/oppsett/passord", methods=["GET", "POST"])
 def setup_password() -> ResponseReturnValue:
     db = get_db()
-    user = office_auth.setup_user(db, utcnow())
+    user = office_session.setup_user(db, utcnow())
     if user is None:
         flash(_("Start the setup with your name and setup code."), "info")
         return redirect(url_for("office.setup"))
     if request.method == "POST":
         password = request.form.get("password", "")
         error = None
-        if len(password) < office_auth.MIN_PASSWORD:
+        if len(password) < office_users.MIN_PASSWORD:
             error = _(
-                "The password must be at least %(n)d characters long.", n=office_auth.MIN_PASSWORD
+                "The password must be at least %(n)d characters long.", n=office_users.MIN_PASSWORD
             )
-        elif len(password) > office_auth.MAX_PASSWORD:
+        elif len(password) > office_users.MAX_PASSWORD:
             error = _("The password is too long.")
         elif password != request.form.get("password_again", ""):
             error = _("The two passwords are not the same.")
         if error is None:
-            office_auth.choose_password(user, password)
+            office_users.choose_password(user, password)
             db.commit()
             return redirect(url_for("office.setup_totp"))
         flash(error, "error")
         return render_template(
-            "office/setup_password.html", user=user, min_password=office_auth.MIN_PASSWORD
+            "office/setup_password.html", user=user, min_password=office_users.MIN_PASSWORD
         ), 400
     return render_template(
-        "office/setup_password.html", user=user, min_password=office_auth.MIN_PASSWORD
+        "office/setup_password.html", user=user, min_password=office_users.MIN_PASSWORD
     )
 
 
 @bp.route("/oppsett/totp", methods=["GET", "POST"])
 def setup_totp() -> ResponseReturnValue:
     db = get_db()
-    user = office_auth.setup_user(db, utcnow())
+    user = office_session.setup_user(db, utcnow())
     if user is None:
         flash(_("Start the setup with your name and setup code."), "info")
         return redirect(url_for("office.setup"))
@@ -207,19 +208,19 @@ def setup_totp() -> ResponseReturnValue:
         return redirect(url_for("office.setup_password"))
     status = 200
     if request.method == "POST":
-        office_auth.limit_attempts()
-        attempt = office_auth.confirm_totp(db, user, request.form.get("code", ""), utcnow())
+        office_users.limit_attempts()
+        attempt = office_users.confirm_totp(db, user, request.form.get("code", ""), utcnow())
         if attempt.outcome is Outcome.OK:
-            office_auth.end_setup()
+            office_session.end_setup()
             flash(_("Setup is complete. Log in with your password and a code."), "info")
             return redirect(url_for("office.login"))
         if attempt.outcome is Outcome.LOCKED:
-            office_auth.end_setup()
+            office_session.end_setup()
             flash(_lock_message(attempt), "error")
             return redirect(url_for("office.setup"))
         flash(_("The code is wrong. Check the clock on your phone and try the next code."), "error")
         status = 400
-    uri = office_auth.totp_uri(user)
+    uri = office_users.totp_uri(user)
     return (
         render_template(
             "office/setup_totp.html",

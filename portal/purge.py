@@ -39,7 +39,7 @@ from .clock import utcnow
 from .config import Settings
 from .db import release_deleted, session_scope
 from .models import Attachment, Reply, ReporterSession, ShredPending, Submission, Thread
-from .office_auth import forget_spent_steps
+from .office_users import forget_spent_steps
 from .reporter_session import purge_abandoned_sessions
 from .services import services
 from .store import BlobStore, midnight_utc

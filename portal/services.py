@@ -19,7 +19,7 @@ from .config import Settings
 from .instance import InstanceSecrets
 
 if TYPE_CHECKING:  # the modules that define these use services() themselves
-    from .office_auth import Authenticator
+    from .office_users import Authenticator
     from .ratelimit import LimiterState
 
 EXTENSION = "varsel"

@@ -20,7 +20,7 @@ from sqlalchemy import select
 
 from ..db import session_scope
 from ..models import OfficeUser
-from ..office_auth import create_office_user, is_active
+from ..office_users import create_office_user, is_active
 from ..recipients import load_office
 from ..services import services
 from .serve import serve

@@ -13,7 +13,7 @@ from flask.cli import with_appcontext
 
 from ..clock import today
 from ..db import session_scope
-from ..office_auth import OfficeUserError, create_office_user
+from ..office_users import OfficeUserError, create_office_user
 from ..purge import purge_expired
 from ..services import services
 from ..transfer import MAX_OUTBOUND_BYTES, TransferRefused, apply_outbound, export_inbound

@@ -13,7 +13,7 @@ from reporter_pages import csrf_token
 from portal import create_app
 from portal.db import session_scope
 from portal.models import OfficeUser, ShredPending
-from portal.office_auth import TOTP_WINDOW, create_office_user, current_step, forget_spent_steps
+from portal.office_users import TOTP_WINDOW, create_office_user, current_step, forget_spent_steps
 from portal.services import services
 from portal.store import BlobStore
 

@@ -9,7 +9,7 @@ from conftest import LiveServer, start_live_server
 from live_portal import logged_in, office_login, office_row, set_up_office_user
 
 from crypto.keys import SecretIdentity
-from portal.office_auth import MAX_FAILURES, MAX_PASSWORD
+from portal.office_users import MAX_FAILURES, MAX_PASSWORD
 
 
 @pytest.fixture

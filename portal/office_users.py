@@ -1,4 +1,5 @@
-"""Party-office logins: a name, a password (argon2id) and a TOTP code.
+"""Party-office users and their logins: a name, a password (argon2id) and a TOTP code,
+and the lockout that protects the second factor.
 
 docs/THREAT-MODEL.md, requirement 7.
 
@@ -28,8 +29,7 @@ wrong codes each count). ``last_totp_step`` is needed only while its code could 
 accepted (``TOTP_WINDOW`` steps either side); after that it is reset to 0 on the next office
 request or ``purge-expired``, so the row does not keep the time of the last login.
 
-The office session lives in Flask's signed session cookie: user id, the user's session
-epoch (raised at logout, which voids copies of the cookie), login time and last-seen time.
+The session cookie a login starts: portal/office_session.py.
 """
 
 import base64
@@ -45,7 +45,6 @@ from enum import Enum
 import pyotp
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import session
 from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
@@ -61,13 +60,7 @@ TOTP_ISSUER = "Varsel"
 TOTP_INTERVAL = 30
 TOTP_WINDOW = 1  # one step either side (clock drift)
 SETUP_CODE_BYTES = 15  # 120 bits, 24 base32 characters
-SETUP_MINUTES = 30  # how long a started setup stays open in the browser
-ABSOLUTE_SESSION = timedelta(hours=8)  # a working day, whatever the idle limit
 ATTEMPTS_PER_CLIENT_WINDOW = 10
-AUTH_KEY = "varsel.office_auth"
-SESSION_KEY = "office"
-SETUP_KEY = "office_setup"
-LANGUAGE_KEY = "lang"  # portal/i18n.py keeps the visitor's language choice here
 _NAME = re.compile(r"[\w.-]{1,64}")
 
 log = logging.getLogger("varsel.office")
@@ -394,96 +387,3 @@ def confirm_totp(db: Session, user: OfficeUser, code: str, now: datetime) -> Att
     db.commit()
     log.info("office user %s finished setup", user.name)
     return Attempt(Outcome.OK, user=user)
-
-
-# --- the session cookie -------------------------------------------------------------------
-
-
-def _clear_session() -> None:
-    """Forget the login or setup, but keep the chosen language (portal/i18n.py)."""
-    lang = session.get(LANGUAGE_KEY)
-    session.clear()
-    if lang is not None:
-        session[LANGUAGE_KEY] = lang
-
-
-def start_session(user: OfficeUser, now: datetime) -> None:
-    _clear_session()
-    stamp = int(now.replace(tzinfo=UTC).timestamp())
-    session[SESSION_KEY] = {
-        "uid": user.id,
-        "epoch": user.session_epoch,
-        "login": stamp,
-        "seen": stamp,
-    }
-
-
-def end_session(db: Session, user: OfficeUser | None) -> None:
-    if user is not None:
-        user.session_epoch = (user.session_epoch or 0) + 1
-        db.commit()
-        log.info("office user %s logged out", user.name)
-    _clear_session()
-
-
-def session_user(db: Session, idle: timedelta, now: datetime) -> OfficeUser | None:
-    """The logged-in user, or None (no session, expired, logged out elsewhere, or reset).
-    Refreshes the idle clock."""
-    data = session.get(SESSION_KEY)
-    if not isinstance(data, dict):
-        return None
-    try:
-        uid, epoch = str(data["uid"]), int(data["epoch"])
-        login_at = datetime.fromtimestamp(int(data["login"]), UTC).replace(tzinfo=None)
-        seen_at = datetime.fromtimestamp(int(data["seen"]), UTC).replace(tzinfo=None)
-    except (KeyError, TypeError, ValueError, OverflowError, OSError):
-        session.pop(SESSION_KEY, None)
-        return None
-    if now - seen_at > idle or now - login_at > max(ABSOLUTE_SESSION, idle):
-        session.pop(SESSION_KEY, None)
-        return None
-    forget_spent_steps(db, now)
-    db.commit()
-    user = db.get(OfficeUser, uid)
-    if user is None or user.session_epoch != epoch or not is_active(user):
-        session.pop(SESSION_KEY, None)
-        return None
-    data["seen"] = int(now.replace(tzinfo=UTC).timestamp())
-    session[SESSION_KEY] = data
-    return user
-
-
-def begin_setup(user: OfficeUser, now: datetime) -> None:
-    _clear_session()
-    session[SETUP_KEY] = {
-        "uid": user.id,
-        "epoch": user.session_epoch,
-        "at": int(now.replace(tzinfo=UTC).timestamp()),
-    }
-
-
-def setup_user(db: Session, now: datetime) -> OfficeUser | None:
-    """The user whose setup this browser started (after the setup code was accepted)."""
-    data = session.get(SETUP_KEY)
-    if not isinstance(data, dict):
-        return None
-    try:
-        uid, epoch = str(data["uid"]), int(data["epoch"])
-        started = datetime.fromtimestamp(int(data["at"]), UTC).replace(tzinfo=None)
-    except (KeyError, TypeError, ValueError, OverflowError, OSError):
-        session.pop(SETUP_KEY, None)
-        return None
-    user = db.get(OfficeUser, uid)
-    if (
-        now - started > timedelta(minutes=SETUP_MINUTES)
-        or user is None
-        or user.session_epoch != epoch
-        or user.setup_code_hash is None
-    ):
-        session.pop(SETUP_KEY, None)
-        return None
-    return user
-
-
-def end_setup() -> None:
-    session.pop(SETUP_KEY, None)
