@@ -36,7 +36,7 @@ run: $(RUNTIME) translations vendor
 lint: $(DEV)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
-	$(VENV)/bin/bandit -q -c pyproject.toml -r crypto portal inbox
+	$(VENV)/bin/bandit -q -c pyproject.toml -r crypto portal inbox report_form
 
 # Known vulnerabilities in the dependencies; says so plainly when the advisory data cannot
 # be reached (exit 2), and is therefore not part of `make test`.

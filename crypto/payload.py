@@ -7,7 +7,8 @@ Four payload types:
 - ``reply``    -- an answer from the office, sealed to the reporter's public key
 - ``own_copy`` -- the reporter's own re-readable copy of what they sent (text, file names)
 
-The question keys and choices come from the guidelines; see ``REPORT_QUESTIONS``.
+A report's answers are checked against the question catalogue (``report_form.catalogue``:
+keys, kinds, choices, required questions), which the form and the inbox use too.
 
 One validator, :func:`check_payload`, decides what a payload may hold. The reader
 (:func:`decode_payload`) and the writer (:func:`encode_payload`) both run it, so nothing
@@ -21,6 +22,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from report_form import catalogue
+
 from .encoding import b64decode, b64encode, check_id, loads_json
 from .errors import MalformedError
 
@@ -29,50 +32,6 @@ VERSION = 1
 # Statuses the reporter can see on the thread page (wire values; labels live in the UI).
 THREAD_STATUSES = ("received", "acknowledged", "in_progress", "closed")
 
-# §3 and §4: who the guidelines apply to, by role.
-ROLES = (
-    "folkevalgt",
-    "tillitsvalgt",
-    "partimedlem",
-    "oppnevnt",
-    "ansatt",
-    "innleid",
-    "auf_medlem",
-    "annet",
-)
-YES_NO_UNKNOWN = ("yes", "no", "unknown")
-
-# key -> allowed choices, or None for free text. "involved_roles" takes several choices.
-REPORT_QUESTIONS: dict[str, tuple[str, ...] | None] = {
-    "what_happened": None,
-    "when": None,
-    # Bergen rule 11: gatherings with overnight stay are their own category.
-    "where": ("meeting", "overnight_event", "online", "other"),
-    "where_detail": None,
-    # §8.2: which county party and local branch or gathering it concerns, so the office
-    # can judge at which level it is handled (optional: it may narrow down who reports).
-    "county_party": None,
-    "local_branch": None,
-    # Bergen rule 11: at gatherings with an overnight stay, female and male contact persons
-    # are announced at the start. Were they, and were they contacted?
-    "contact_persons_announced": YES_NO_UNKNOWN,
-    "contact_persons_contacted": YES_NO_UNKNOWN,
-    "kind": ("harassment", "sexual_harassment", "other", "unsure"),
-    "involved_roles": ROLES,
-    "involved_detail": None,
-    # §9.1: the affected person, or a witness (then the office must contact the affected).
-    "reporter_relation": ("affected", "witness"),
-    # §11: an employee is involved, so the employer must be.
-    "party_employee_involved": YES_NO_UNKNOWN,
-    "ongoing": YES_NO_UNKNOWN,
-    # §8.2: a central office-holder means the party office always handles the case.
-    "central_office": YES_NO_UNKNOWN,
-    "contact_wanted": ("yes", "no"),
-    "contact_how": None,
-    "identity": None,
-}
-MULTI_CHOICE = frozenset({"involved_roles"})
-REQUIRED = frozenset({"what_happened"})
 MAX_TEXT = 100_000
 MAX_NAME = 255
 MAX_ATTACHMENTS = 64
@@ -153,28 +112,29 @@ Payload = Report | Message | Reply | OwnCopy
 
 
 def check_answers(answers: object) -> Answers:
-    """Validate form answers against ``REPORT_QUESTIONS``; returns them unchanged."""
+    """Validate form answers against the question catalogue (``report_form.catalogue``,
+    read when called); returns them unchanged."""
     a = _object(answers, "answers")
+    questions = catalogue.by_key(catalogue.QUESTIONS)
     for key, value in a.items():
-        if key not in REPORT_QUESTIONS:
+        question = questions.get(key)
+        if question is None:
             raise MalformedError(f"unknown question {key!r}")
-        choices = REPORT_QUESTIONS[key]
-        if key in MULTI_CHOICE:
+        choices = question.values
+        if question.kind is catalogue.SEVERAL:
             if (
                 not isinstance(value, list)
-                or not all(
-                    isinstance(v, str) and choices is not None and v in choices for v in value
-                )
+                or not all(isinstance(v, str) and v in choices for v in value)
                 or len(set(value)) != len(value)
             ):
                 raise MalformedError(f"answer to {key!r} is not a list of distinct choices")
-        elif choices is None:
+        elif question.kind in catalogue.FREE_TEXT:
             _text(value, f"answer to {key!r}", MAX_TEXT)
         elif value not in choices:
             raise MalformedError(f"answer to {key!r} is not an allowed choice")
-    for key in REQUIRED:
-        if not (isinstance(a.get(key), str) and a[key]):
-            raise MalformedError(f"answer to {key!r} is required")
+    for question in catalogue.QUESTIONS:
+        if question.required is not None and not a.get(question.key):
+            raise MalformedError(f"answer to {question.key!r} is required")
     return a
 
 

@@ -24,18 +24,26 @@ import re
 from datetime import date
 from pathlib import Path
 
-from crypto.payload import REPORT_QUESTIONS, Report
+from crypto.payload import Report
+from report_form import catalogue
 
 from . import case as cases
 from .casefile import CaseFilePDF, find_unicode_font
 from .errors import CaseError
-from .render import QUESTION_LABELS, answer_rows, attachment_line
+from .render import answer_rows, attachment_line
 from .store import Store
 from .threads import InboundEntry, ThreadView
 
 REDACTED = "[skjult]"
 # Never in an extract: who the reporter is and how to reach them.
 NEVER_DISCLOSED = frozenset({"identity", "contact_wanted", "contact_how"})
+
+
+def office_label(key: str) -> str:
+    """The office's bokmål label of a question in the catalogue."""
+    return catalogue.by_key(catalogue.QUESTIONS)[key].office.nb
+
+
 MARK_KINDS: dict[str, str] = {
     "names": "navn",
     "places": "steder",
@@ -110,9 +118,9 @@ def mark(store: Store, thread: str, marks: dict[str, list[str]]) -> cases.CaseVi
             value = " ".join(raw.split())
             if not value or len(value) > MAX_MARK:
                 raise CaseError(f"Merkingen «{raw[:40]}» er tom eller for lang.")
-            if kind == "fields" and value not in REPORT_QUESTIONS:
+            if kind == "fields" and value not in catalogue.keys():
                 raise CaseError(
-                    f"Ukjent svarfelt «{value}». Velg blant: {', '.join(REPORT_QUESTIONS)}."
+                    f"Ukjent svarfelt «{value}». Velg blant: {', '.join(catalogue.keys())}."
                 )
             existing = case.meta.marks.setdefault(kind, [])
             if value not in existing:
@@ -213,7 +221,7 @@ def build_extract(
         f"varselet ({answers} svar), {messages} forklaringer, {len(minutes)} referater, "
         f"{len(files)} vedlegg oppført; holdt tilbake som identifiserende: "
         f"{', '.join(held) or 'ingenting merket'}; alltid holdt tilbake: "
-        f"{', '.join(QUESTION_LABELS[k].lower() for k in sorted(NEVER_DISCLOSED))}, "
+        f"{', '.join(office_label(k).lower() for k in sorted(NEVER_DISCLOSED))}, "
         "interne notater og svar"
     )
     return bytes(pdf.output()), account

@@ -22,14 +22,8 @@ from dataclasses import dataclass
 from datetime import date
 
 from crypto.errors import MalformedError
-from crypto.payload import (
-    MULTI_CHOICE,
-    REPORT_QUESTIONS,
-    Answers,
-    Report,
-    check_answers,
-    encode_payload,
-)
+from crypto.payload import Answers, Report, check_answers, encode_payload
+from report_form import catalogue
 
 from . import case as cases
 from .errors import CaseError
@@ -59,12 +53,13 @@ def parse_answers(pairs: tuple[str, ...]) -> Answers:
     for pair in pairs:
         key, sep, value = pair.partition("=")
         key = key.strip()
-        if not sep or key not in REPORT_QUESTIONS:
+        question = catalogue.by_key(catalogue.QUESTIONS).get(key)
+        if not sep or question is None:
             raise CaseError(
                 f"«{pair[:40]}» er ikke SPØRSMÅL=SVAR med et kjent spørsmål. Spørsmålene er: "
-                f"{', '.join(REPORT_QUESTIONS)}."
+                f"{', '.join(catalogue.keys())}."
             )
-        if key in MULTI_CHOICE:
+        if question.kind is catalogue.SEVERAL:
             answers[key] = [v.strip() for v in value.split(",") if v.strip()]
         else:
             answers[key] = value.strip()

@@ -1,5 +1,8 @@
 """How reports, threads and cases look to the office: Norwegian labels, terminal and JSON.
 
+The report's questions and answers are shown with the office's words from the question
+catalogue (``report_form.catalogue``), in bokmål unless a language is asked for (the desk).
+
 Report content comes from anonymous senders and is untrusted: control characters (which
 could drive the terminal) and bidirectional overrides (which can make text read
 differently from what it is) are removed before display (``inbox.untrusted.clean``), in
@@ -7,7 +10,6 @@ the terminal and in ``--json`` alike, and content is always printed as rich ``Te
 never parsed as markup.
 """
 
-from collections.abc import Callable
 from typing import Any
 
 from rich.console import Console, Group
@@ -15,7 +17,8 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from crypto.payload import REPORT_QUESTIONS, AttachmentRef, Report
+from crypto.payload import AttachmentRef, Report
+from report_form import catalogue
 
 from .case import LEVELS, LOG_KINDS, STATES, TRANSITIONS, CaseView
 from .deadlines import days_since
@@ -23,75 +26,6 @@ from .outbox import STATUS_LABELS
 from .threads import InboundEntry, OutboundEntry, ThreadSummary, ThreadView
 from .untrusted import clean, clean_json
 
-QUESTION_LABELS: dict[str, str] = {
-    "what_happened": "Hva skjedde",
-    "when": "Når (omtrent)",
-    "where": "Hvor",
-    "where_detail": "Mer om stedet",
-    "county_party": "Fylkesparti (§8.2)",
-    "local_branch": "Lokallag, møte eller samling (§8.2)",
-    "contact_persons_announced": (
-        "Ble kontaktpersoner kunngjort ved møtestart? (Bergen, kjøreregel 11)"
-    ),
-    "contact_persons_contacted": "Ble kontaktpersonene kontaktet?",
-    "kind": "Hva slags forhold",
-    "involved_roles": "Involverte, etter rolle (§3, §4)",
-    "involved_detail": "Mer om de involverte",
-    "reporter_relation": "Varslerens forhold til saken (§9.1)",
-    "party_employee_involved": "Er noen av de involverte ansatt i partiet? (§11)",
-    "ongoing": "Pågår det fortsatt?",
-    "central_office": "Har den det varsles om et sentralt verv? (§8.2)",
-    "contact_wanted": "Ønsker varsleren kontakt?",
-    "contact_how": "Hvordan kontakt",
-    "identity": "Varslerens identitet (frivillig oppgitt)",
-}
-
-_YES_NO_UNKNOWN = {"yes": "Ja", "no": "Nei", "unknown": "Vet ikke"}
-
-CHOICE_LABELS: dict[str, dict[str, str]] = {
-    "where": {
-        "meeting": "I et møte",
-        "overnight_event": "På en samling eller et arrangement med overnatting "
-        "(Bergen, kjøreregel 11: kontaktpersoner skal være kunngjort)",
-        "online": "Digitalt / på nett",
-        "other": "Et annet sted",
-    },
-    "kind": {
-        "harassment": "Trakassering",
-        "sexual_harassment": "Seksuell trakassering",
-        "other": "Noe annet",
-        "unsure": "Usikker",
-    },
-    "involved_roles": {
-        "folkevalgt": "Folkevalgt (§3)",
-        "tillitsvalgt": "Tillitsvalgt (§3)",
-        "partimedlem": "Partimedlem (§3)",
-        "oppnevnt": "Oppnevnt i politisk posisjon (§3)",
-        "ansatt": "Ansatt i partiet (§3)",
-        "innleid": "Innleid personell (§3)",
-        "auf_medlem": "AUF-medlem (§4)",
-        "annet": "Annet",
-    },
-    "reporter_relation": {
-        "affected": "Selv utsatt",
-        "witness": "Vitne – partiet må også kontakte den som er utsatt (§9.1)",
-    },
-    "party_employee_involved": {
-        **_YES_NO_UNKNOWN,
-        "yes": "Ja – arbeidsgiver må involveres (§11)",
-    },
-    "ongoing": _YES_NO_UNKNOWN,
-    "contact_persons_announced": {
-        **_YES_NO_UNKNOWN,
-        "no": "Nei – kjøreregel 11 (Bergen) sier at de skal kunngjøres",
-    },
-    "contact_persons_contacted": _YES_NO_UNKNOWN,
-    "central_office": {
-        **_YES_NO_UNKNOWN,
-        "yes": "Ja – partikontoret håndterer alltid (§8.2)",
-    },
-    "contact_wanted": {"yes": "Ja", "no": "Nei"},
-}
 
 def antall(n: int, en: str, flere: str) -> str:
     """A count with the right noun: ``antall(1, "dag", "dager")`` is "1 dag", 0 and 2 or
@@ -104,34 +38,31 @@ def days_elapsed(days: int) -> str:
     return f"{antall(days, 'dag', 'dager')} siden mottatt (frist: uten unødig opphold)"
 
 
-def _same(text: str) -> str:
-    return text
+def answer_text(key: str, value: str | list[str], lang: str = "nb") -> str:
+    """The answer as the office reads it: a choice by its office label (in ``lang``), free
+    text cleaned (never translated)."""
+    question = catalogue.by_key(catalogue.QUESTIONS).get(key)
 
+    def one(v: str) -> str:
+        choice = question.choice(v) if question is not None else None
+        return choice.office.of(lang) if choice is not None else clean(v)
 
-def answer_text(
-    key: str, value: str | list[str], translate: Callable[[str], str] = _same
-) -> str:
-    """The answer as the office reads it: a choice by its label (``translate`` gives it in
-    another language than bokmål), free text cleaned (never translated)."""
-    labels = CHOICE_LABELS.get(key, {})
     if isinstance(value, list):
-        return ", ".join(translate(labels[v]) if v in labels else clean(v) for v in value) or "–"
-    if REPORT_QUESTIONS.get(key) is None:
-        return clean(value)
-    return translate(labels[value]) if value in labels else clean(value)
+        return ", ".join(one(v) for v in value) or "–"
+    return one(value)
 
 
-def answer_rows(
-    report: Report, translate: Callable[[str], str] = _same
-) -> list[tuple[str, str, str]]:
-    """(key, label, readable answer) in the form's order, answered questions only; labels
-    in bokmål unless ``translate`` gives them in another language."""
+def answer_rows(report: Report, lang: str = "nb") -> list[tuple[str, str, str]]:
+    """(key, label, readable answer) in the form's order, answered questions only; the
+    office's labels in ``lang`` (bokmål unless asked)."""
     rows = []
-    for key in REPORT_QUESTIONS:
-        value = report.answers.get(key)
+    for question in catalogue.QUESTIONS:
+        value = report.answers.get(question.key)
         if value is None or value == "" or value == []:
             continue
-        rows.append((key, translate(QUESTION_LABELS[key]), answer_text(key, value, translate)))
+        rows.append(
+            (question.key, question.office.of(lang), answer_text(question.key, value, lang))
+        )
     return rows
 
 

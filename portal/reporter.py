@@ -33,7 +33,7 @@ from . import pow, receipt_handoff, reporter_session
 from .clock import today, utcnow
 from .config import Settings
 from .db import get_db, release_deleted
-from .forms import LoginForm, MessageForm, ReportForm, summary
+from .forms import LoginForm, MessageForm, report_form, summary
 from .models import Thread
 from .ratelimit import Lane, argon2_slot, limit_lane
 from .recipients import load_committee, load_office
@@ -114,7 +114,7 @@ def report() -> str | tuple[str, int] | Response:
     if load_office(settings.keys_dir) is None:
         return render_template("reporter/closed.html"), 503
     committee = load_committee(settings.keys_dir)
-    form = ReportForm()
+    form = report_form()
     files_lost = False
     if request.method == "POST":
         if form.is_bot():

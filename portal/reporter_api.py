@@ -20,7 +20,7 @@ from werkzeug.exceptions import HTTPException
 from crypto.encoding import b64decode, b64encode
 from crypto.envelope import check_sealed_shape
 from crypto.errors import CryptoError
-from crypto.payload import MAX_ATTACHMENTS, REPORT_QUESTIONS
+from crypto.payload import MAX_ATTACHMENTS
 from crypto.receipt import login_hash
 from crypto.stream import check_stream_shape
 from crypto.wordlist import wordlist_bytes, wordlist_sha256
@@ -65,12 +65,6 @@ def _http_error(error: HTTPException) -> tuple[Response, int]:
 
 for _code in (400, 403, 404, 405, 413, 429, 500, 503):
     bp.register_error_handler(_code, _http_error)
-
-
-@bp.app_context_processor
-def _questions() -> dict[str, object]:
-    """The answer keys the report page's script collects (crypto.payload.REPORT_QUESTIONS)."""
-    return {"report_questions": tuple(REPORT_QUESTIONS)}
 
 
 @bp.get("/parameters")

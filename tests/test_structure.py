@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("crypto", "portal", "inbox")
+PACKAGES = ("crypto", "portal", "inbox", "report_form")
 
 
 def _modules() -> dict[str, Path]:
@@ -109,12 +109,33 @@ def test_the_cycle_check_finds_a_cycle() -> None:
 
 
 def test_crypto_imports_nothing_from_the_apps() -> None:
+    """crypto may use only itself and the question catalogue (report_form)."""
     modules = _modules()
     for name, path in modules.items():
         if name.startswith("crypto"):
             assert all(
-                dep.startswith("crypto") for dep in _imports(name, path, modules)
+                dep.split(".")[0] in ("crypto", "report_form")
+                for dep in _imports(name, path, modules)
             ), name
+
+
+def test_the_question_catalogue_imports_only_the_standard_library() -> None:
+    """report_form is data the crypto core validates against: no project module, no
+    third-party library (an import from the apps would bring them into crypto)."""
+    import sys
+
+    for path in (ROOT / "report_form").rglob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                names = [] if node.level else [node.module or ""]
+            else:
+                continue
+            for imported in names:
+                top = imported.split(".")[0]
+                assert top == "report_form" or top in sys.stdlib_module_names, (path, imported)
 
 
 def test_the_inbox_module_map_names_every_module() -> None:

@@ -2,8 +2,9 @@
 
 Two catalogues in ``inbox/desk/translations``: ``messages`` for the desk's own words
 (source strings in English) and ``labels`` for the words the inbox already has in bokmål
-(the form's questions and answers, case states, log kinds, statuses): their msgid is the
-bokmål label, so bokmål needs no catalogue and nynorsk and English translate them. The
+(case states, log kinds, statuses): their msgid is the bokmål label, so bokmål needs no
+catalogue and nynorsk and English translate them. The report's questions and answers
+carry their own words in the three languages (``report_form.catalogue``). The
 language is chosen with a link (``?lang=nn``) and kept in the session.
 """
 
@@ -24,7 +25,6 @@ def label_sources() -> list[str]:
     from .. import case as cases
     from .. import decision
     from ..outbox import STATUS_LABELS
-    from ..render import CHOICE_LABELS, QUESTION_LABELS
 
     every_flag = cases.CaseMeta(central_office=True, employer=True, possible_crime=True,
                                 rule11=True).flags()
@@ -37,8 +37,6 @@ def label_sources() -> list[str]:
         *cases.STEP_PROMPTS.values(),
         *decision.OUTCOMES.values(),
         *decision.REACTION_TYPES.values(),
-        *QUESTION_LABELS.values(),
-        *(text for choices in CHOICE_LABELS.values() for text in choices.values()),
         *every_flag,
     ]
     return sorted(set(found))

@@ -69,7 +69,11 @@
 
   function check(form, answers, files, params) {
     var d = form.dataset, errors = [];
-    if (!answers.what_happened) { errors.push(d.msgRequired); }
+    // The required questions and their messages, in the same order, as the page gives them.
+    var messages = d.msgRequired.split("\n");
+    d.required.split(" ").forEach(function (key, i) {
+      if (key && !answers[key]) { errors.push(messages[i]); }
+    });
     var understood = form.querySelector("[name=understood]");
     if (understood && !understood.checked) { errors.push(d.msgUnderstood); }
     var tooLong = Object.keys(answers).some(function (k) {
@@ -149,7 +153,7 @@
 
   async function send(form, params) {
     var answers = {};
-    // The keys of crypto.payload.REPORT_QUESTIONS, as the page gives them.
+    // The keys of the question catalogue (report_form/catalogue.py), as the page gives them.
     form.dataset.questions.split(" ").forEach(function (key) {
       var value = answerOf(form, key);
       if (value !== null) { answers[key] = value; }

@@ -11,6 +11,7 @@ from crypto import bundle, envelope, keys, payload, receipt, stream, wrap
 from crypto.errors import MalformedError, NotARecipientError, WrongPassphraseError
 from crypto.padding import MIN_BUCKET, POW2_LIMIT, padded_size
 from crypto.wordlist import WORDS
+from report_form import catalogue
 
 SLOW = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 RECIPIENTS = [identity(f"recipient {i}") for i in range(17)]
@@ -144,13 +145,13 @@ attachment_refs = st.builds(
 @st.composite
 def answers(draw: st.DrawFn) -> dict[str, Any]:
     out: dict[str, Any] = {"what_happened": draw(st.text(min_size=1, max_size=200))}
-    for key, choices in payload.REPORT_QUESTIONS.items():
+    for question in catalogue.QUESTIONS:
+        key, choices = question.key, question.values
         if key == "what_happened" or not draw(st.booleans()):
             continue
-        if key in payload.MULTI_CHOICE:
-            assert choices is not None
+        if question.kind is catalogue.SEVERAL:
             out[key] = draw(st.lists(st.sampled_from(choices), max_size=4, unique=True))
-        elif choices is None:
+        elif question.kind in catalogue.FREE_TEXT:
             out[key] = draw(texts)
         else:
             out[key] = draw(st.sampled_from(choices))

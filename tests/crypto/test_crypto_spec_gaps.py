@@ -21,6 +21,7 @@ from crypto.encoding import b64decode, b64encode, check_day
 from crypto.errors import CryptoError, MalformedError
 from crypto.wordlist import WORDS, wordlist_bytes, wordlist_sha256
 from inbox import sealed_casefile
+from report_form import catalogue
 
 ROOT = Path(__file__).resolve().parents[2]
 PROTOCOL = (ROOT / "docs" / "PROTOCOL.md").read_text(encoding="utf-8")
@@ -226,7 +227,9 @@ def test_optional_answers_may_be_empty_choices_may_not() -> None:
 
 
 def test_involved_roles_are_distinct_so_at_most_eight() -> None:
-    assert payload.check_answers({"what_happened": "x", "involved_roles": list(payload.ROLES)})
+    roles = catalogue.by_key(catalogue.QUESTIONS)["involved_roles"].values
+    assert len(roles) == 8
+    assert payload.check_answers({"what_happened": "x", "involved_roles": list(roles)})
     with pytest.raises(MalformedError):
         payload.check_answers({"what_happened": "x", "involved_roles": ["ansatt", "ansatt"]})
 

@@ -27,7 +27,7 @@ from ..forms import (
     SaveAttachmentsForm,
     StateForm,
 )
-from ..i18n import label
+from ..i18n import select_locale
 from ..security import FILE_CSP
 from . import chosen_path, incomplete
 
@@ -47,7 +47,7 @@ def thread_page(thread_id: str, **extra: Any) -> str:
         "thread.html",
         view=view,
         case=case,
-        answer_rows=lambda report: answer_rows(report, label),
+        answer_rows=lambda report: answer_rows(report, select_locale()),
         clean=clean,
         human_size=human_size,
         may_preview=attachment_files.may_preview,
