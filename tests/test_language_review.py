@@ -1,9 +1,14 @@
 """Errors a language review found in the catalogues and the office guide stay fixed
-(issue 9, item 14). Each pair is (wrong, right) in a file's text as people read it."""
+(issue 9, item 14). Each pair is (wrong, right) in a file's text as people read it. The
+report's questions carry their words in the question catalogue (report_form/catalogue.py),
+so a language's text is its Flask-Babel catalogue and its words there."""
 
+from dataclasses import fields
 from pathlib import Path
 
 from babel.messages.pofile import read_po
+
+from report_form import catalogue
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -16,7 +21,20 @@ def _strings(lang: str) -> str:
         if message.id:
             strings = message.string if isinstance(message.string, tuple) else (message.string,)
             out.extend(strings)
-    return "\n".join(out)
+    return "\n".join(out + _question_words(lang))
+
+
+def _question_words(lang: str) -> list[str]:
+    """Every wording of the question catalogue in ``lang``: groups, questions, choices."""
+    texts: list[catalogue.Text] = [g.legend for g in catalogue.GROUPS]
+    for question in catalogue.QUESTIONS:
+        for f in fields(question):
+            value = getattr(question, f.name)
+            if isinstance(value, catalogue.Text):
+                texts.append(value)
+        for choice in question.choices:
+            texts += [choice.label, choice.office]
+    return [t.of(lang) for t in texts]
 
 
 NYNORSK = [
