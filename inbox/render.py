@@ -44,8 +44,9 @@ def answer_text(key: str, value: str | list[str], lang: str = "nb") -> str:
     question = catalogue.by_key(catalogue.QUESTIONS).get(key)
 
     def one(v: str) -> str:
-        choice = question.choice(v) if question is not None else None
-        return choice.office.of(lang) if choice is not None else clean(v)
+        if question is None:
+            return clean(v)
+        return clean(catalogue.answer_label(question, v, lang, office=True))
 
     if isinstance(value, list):
         return ", ".join(one(v) for v in value) or "–"

@@ -5,7 +5,6 @@ field per question, with its words in the current language; the page around it s
 through Flask-Babel (msgids in English, translated to nb/nn).
 """
 
-from collections.abc import Callable
 from functools import cache
 from typing import Any
 
@@ -168,8 +167,7 @@ def report_form_class(questions: tuple[Question, ...]) -> type[ReportForm]:
 
 def report_form() -> ReportForm:
     """The report form for the current catalogue (``report_form.catalogue.QUESTIONS``)."""
-    make: Callable[[], ReportForm] = report_form_class(catalogue.QUESTIONS)
-    return make()
+    return report_form_class(catalogue.QUESTIONS)()
 
 
 class MessageForm(HoneypotMixin, FlaskForm):  # type: ignore[misc]

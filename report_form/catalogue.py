@@ -27,9 +27,11 @@ import, so a test may give the whole project an extended catalogue by replacing 
 one constant. This package imports only the standard library: ``crypto`` may use it.
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
+from types import MappingProxyType
 
 LANGUAGES = ("nb", "nn", "en")
 DEFAULT_LANGUAGE = "nb"
@@ -717,14 +719,10 @@ QUESTIONS: tuple[Question, ...] = (
 )
 
 
-def by_key(questions: tuple[Question, ...]) -> dict[str, Question]:
-    """The questions by key (computed once per catalogue)."""
-    return _index(questions)
-
-
 @cache
-def _index(questions: tuple[Question, ...]) -> dict[str, Question]:
-    return {q.key: q for q in questions}
+def by_key(questions: tuple[Question, ...]) -> Mapping[str, Question]:
+    """The questions by key (computed once per catalogue; read-only)."""
+    return MappingProxyType({q.key: q for q in questions})
 
 
 def keys() -> tuple[str, ...]:
