@@ -728,6 +728,97 @@ def rotation_vectors() -> dict[str, Any]:
     }
 
 
+CASEFILE_INPUTS = [
+    {
+        "name": "a PDF and two attachments, one of two chunks and one empty",
+        "office": "office",
+        "handler_label": "handler",
+        "case": "thread-aaaa0001",
+        "created_day": "2025-03-14",
+        "handler": "Kari Nordmann – saksbehandler",
+        "files": [
+            {"name": "saksmappe-thread-a.pdf", "media_type": "application/pdf", "size": 100},
+            {"name": "bevis «æøå».bin", "media_type": "application/octet-stream",
+             "size": 70_000},
+            {"name": "tom.txt", "media_type": "text/plain", "size": 0},
+        ],
+    },
+    {
+        "name": "the PDF only, no handler name",
+        "office": "office",
+        "handler_label": "handler",
+        "case": "thread-bbbb0002",
+        "created_day": "2024-02-29",
+        "handler": None,
+        "files": [
+            {"name": "saksmappe-thread-b.pdf", "media_type": "application/pdf", "size": 1500}
+        ],
+    },
+]  # fmt: skip
+
+
+def _file_plain(index: int, size: int) -> bytes:
+    """File ``index`` of a case file vector: the stream pattern shifted by ``index``."""
+    return bytes((i + index) % 251 for i in range(size))
+
+
+def casefile_vectors(rec: Recorder) -> dict[str, Any]:
+    """Sealed case files (docs/PROTOCOL.md, "Sealed case file"). The first recording was made
+    by the writer in inbox/sealed_casefile.py before the format moved to crypto/casefile.py;
+    a reader must keep opening it."""
+    import tempfile
+
+    from inbox import sealed_casefile
+
+    def write(case: dict[str, Any]) -> dict[str, Any]:
+        office, handler = identity(case["office"]), identity(case["handler_label"])
+        files = [
+            sealed_casefile.SourceFile(
+                f["name"], f["media_type"], f["size"], [_file_plain(i, f["size"])]
+            )
+            for i, f in enumerate(case["files"])
+        ]
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "sak.vscase"
+            sealed_casefile.write_sealed_casefile(
+                path, signer=office, recipient=handler.public, case=case["case"],
+                created_day=case["created_day"], handler=case["handler"], files=files,
+            )  # fmt: skip
+            data = path.read_bytes()
+            opened = sealed_casefile.open_sealed_casefile(path, handler, Path(tmp) / "ut")
+            for i, f in enumerate(opened.files):
+                assert f.path.read_bytes() == _file_plain(i, case["files"][i]["size"])
+        elen = int.from_bytes(data[72:76], "big")
+        manifest = envelope.open_envelope(
+            data[76 : 76 + elen], handler.public.encryption_key, handler.encryption_secret
+        )
+        return {
+            "elen": elen,
+            "manifest": manifest.decode("utf-8"),
+            "plaintext_blake2b": [
+                hashlib.blake2b(_file_plain(i, f["size"]), digest_size=32).hexdigest()
+                for i, f in enumerate(case["files"])
+            ],
+            "casefile": b64encode(data),
+        }
+
+    def public(label: str) -> dict[str, str]:
+        ident = identity(label)
+        return {
+            "encryption_secret": ident.encryption_secret.hex(),
+            "signing_seed": ident.signing_seed.hex(),
+            "encryption_key": ident.public.encryption_key.hex(),
+            "verify_key": ident.public.verify_key.hex(),
+            "fingerprint": ident.public.fingerprint,
+        }
+
+    return {
+        "description": "sealed case files; file i's byte j is (i + j) mod 251",
+        "identities": {label: public(label) for label in ("office", "handler", "committee")},
+        "cases": rec.cases("casefile.json", "cases", CASEFILE_INPUTS, write),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--refresh", action="store_true", help="record new random ciphertexts")
@@ -742,6 +833,7 @@ def main() -> None:
         "payload.json": payload_vectors(),
         "bundle.json": bundle_vectors(rec),
         "rotation.json": rotation_vectors(),
+        "casefile.json": casefile_vectors(rec),
     }
     OUT.mkdir(parents=True, exist_ok=True)
     for name, content in files.items():

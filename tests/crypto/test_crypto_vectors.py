@@ -4,6 +4,7 @@ is deterministic crypto/ writes the same bytes again."""
 import base64
 import hashlib
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,6 +19,7 @@ from crypto.errors import (
     WrongPassphraseError,
 )
 from crypto.padding import padded_size
+from inbox import sealed_casefile
 
 ENVELOPES = vector("envelope")
 STREAMS = vector("stream")
@@ -235,3 +237,34 @@ def test_vectors_refuse_the_other_direction() -> None:
         bundle.read_inbound(
             base64.b64decode(outbound["bundle"]), bytes.fromhex(outbound["verify_key"])
         )
+
+
+CASEFILES = vector("casefile")
+
+
+def _casefile_identity(label: str) -> keys.SecretIdentity:
+    ident = CASEFILES["identities"][label]
+    return keys.SecretIdentity(
+        bytes.fromhex(ident["encryption_secret"]), bytes.fromhex(ident["signing_seed"])
+    )
+
+
+@pytest.mark.parametrize("case", CASEFILES["cases"], ids=lambda c: c["name"])
+def test_casefile_vector_opens_in_the_inbox(case: dict[str, Any], tmp_path: Path) -> None:
+    """The recorded files were written by the inbox before the format moved to crypto/: the
+    handler's ``open-casefile`` keeps opening them, file for file."""
+    path = tmp_path / "sak.vscase"
+    path.write_bytes(base64.b64decode(case["casefile"]))
+    opened = sealed_casefile.open_sealed_casefile(
+        path,
+        _casefile_identity("handler"),
+        tmp_path / "ut",
+        expect_fingerprint=CASEFILES["identities"]["office"]["fingerprint"],
+        remove_metadata=False,
+    )
+    assert opened.signer_fingerprint == CASEFILES["identities"]["office"]["fingerprint"]
+    assert opened.manifest.case == case["case"] and opened.manifest.handler == case["handler"]
+    assert [f.name for f in opened.files] == [f["name"] for f in case["files"]]
+    assert [
+        hashlib.blake2b(f.path.read_bytes(), digest_size=32).hexdigest() for f in opened.files
+    ] == case["plaintext_blake2b"]
