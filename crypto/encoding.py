@@ -1,9 +1,16 @@
-"""Small encoding helpers shared by the text and JSON formats."""
+"""Small encoding helpers shared by the text and JSON formats.
+
+The JSON formats (payloads, bundle manifests, the sealed case file's manifest) check the
+shape of what they parse with the same few functions: :func:`fields` for an object's keys,
+:func:`as_list`, :func:`as_str` and :func:`as_int` for bounded values. Each raises
+MalformedError naming ``what`` was wrong.
+"""
 
 import base64
 import binascii
 import json
 import re
+from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
@@ -75,3 +82,53 @@ def loads_json(data: bytes, what: str) -> Any:
         raise
     except (ValueError, RecursionError) as exc:  # also: integers over Python's digit limit
         raise MalformedError(f"{what} is not UTF-8 JSON") from exc
+
+
+def as_object(value: object, what: str) -> dict[str, Any]:
+    """A JSON object."""
+    if not isinstance(value, dict):
+        raise MalformedError(f"{what} must be a JSON object")
+    return value
+
+
+def fields(
+    value: object, required: Iterable[str], optional: Iterable[str] = (), *, what: str
+) -> dict[str, Any]:
+    """A JSON object with every key of ``required``, any of ``optional`` and no other."""
+    obj = as_object(value, what)
+    keys, needed = set(obj), set(required)
+    if not needed <= keys or not keys <= needed | set(optional):
+        raise MalformedError(f"{what} has missing or unexpected fields")
+    return obj
+
+
+def as_list(value: object, what: str, most: int) -> list[Any]:
+    """A JSON array of at most ``most`` elements."""
+    if not isinstance(value, list) or len(value) > most:
+        raise MalformedError(f"{what} must be a list of at most {most}")
+    return value
+
+
+def as_str(value: object, what: str, most: int | None = None, *, least: int = 0) -> str:
+    """A JSON string of ``least`` to ``most`` code points (unbounded when ``most`` is None),
+    every one a Unicode scalar value: a lone surrogate, which JSON can write as an escape
+    such as ``\\ud800`` but UTF-8 cannot carry, is refused."""
+    too_long = isinstance(value, str) and most is not None and len(value) > most
+    if not isinstance(value, str) or len(value) < least or too_long:
+        if most is None:
+            raise MalformedError(f"{what} must be text")
+        if least:
+            raise MalformedError(f"{what} must be text of {least} to {most} characters")
+        raise MalformedError(f"{what} must be text of at most {most} characters")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise MalformedError(f"{what} is not valid Unicode text (a lone surrogate)") from exc
+    return value
+
+
+def as_int(value: object, what: str, least: int, most: int) -> int:
+    """A JSON integer from ``least`` to ``most`` (``true`` and ``1.0`` are not integers)."""
+    if type(value) is not int or not least <= value <= most:
+        raise MalformedError(f"{what} is outside {least} … {most}")
+    return value

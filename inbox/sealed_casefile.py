@@ -1,19 +1,12 @@
-"""The sealed case file: a case forwarded to one named handler (§6a, §8.2).
+"""Where a sealed case file goes: the office writes one, the handler opens one (§6a, §8.2).
 
-docs/PROTOCOL.md, "Sealed case file", specifies the bytes. Only existing ``crypto``
-constructions are used: an envelope (sealed to the handler's key only) carries a manifest
-with one random stream key per file; the PDF and every attachment follow as attachment
-streams; the office signs the header with its Ed25519 key::
-
-    "VSCASEF1" | office enc(32) | office verify(32) | u32be elen | envelope(elen) | sig(64)
-               | stream_1 | ... | stream_n
-
-Writing and reading keep memory bounded by one stream chunk per file (the PDF itself is
-built in memory). A reader checks the signature, the exact file length and every stream
-before it renames anything into place; on any fault it removes what it wrote.
+The bytes are crypto/casefile.py's (docs/PROTOCOL.md, "Sealed case file"); this module
+does the file handling around them. Writing and reading keep memory bounded by one stream
+chunk per file (the PDF itself is built in memory). A reader checks the signature, the exact
+file length and every stream before it renames anything into place; on any fault it removes
+what it wrote.
 """
 
-import json
 import os
 import secrets
 from collections.abc import Iterable, Iterator
@@ -21,23 +14,22 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from crypto import envelope, stream
-from crypto.encoding import b64decode, b64encode, check_day, check_id, loads_json
-from crypto.errors import CryptoError, NotARecipientError
-from crypto.keys import PublicIdentity, SecretIdentity, verify_signature
+from crypto import casefile, stream
+from crypto.casefile import MAX_FILES, MAX_NAME, Manifest, ManifestFile
+from crypto.errors import (
+    CryptoError,
+    MalformedError,
+    NotARecipientError,
+    SignatureError,
+    TamperedError,
+    TooLargeError,
+    TruncatedError,
+)
+from crypto.keys import PublicIdentity, SecretIdentity
 
 from .attachments import _unique_target, safe_name, strip_metadata
 from .errors import InboxError
 
-MAGIC = b"VSCASEF1"
-FORMAT = "varsel-casefile/v1"
-SIGNER_BYTES = 64  # the office's X25519 and Ed25519 public keys
-SIGNATURE_BYTES = 64
-PREFIX = len(MAGIC) + SIGNER_BYTES + 4
-MIN_ENVELOPE = 4 + 1 + envelope.STANZA_BYTES + envelope.NONCE_BYTES + envelope.TAG_BYTES + 4
-MAX_ENVELOPE = 1024 * 1024
-MAX_FILES = 4096
-MAX_NAME = 255
 PIECE = 1 << 20
 SUFFIX = ".vscase"
 
@@ -59,22 +51,6 @@ class SourceFile:
 
 
 @dataclass(frozen=True)
-class ManifestFile:
-    name: str
-    size: int
-    media_type: str
-    key: bytes
-
-
-@dataclass(frozen=True)
-class Manifest:
-    case: str
-    created_day: str
-    handler: str | None
-    files: tuple[ManifestFile, ...]
-
-
-@dataclass(frozen=True)
 class OpenedFile:
     name: str
     path: Path
@@ -87,73 +63,6 @@ class OpenedCasefile:
     manifest: Manifest
     signer_fingerprint: str
     files: list[OpenedFile]
-
-
-def signed_part(signer: PublicIdentity, sealed_manifest: bytes) -> bytes:
-    return (
-        MAGIC
-        + signer.encryption_key
-        + signer.verify_key
-        + len(sealed_manifest).to_bytes(4, "big")
-        + sealed_manifest
-    )
-
-
-def encode_manifest(manifest: Manifest) -> bytes:
-    obj = {
-        "case": manifest.case,
-        "created_day": manifest.created_day,
-        "files": [
-            {"key": b64encode(f.key), "media_type": f.media_type, "name": f.name, "size": f.size}
-            for f in manifest.files
-        ],
-        "format": FORMAT,
-        "handler": manifest.handler,
-    }
-    data = json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
-    decode_manifest(data)  # the reader's own checks: never seal what a handler cannot open
-    return data
-
-
-def decode_manifest(data: bytes) -> Manifest:
-    obj = loads_json(data, "case file manifest")
-    if not isinstance(obj, dict) or set(obj) != {
-        "case", "created_day", "files", "format", "handler"
-    }:  # fmt: skip
-        raise CasefileRefused("Saksmappen har et ukjent innhold (manifestet er feil).")
-    if obj["format"] != FORMAT:
-        raise CasefileRefused("Saksmappen har et ukjent format.")
-    handler = obj["handler"]
-    if handler is not None and not _is_text(handler):
-        raise CasefileRefused("Saksmappen har et ugyldig saksbehandlernavn.")
-    files = obj["files"]
-    if not isinstance(files, list) or not 1 <= len(files) <= MAX_FILES:
-        raise CasefileRefused("Saksmappen har en ugyldig filliste.")
-    parsed = []
-    for f in files:
-        if not isinstance(f, dict) or set(f) != {"key", "media_type", "name", "size"}:
-            raise CasefileRefused("Saksmappen har en ugyldig filoppføring.")
-        size = f["size"]
-        if type(size) is not int or size < 0:
-            raise CasefileRefused("Saksmappen har en ugyldig filstørrelse.")
-        if (
-            not _is_text(f["name"])
-            or not _is_text(f["media_type"])
-            or not isinstance(f["key"], str)
-        ):
-            raise CasefileRefused("Saksmappen har en ugyldig filoppføring.")
-        key = b64decode(f["key"], length=stream.KEY_BYTES, what="stream key")
-        parsed.append(ManifestFile(f["name"], size, f["media_type"], key))
-    return Manifest(
-        case=check_id(obj["case"], "case"),
-        created_day=check_day(obj["created_day"], "created_day"),
-        handler=handler,
-        files=tuple(parsed),
-    )
-
-
-def _is_text(value: object) -> bool:
-    return isinstance(value, str) and 0 < len(value) <= MAX_NAME
 
 
 # -- writing (the office) -------------------------------------------------------------------
@@ -190,16 +99,21 @@ def write_sealed_casefile(
             for f in files
         ),
     )
-    sealed = envelope.seal(encode_manifest(manifest), [recipient.encryption_key])
-    if len(sealed) > MAX_ENVELOPE:
-        raise InboxError("Saken har for mange vedlegg til én saksmappe.")
-    head = signed_part(signer.public, sealed)
+    try:
+        header = casefile.write_header(manifest, signer, recipient.encryption_key)
+    except TooLargeError as exc:
+        raise InboxError("Saken har for mange vedlegg til én saksmappe.") from exc
+    except CryptoError as exc:  # the handler's name is the only text a person typed
+        raise InboxError(
+            "Saksmappen ble ikke skrevet: ugyldig saksbehandlernavn (1–255 tegn) eller "
+            f"innhold ({exc})."
+        ) from exc
     _reserve(path)
     part = path.with_name(f".{path.name}.{secrets.token_hex(6)}.part")
     try:
         fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "wb") as out:
-            out.write(head + signer.sign(head))
+            out.write(header)
             for source, entry in zip(files, manifest.files, strict=True):
                 _write_stream(out, entry.key, source)
             out.flush()
@@ -251,28 +165,32 @@ def _refused(what: str) -> CasefileRefused:
     return CasefileRefused(f"Saksmappen ble avvist: {what}. Ingenting er skrevet.")
 
 
-def read_header(f: BinaryIO, total: int) -> tuple[PublicIdentity, bytes, int]:
-    """(signer, sealed manifest, offset of the first stream); checks the signature."""
-    prefix = f.read(PREFIX)
-    if len(prefix) < PREFIX or prefix[: len(MAGIC)] != MAGIC:
-        raise _refused("filen er ikke en forseglet Varsel-saksmappe eller er avkortet")
-    signer = PublicIdentity(
-        encryption_key=prefix[len(MAGIC) : len(MAGIC) + 32],
-        verify_key=prefix[len(MAGIC) + 32 : len(MAGIC) + SIGNER_BYTES],
-    )
-    elen = int.from_bytes(prefix[-4:], "big")
-    if not MIN_ENVELOPE <= elen <= MAX_ENVELOPE:
-        raise _refused("hodet er skadet")
-    rest = f.read(elen + SIGNATURE_BYTES)
-    if len(rest) < elen + SIGNATURE_BYTES:
-        raise _refused("filen er avkortet")
-    sealed, signature = rest[:elen], rest[elen:]
-    if not verify_signature(signer.verify_key, signed_part(signer, sealed), signature):
-        raise _refused("signaturen stemmer ikke – filen er endret eller skadet")
-    offset = PREFIX + elen + SIGNATURE_BYTES
-    if offset > total:
-        raise _refused("filen er avkortet")
-    return signer, sealed, offset
+def read_header(
+    f: BinaryIO, total: int, identity: SecretIdentity, expect_fingerprint: str | None
+) -> casefile.Header:
+    """Steps 1-7 of docs/PROTOCOL.md, "Sealed case file", "Reading", from the open file."""
+    prefix = f.read(casefile.PREFIX)
+    try:
+        head = prefix + f.read(casefile.header_length(prefix) - len(prefix))
+    except MalformedError as exc:
+        raise _refused("filen er ikke en forseglet Varsel-saksmappe eller er avkortet") from exc
+    signer_fp = casefile.header_signer(prefix).fingerprint
+    if expect_fingerprint is not None and _norm(expect_fingerprint) != _norm(signer_fp):
+        raise _refused(f"den er signert med {signer_fp}, ikke med det forventede fingeravtrykket")
+    try:
+        return casefile.read_header(head, total, identity)
+    except NotARecipientError as exc:
+        raise CasefileRefused(
+            "Saksmappen er ikke kryptert til din nøkkel (feil mottaker). Ingenting er skrevet."
+        ) from exc
+    except TruncatedError as exc:
+        raise _refused("filen er avkortet") from exc
+    except SignatureError as exc:
+        raise _refused("signaturen stemmer ikke – filen er endret eller skadet") from exc
+    except TamperedError as exc:
+        raise _refused("hodet er endret eller skadet") from exc
+    except CryptoError as exc:
+        raise _refused(f"hodet eller manifestet er ugyldig ({exc})") from exc
 
 
 def open_sealed_casefile(
@@ -289,33 +207,8 @@ def open_sealed_casefile(
     except OSError as exc:
         raise InboxError(f"Kan ikke lese {path}: {exc.strerror}.") from exc
     with f:
-        total = os.fstat(f.fileno()).st_size
-        signer, sealed, offset = read_header(f, total)
-        signer_fp = signer.fingerprint
-        if expect_fingerprint is not None and _norm(expect_fingerprint) != _norm(signer_fp):
-            raise _refused(
-                f"den er signert med {signer_fp}, ikke med det forventede fingeravtrykket"
-            )
-        public = identity.public
-        try:
-            plain = envelope.open_envelope(
-                sealed, public.encryption_key, identity.encryption_secret
-            )
-        except NotARecipientError as exc:
-            raise CasefileRefused(
-                "Saksmappen er ikke kryptert til din nøkkel (feil mottaker). Ingenting er skrevet."
-            ) from exc
-        except CryptoError as exc:
-            raise _refused("hodet er endret eller skadet") from exc
-        try:
-            manifest = decode_manifest(plain)
-        except CryptoError as exc:
-            raise _refused("manifestet er ugyldig") from exc
-        expected = offset + sum(stream.encrypted_size(m.size) for m in manifest.files)
-        if total < expected:
-            raise _refused("filen er avkortet")
-        if total > expected:
-            raise _refused("filen har ekstra data på slutten")
+        header = read_header(f, os.fstat(f.fileno()).st_size, identity, expect_fingerprint)
+        manifest = header.manifest
         created = not out_dir.exists()
         try:
             out_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -324,8 +217,8 @@ def open_sealed_casefile(
         parts: list[Path] = []
         opened: list[OpenedFile] = []
         try:
-            for entry in manifest.files:
-                parts.append(_decrypt_to_part(f, entry, out_dir))
+            for span in header.streams:
+                parts.append(_decrypt_to_part(f, span, out_dir))
             for entry, part in zip(manifest.files, parts, strict=True):
                 removed = remove_metadata and strip_metadata(part)
                 target = _unique_target(out_dir, safe_name(entry.name))
@@ -343,16 +236,17 @@ def open_sealed_casefile(
                 part.unlink(missing_ok=True)
             if created and not any(out_dir.iterdir()):
                 out_dir.rmdir()
-    return OpenedCasefile(manifest, signer_fp, opened)
+    return OpenedCasefile(manifest, header.signer.fingerprint, opened)
 
 
-def _decrypt_to_part(f: BinaryIO, entry: ManifestFile, out_dir: Path) -> Path:
-    length = stream.encrypted_size(entry.size)
+def _decrypt_to_part(f: BinaryIO, span: casefile.StreamSpan, out_dir: Path) -> Path:
+    entry = span.file
+    f.seek(span.offset)
     part = out_dir / f".varsel-{secrets.token_hex(8)}.part"
     fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
         with os.fdopen(fd, "wb") as out:
-            for piece in stream.decrypt_stream(entry.key, entry.size, _read_exact(f, length)):
+            for piece in stream.decrypt_stream(entry.key, entry.size, _read_exact(f, span.length)):
                 out.write(piece)
     except BaseException:
         part.unlink(missing_ok=True)
