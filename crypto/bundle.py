@@ -31,7 +31,17 @@ import nacl.hash
 import nacl.hashlib
 from nacl.encoding import RawEncoder
 
-from .encoding import b64decode, b64encode, check_day, check_id, loads_json
+from .encoding import (
+    as_int,
+    as_list,
+    as_str,
+    b64decode,
+    b64encode,
+    check_day,
+    check_id,
+    fields,
+    loads_json,
+)
 from .errors import MalformedError, SignatureError, TooLargeError
 from .keys import SecretIdentity, fingerprint, verify_signature
 from .payload import MAX_ATTACHMENTS, THREAD_STATUSES
@@ -361,20 +371,20 @@ def read_inbound_head(
     "Streaming")."""
     manifest, spans = _open_head(head, length, portal_verify_key, "inbound")
     required = {"created_day", "last_outbound_sequence", "threads", "items"}
-    _fields(manifest, required | ({"portal"} & set(manifest)))
+    fields(manifest, required | {"format", "direction"}, ("portal",), what="bundle manifest")
     days = _DayWindow(today)
-    if len(_list(manifest["items"], "items")) > MAX_INBOUND_ITEMS:
+    if len(as_list(manifest["items"], "bundle items", MAX_ENTRIES)) > MAX_INBOUND_ITEMS:
         raise MalformedError(f"the bundle carries more than {MAX_INBOUND_ITEMS} items")
     threads = []
     thread_ids: set[str] = set()
-    for t in _list(manifest["threads"], "threads"):
-        _fields(t, {"id", "reporter_public_key", "created_day", "status"}, exact=True)
+    for t in as_list(manifest["threads"], "bundle threads", MAX_ENTRIES):
+        fields(t, {"id", "reporter_public_key", "created_day", "status"}, what="bundle entry")
         tid = _unique(check_id(t["id"], "thread id"), thread_ids, "thread")
         threads.append(
             InboundThread(
                 id=tid,
                 reporter_public_key=b64decode(
-                    _str(t["reporter_public_key"]), length=32, what="reporter public key"
+                    t["reporter_public_key"], length=32, what="reporter public key"
                 ),
                 created_day=days.check(t["created_day"], "a thread's day"),
                 status=_status(t["status"]),
@@ -383,13 +393,13 @@ def read_inbound_head(
     items = []
     item_ids: set[str] = set()
     used: set[str] = set()
-    for i in _list(manifest["items"], "items"):
-        _fields(i, {"id", "thread", "kind", "day", "envelope", "attachments"}, exact=True)
+    for i in as_list(manifest["items"], "bundle items", MAX_ENTRIES):
+        fields(i, {"id", "thread", "kind", "day", "envelope", "attachments"}, what="bundle entry")
         if check_id(i["thread"], "thread id") not in thread_ids:
             raise MalformedError("an item refers to a thread the bundle does not describe")
         if i["kind"] not in ITEM_KINDS:
             raise MalformedError("an item has an unknown kind")
-        refs = _list(i["attachments"], "ids")
+        refs = as_list(i["attachments"], "bundle ids", MAX_ENTRIES)
         if len(refs) > MAX_ATTACHMENTS:
             raise MalformedError(f"an item carries more than {MAX_ATTACHMENTS} attachments")
         attachment_ids = [_blob_ref(b, spans, used) for b in refs]
@@ -409,7 +419,9 @@ def read_inbound_head(
         raise MalformedError("the bundle describes a thread that none of its items belongs to")
     return InboundHead(
         created_day=days.check(manifest["created_day"], "the bundle's day"),
-        last_outbound_sequence=_count(manifest["last_outbound_sequence"], 0),
+        last_outbound_sequence=as_int(
+            manifest["last_outbound_sequence"], "a bundle number", 0, MAX_SEQUENCE
+        ),
         threads=tuple(threads),
         items=tuple(items),
         blobs=tuple(spans.values()),
@@ -419,13 +431,10 @@ def read_inbound_head(
 
 
 def _portal(value: object) -> PortalParameters:
-    _fields(value, {"encryption_key", "receipt_salt"}, exact=True)
-    assert isinstance(value, dict)
+    obj = fields(value, {"encryption_key", "receipt_salt"}, what="bundle entry")
     return PortalParameters(
-        encryption_key=b64decode(_str(value["encryption_key"]), length=32, what="portal key"),
-        receipt_salt=b64decode(
-            _str(value["receipt_salt"]), length=SALT_BYTES, what="receipt salt"
-        ),
+        encryption_key=b64decode(obj["encryption_key"], length=32, what="portal key"),
+        receipt_salt=b64decode(obj["receipt_salt"], length=SALT_BYTES, what="receipt salt"),
     )
 
 
@@ -497,23 +506,23 @@ def write_outbound(bundle: OutboundBundle, office: SecretIdentity) -> bytes:
 def read_outbound(data: bytes, office_verify_key: bytes) -> OutboundBundle:
     manifest, blobs = _open(data, office_verify_key, "outbound")
     required = {"created_day", "sequence", "audience", "acks", "replies", "statuses"}
-    _fields(manifest, required | (set(OUTBOUND_OPTIONAL) & set(manifest)))
+    fields(manifest, required | {"format", "direction"}, OUTBOUND_OPTIONAL, what="bundle manifest")
     key_rotation = None
     if "key_rotation" in manifest:
         key_rotation = b64decode(
-            _str(manifest["key_rotation"]), length=STATEMENT_BYTES, what="key rotation"
+            manifest["key_rotation"], length=STATEMENT_BYTES, what="key rotation"
         )
         read_rotation(key_rotation, office_verify_key)  # refuse the bundle whole if it fails
     ack_ids: set[str] = set()
     acks = tuple(
         _unique(check_id(a, "acknowledged item id"), ack_ids, "ack")
-        for a in _list(manifest["acks"], "acks")
+        for a in as_list(manifest["acks"], "bundle acks", MAX_ENTRIES)
     )
     used: set[str] = set()
     reply_ids: set[str] = set()
     replies = []
-    for r in _list(manifest["replies"], "replies"):
-        _fields(r, {"id", "thread", "day", "envelope"}, exact=True)
+    for r in as_list(manifest["replies"], "bundle replies", MAX_ENTRIES):
+        fields(r, {"id", "thread", "day", "envelope"}, what="bundle entry")
         replies.append(
             OutboundReply(
                 id=_unique(check_id(r["id"], "reply id"), reply_ids, "reply"),
@@ -523,8 +532,8 @@ def read_outbound(data: bytes, office_verify_key: bytes) -> OutboundBundle:
             )
         )
     statuses = []
-    for s in _list(manifest["statuses"], "statuses"):
-        _fields(s, {"thread", "status"}, exact=True)
+    for s in as_list(manifest["statuses"], "bundle statuses", MAX_ENTRIES):
+        fields(s, {"thread", "status"}, what="bundle entry")
         statuses.append(
             StatusChange(thread=check_id(s["thread"], "thread id"), status=_status(s["status"]))
         )
@@ -534,8 +543,8 @@ def read_outbound(data: bytes, office_verify_key: bytes) -> OutboundBundle:
     if used != set(blobs):
         raise MalformedError("the bundle carries blobs that nothing refers to")
     return OutboundBundle(
-        sequence=_count(manifest["sequence"], 1),
-        audience=_str(manifest["audience"]),
+        sequence=as_int(manifest["sequence"], "a bundle number", 1, MAX_SEQUENCE),
+        audience=as_str(manifest["audience"], "audience"),
         created_day=check_day(manifest["created_day"]),
         acks=acks,
         replies=tuple(replies),
@@ -550,26 +559,26 @@ def _open_threads(
     value: object, blobs: dict[str, bytes], used: set[str]
 ) -> tuple[OpenThread, ...]:
     """A present ``open_threads``: a non-empty list; ids unique; keys of their sizes."""
-    entries = _list(value, "open_threads")
+    entries = as_list(value, "bundle open_threads", MAX_ENTRIES)
     if not entries:
         raise MalformedError("open_threads must not be an empty list")
     ids: set[str] = set()
     found = []
     for t in entries:
-        _fields(
+        fields(
             t,
             {"id", "status", "reporter_public_key", "sealed_login_key", "own_copy"},
-            exact=True,
+            what="bundle entry",
         )
         found.append(
             OpenThread(
                 id=_unique(check_id(t["id"], "thread id"), ids, "thread to open"),
                 status=_status(t["status"]),
                 reporter_public_key=b64decode(
-                    _str(t["reporter_public_key"]), length=32, what="reporter public key"
+                    t["reporter_public_key"], length=32, what="reporter public key"
                 ),
                 sealed_login_key=b64decode(
-                    _str(t["sealed_login_key"]),
+                    t["sealed_login_key"],
                     length=SEALED_LOGIN_KEY_BYTES,
                     what="sealed login key",
                 ),
@@ -582,7 +591,10 @@ def _open_threads(
 def _reply_by(value: object) -> tuple[str, ...]:
     """A present ``reply_by``: a non-empty list of days in ascending order (repeats allowed:
     two cases may share a time limit)."""
-    days = tuple(check_day(d, "a time limit to reply") for d in _list(value, "reply_by"))
+    days = tuple(
+        check_day(d, "a time limit to reply")
+        for d in as_list(value, "bundle reply_by", MAX_ENTRIES)
+    )
     if not days or list(days) != sorted(days):
         raise MalformedError("reply_by must be a non-empty list of days in ascending order")
     return days
@@ -658,9 +670,10 @@ def _open_head(
         raise MalformedError(f"this is not an {direction} bundle")
     spans: dict[str, BlobSpan] = {}
     offset = head_end + SIGNATURE_BYTES
-    for entry in _list(manifest.get("blobs"), "blobs"):
-        _fields(entry, {"id", "size", "blake2b"}, exact=True)
-        blob_id, size = _str(entry["id"]), _count(entry["size"], 0, MAX_BUNDLE)
+    for entry in as_list(manifest.get("blobs"), "bundle blobs", MAX_ENTRIES):
+        fields(entry, {"id", "size", "blake2b"}, what="bundle entry")
+        blob_id = as_str(entry["id"], "blob id")
+        size = as_int(entry["size"], "a bundle number", 0, MAX_BUNDLE)
         digest = entry["blake2b"]
         if not isinstance(digest, str) or not _HEX_DIGEST.fullmatch(digest):
             raise MalformedError("a blob digest is not 64 lower-case hex digits")
@@ -689,32 +702,6 @@ def _check_prefix(data: bytes) -> int:
 
 def _digest(data: bytes) -> bytes:
     return nacl.hash.blake2b(data, digest_size=DIGEST_BYTES, encoder=RawEncoder)
-
-
-def _fields(obj: object, names: set[str], *, exact: bool = False) -> None:
-    if not isinstance(obj, dict):
-        raise MalformedError("bundle entry must be a JSON object")
-    keys = set(obj) - {"format", "direction"} if not exact else set(obj)
-    if keys != names:
-        raise MalformedError("bundle entry has missing or unexpected fields")
-
-
-def _list(value: object, what: str) -> list[Any]:
-    if not isinstance(value, list) or len(value) > MAX_ENTRIES:
-        raise MalformedError(f"bundle {what} must be a list")
-    return value
-
-
-def _str(value: object) -> str:
-    if not isinstance(value, str):
-        raise MalformedError("bundle field must be text")
-    return value
-
-
-def _count(value: object, minimum: int, maximum: int = MAX_SEQUENCE) -> int:
-    if not isinstance(value, int) or isinstance(value, bool) or not minimum <= value <= maximum:
-        raise MalformedError(f"a bundle number is outside {minimum} … {maximum}")
-    return value
 
 
 class _DayWindow:

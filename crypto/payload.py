@@ -24,7 +24,17 @@ from typing import Any
 
 from report_form import catalogue
 
-from .encoding import b64decode, b64encode, check_id, loads_json
+from .encoding import (
+    as_int,
+    as_list,
+    as_object,
+    as_str,
+    b64decode,
+    b64encode,
+    check_id,
+    fields,
+    loads_json,
+)
 from .errors import MalformedError
 
 VERSION = 1
@@ -67,18 +77,12 @@ class AttachmentRef:
 
     @classmethod
     def from_json(cls, obj: object) -> "AttachmentRef":
-        o = _object(obj, "attachment")
-        _keys(o, {"name", "size", "media_type", "key", "blob"}, "attachment")
-        size = o["size"]
-        if not isinstance(size, int) or isinstance(size, bool) or not 0 <= size <= MAX_FILE_SIZE:
-            raise MalformedError(
-                f"attachment size must be an integer from 0 to {MAX_FILE_SIZE}"
-            )
+        o = fields(obj, {"name", "size", "media_type", "key", "blob"}, what="attachment")
         return cls(
-            name=_text(o["name"], "attachment name", MAX_NAME),
-            size=size,
-            media_type=_text(o["media_type"], "attachment media type", MAX_NAME),
-            key=b64decode(_text(o["key"], "attachment key", 64), length=32, what="key"),
+            name=as_str(o["name"], "attachment name", MAX_NAME),
+            size=as_int(o["size"], "attachment size", 0, MAX_FILE_SIZE),
+            media_type=as_str(o["media_type"], "attachment media type", MAX_NAME),
+            key=b64decode(as_str(o["key"], "attachment key", 64), length=32, what="key"),
             blob=check_id(o["blob"], "attachment blob"),
         )
 
@@ -114,7 +118,7 @@ Payload = Report | Message | Reply | OwnCopy
 def check_answers(answers: object) -> Answers:
     """Validate form answers against the question catalogue (``report_form.catalogue``,
     read when called); returns them unchanged."""
-    a = _object(answers, "answers")
+    a = as_object(answers, "answers")
     questions = catalogue.by_key(catalogue.QUESTIONS)
     for key, value in a.items():
         question = questions.get(key)
@@ -129,7 +133,7 @@ def check_answers(answers: object) -> Answers:
             ):
                 raise MalformedError(f"answer to {key!r} is not a list of distinct choices")
         elif question.kind in catalogue.FREE_TEXT:
-            _text(value, f"answer to {key!r}", MAX_TEXT)
+            as_str(value, f"answer to {key!r}", MAX_TEXT)
         elif value not in choices:
             raise MalformedError(f"answer to {key!r} is not an allowed choice")
     for question in catalogue.QUESTIONS:
@@ -179,36 +183,34 @@ def check_payload(obj: object) -> Payload:
     Takes the parsed JSON value; returns the payload it describes or raises
     MalformedError naming the first rule broken.
     """
-    o = _object(obj, "payload")
+    o = as_object(obj, "payload")
     version = o.get("v")
     if type(version) is not int or version != VERSION:
         raise MalformedError("unsupported payload version")
     kind = o.get("type")
     if kind == "report":
-        _keys(o, {"v", "type", "answers", "reporter_public_key", "attachments"}, "report")
+        fields(o, {"v", "type", "answers", "reporter_public_key", "attachments"}, what="report")
         return Report(
             answers=check_answers(o["answers"]),
             reporter_public_key=_public_key(o["reporter_public_key"]),
             attachments=_attachments(o["attachments"]),
         )
     if kind == "message":
-        _keys(o, {"v", "type", "text", "reporter_public_key", "attachments"}, "message")
+        fields(o, {"v", "type", "text", "reporter_public_key", "attachments"}, what="message")
         return Message(
-            text=_text(o["text"], "message text", MAX_TEXT),
+            text=as_str(o["text"], "message text", MAX_TEXT),
             reporter_public_key=_public_key(o["reporter_public_key"]),
             attachments=_attachments(o["attachments"]),
         )
     if kind == "reply":
-        _keys(o, {"v", "type", "text"}, "reply")
-        return Reply(text=_text(o["text"], "reply text", MAX_TEXT))
+        fields(o, {"v", "type", "text"}, what="reply")
+        return Reply(text=as_str(o["text"], "reply text", MAX_TEXT))
     if kind == "own_copy":
-        _keys(o, {"v", "type", "text", "file_names"}, "own copy")
-        names = o["file_names"]
-        if not isinstance(names, list) or len(names) > MAX_ATTACHMENTS:
-            raise MalformedError(f"file_names must be a list of at most {MAX_ATTACHMENTS}")
+        fields(o, {"v", "type", "text", "file_names"}, what="own copy")
+        names = as_list(o["file_names"], "file_names", MAX_ATTACHMENTS)
         return OwnCopy(
-            text=_text(o["text"], "own copy text", MAX_TEXT),
-            file_names=tuple(_text(n, "file name", MAX_NAME) for n in names),
+            text=as_str(o["text"], "own copy text", MAX_TEXT),
+            file_names=tuple(as_str(n, "file name", MAX_NAME) for n in names),
         )
     raise MalformedError("unknown payload type")
 
@@ -251,32 +253,11 @@ def _scalars(value: str) -> str:
     return value
 
 
-def _object(obj: object, what: str) -> dict[str, Any]:
-    if not isinstance(obj, dict):
-        raise MalformedError(f"{what} must be a JSON object")
-    return obj
-
-
-def _keys(obj: dict[str, Any], expected: set[str], what: str) -> None:
-    if set(obj) != expected:
-        raise MalformedError(f"{what} has missing or unexpected fields")
-
-
-def _text(value: object, what: str, limit: int) -> str:
-    if not isinstance(value, str) or len(value) > limit:
-        raise MalformedError(f"{what} must be text of at most {limit} characters")
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError as exc:  # a lone surrogate, e.g. from the JSON escape \ud800
-        raise MalformedError(f"{what} is not valid Unicode text (a lone surrogate)") from exc
-    return value
-
-
 def _public_key(value: object) -> bytes:
-    return b64decode(_text(value, "reporter public key", 64), length=32, what="public key")
+    return b64decode(as_str(value, "reporter public key", 64), length=32, what="public key")
 
 
 def _attachments(value: object) -> tuple[AttachmentRef, ...]:
-    if not isinstance(value, list) or len(value) > MAX_ATTACHMENTS:
-        raise MalformedError(f"attachments must be a list of at most {MAX_ATTACHMENTS}")
-    return tuple(AttachmentRef.from_json(a) for a in value)
+    return tuple(
+        AttachmentRef.from_json(a) for a in as_list(value, "attachments", MAX_ATTACHMENTS)
+    )
