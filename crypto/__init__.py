@@ -11,4 +11,5 @@ Modules, one per thing in the protocol (docs/PROTOCOL.md is the byte-level spec)
 - ``wrap``     -- a secret wrapped under a symmetric key (sessions, the inbox store)
 - ``payload``  -- what is inside an envelope: report, message, reply
 - ``bundle``   -- signed transfer containers between portal and inbox
+- ``casefile`` -- the sealed case file's header and manifest (a case for one handler)
 """

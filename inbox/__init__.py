@@ -22,7 +22,7 @@ Modules, one per thing in the domain (tests/test_structure.py keeps this list tr
 - ``innsyn``          -- kontradiksjon and the innsyn extract (§6c, §9.2, §10.2)
 - ``decision``        -- the decision, suspensions and reactions (§10.3-§14)
 - ``handover``        -- forwarding a case to a handler and closing it out (§6a, §6b)
-- ``sealed_casefile`` -- the sealed case file a handler opens
+- ``sealed_casefile`` -- sealed case files on disk: written for a handler, opened by one
 - ``casefile``        -- the case file as PDF
 - ``stats``           -- anonymous statistics, counts only (§1)
 - ``rotation``        -- replacing the office key, signed by the old one

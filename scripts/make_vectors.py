@@ -11,6 +11,7 @@ Run from the repository root: ``.venv/bin/python scripts/make_vectors.py [--refr
 """
 
 import argparse
+import base64
 import hashlib
 import json
 import sys
@@ -27,7 +28,17 @@ import nacl.hash  # noqa: E402
 import nacl.pwhash  # noqa: E402
 import nacl.signing  # noqa: E402
 
-from crypto import bundle, envelope, keys, payload, receipt, rotation, stream, wrap  # noqa: E402
+from crypto import (  # noqa: E402
+    bundle,
+    casefile,
+    envelope,
+    keys,
+    payload,
+    receipt,
+    rotation,
+    stream,
+    wrap,
+)
 from crypto.encoding import b64encode  # noqa: E402
 from crypto.padding import padded_size  # noqa: E402
 from crypto.wordlist import WORDS  # noqa: E402
@@ -728,7 +739,7 @@ def rotation_vectors() -> dict[str, Any]:
     }
 
 
-CASEFILE_INPUTS = [
+CASEFILE_INPUTS: list[dict[str, Any]] = [
     {
         "name": "a PDF and two attachments, one of two chunks and one empty",
         "office": "office",
@@ -762,39 +773,135 @@ def _file_plain(index: int, size: int) -> bytes:
     return bytes((i + index) % 251 for i in range(size))
 
 
+def _edit(data: bytes, edit: list[Any]) -> bytes:
+    """A refused case file's change to the first case: ``cut n``, ``flip i`` (XOR 1),
+    ``set i hex`` or ``append hex``."""
+    kind, *args = edit
+    if kind == "cut":
+        return data[: args[0]]
+    if kind == "flip":
+        return data[: args[0]] + bytes([data[args[0]] ^ 1]) + data[args[0] + 1 :]
+    if kind == "set":
+        new = bytes.fromhex(args[1])
+        return data[: args[0]] + new + data[args[0] + len(new) :]
+    return data + bytes.fromhex(args[0])
+
+
+def read_casefile(data: bytes, handler: keys.SecretIdentity) -> list[bytes]:
+    """Steps 1-8 of "Sealed case file", "Reading", with crypto/: every file's plaintext."""
+    head = casefile.read_header(data[: casefile.header_length(data[:76])], len(data), handler)
+    return [
+        b"".join(stream.decrypt_stream(s.file.key, s.file.size, [data[s.offset :][: s.length]]))
+        for s in head.streams
+    ]
+
+
+def _manifest_text(obj: Any) -> str:
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def casefile_manifests() -> list[dict[str, Any]]:
+    """Manifests as plain JSON text (step 6), accepted or refused with their error."""
+    key = b64encode(fixed("casefile manifest key"))
+    pdf = {"key": key, "media_type": "application/pdf", "name": "saksmappe-thread-a.pdf",
+           "size": 1500}  # fmt: skip
+    good = {"case": "thread-aaaa0001", "created_day": "2025-03-14", "files": [pdf],
+            "format": "varsel-casefile/v1", "handler": "Kari Nordmann"}  # fmt: skip
+
+    def variant(change: dict[str, Any], entry: dict[str, Any] | None = None) -> str:
+        obj = {**good, **change}
+        if entry is not None:
+            obj["files"] = [{**pdf, **entry}]
+        return _manifest_text({k: v for k, v in obj.items() if v is not _DROP})
+
+    accepted = {
+        "a handler's name": variant({}),
+        "no handler name (null)": variant({"handler": None}),
+        "a handler's name of 255 code points": variant({"handler": "æ" * 255}),
+        "a file name and media type of 255 code points": variant(
+            {}, {"name": "ø" * 255, "media_type": "x" * 255}
+        ),
+        "an empty file and one of 2^53-1 bytes": _manifest_text(
+            {**good, "files": [{**pdf, "size": 0}, {**pdf, "size": 2**53 - 1}]}
+        ),
+    }
+    refused = {
+        "an empty handler name": variant({"handler": ""}),
+        "a handler's name of 256 code points": variant({"handler": "x" * 256}),
+        "a handler's name that is a number": variant({"handler": 7}),
+        "a handler's name with a lone surrogate": variant({"handler": "Kari"}).replace(
+            '"handler":"Kari"', '"handler":"Kari\\ud800"'
+        ),
+        "no handler field": variant({"handler": _DROP}),
+        "an extra field": variant({"extra": 1}),
+        "another format": variant({"format": "varsel-casefile/v2"}),
+        "no files": variant({"files": []}),
+        "files is not a list": variant({"files": pdf}),
+        "a file entry with an extra field": variant({}, {"blob": "x"}),
+        "a negative size": variant({}, {"size": -1}),
+        "a size that is not an integer (1.0)": variant({}, {"size": 1.5}).replace(
+            '"size":1.5', '"size":1.0'
+        ),
+        "a size that is true": variant({}, {"size": True}),
+        "a size of 2^53": variant({}, {"size": 2**53}),
+        "an empty file name": variant({}, {"name": ""}),
+        "a file name of 256 code points": variant({}, {"name": "x" * 256}),
+        "an empty media type": variant({}, {"media_type": ""}),
+        "a stream key of 31 bytes": variant({}, {"key": b64encode(bytes(31))}),
+        # The last character before "=" carries two unused bits, zero in canonical text.
+        "a stream key in non-canonical base64": variant(
+            {}, {"key": key[:42] + chr(ord(key[42]) + 1) + "="}
+        ),
+        "a case id that is too short": variant({"case": "thread"}),
+        "an impossible day": variant({"created_day": "2025-02-29"}),
+        "a repeated key": variant({}).replace('{"case":', '{"case":"x","case":', 1),
+        "not an object": "[]",
+    }  # fmt: skip
+    cases = [{"name": n, "manifest": m} for n, m in accepted.items()]
+    cases += [{"name": n, "manifest": m, "error": "MalformedError"} for n, m in refused.items()]
+    for case in cases:
+        try:
+            decoded = casefile.decode_manifest(case["manifest"].encode("utf-8"))
+        except Exception as exc:  # noqa: BLE001 (checked by name just below)
+            assert type(exc).__name__ == case.get("error"), (case["name"], exc)
+        else:
+            assert "error" not in case, case["name"]
+            assert casefile.encode_manifest(decoded).decode() == case["manifest"], case["name"]
+    return cases
+
+
+_DROP = object()
+
+
 def casefile_vectors(rec: Recorder) -> dict[str, Any]:
     """Sealed case files (docs/PROTOCOL.md, "Sealed case file"). The first recording was made
     by the writer in inbox/sealed_casefile.py before the format moved to crypto/casefile.py;
-    a reader must keep opening it."""
-    import tempfile
-
-    from inbox import sealed_casefile
+    a re-run keeps it, and a reader must keep opening it."""
 
     def write(case: dict[str, Any]) -> dict[str, Any]:
         office, handler = identity(case["office"]), identity(case["handler_label"])
-        files = [
-            sealed_casefile.SourceFile(
-                f["name"], f["media_type"], f["size"], [_file_plain(i, f["size"])]
-            )
-            for i, f in enumerate(case["files"])
+        manifest = casefile.Manifest(
+            case=case["case"],
+            created_day=case["created_day"],
+            handler=case["handler"],
+            files=tuple(
+                casefile.ManifestFile(f["name"], f["size"], f["media_type"], stream.new_key())
+                for f in case["files"]
+            ),
+        )
+        data = casefile.write_header(manifest, office, handler.public.encryption_key)
+        for i, f in enumerate(manifest.files):
+            data += b"".join(stream.encrypt_stream(f.key, [_file_plain(i, f.size)]))
+        assert read_casefile(data, handler) == [
+            _file_plain(i, f["size"]) for i, f in enumerate(case["files"])
         ]
-        with tempfile.TemporaryDirectory() as tmp:
-            path = Path(tmp) / "sak.vscase"
-            sealed_casefile.write_sealed_casefile(
-                path, signer=office, recipient=handler.public, case=case["case"],
-                created_day=case["created_day"], handler=case["handler"], files=files,
-            )  # fmt: skip
-            data = path.read_bytes()
-            opened = sealed_casefile.open_sealed_casefile(path, handler, Path(tmp) / "ut")
-            for i, f in enumerate(opened.files):
-                assert f.path.read_bytes() == _file_plain(i, case["files"][i]["size"])
         elen = int.from_bytes(data[72:76], "big")
-        manifest = envelope.open_envelope(
+        manifest_bytes = envelope.open_envelope(
             data[76 : 76 + elen], handler.public.encryption_key, handler.encryption_secret
         )
         return {
             "elen": elen,
-            "manifest": manifest.decode("utf-8"),
+            "manifest": manifest_bytes.decode("utf-8"),
             "plaintext_blake2b": [
                 hashlib.blake2b(_file_plain(i, f["size"]), digest_size=32).hexdigest()
                 for i, f in enumerate(case["files"])
@@ -812,10 +919,48 @@ def casefile_vectors(rec: Recorder) -> dict[str, Any]:
             "fingerprint": ident.public.fingerprint,
         }
 
+    cases = rec.cases("casefile.json", "cases", CASEFILE_INPUTS, write)
+    first = base64.b64decode(cases[0]["casefile"])
+    head_end = 76 + cases[0]["elen"] + 64
+    refused = [
+        ("empty", ["cut", 0], "MalformedError"),
+        ("shorter than the 76-byte prefix", ["cut", 75], "MalformedError"),
+        ("wrong magic", ["set", 7, "32"], "MalformedError"),
+        ("elen 128", ["set", 72, "00000080"], "MalformedError"),
+        ("elen over 1 MiB", ["set", 72, "00100001"], "MalformedError"),
+        ("cut in the signature", ["cut", head_end - 1], "TruncatedError"),
+        ("the office's X25519 key changed", ["flip", 40], "SignatureError"),
+        ("the envelope changed", ["flip", 76 + cases[0]["elen"] // 2], "SignatureError"),
+        ("the signature changed", ["flip", head_end - 61], "SignatureError"),
+        ("cut after the header", ["cut", head_end], "TruncatedError"),
+        ("the last byte cut", ["cut", len(first) - 1], "TruncatedError"),
+        ("a byte appended", ["append", "00"], "MalformedError"),
+        ("the PDF's stream changed", ["flip", head_end + 100], "TamperedError"),
+        ("the last stream's last byte changed", ["flip", len(first) - 1], "TamperedError"),
+        ("read with another key", [], "NotARecipientError"),
+    ]
+    handler = identity("handler")
+    refused_out = []
+    for name, edit, error in refused:
+        reader = handler if edit else identity("committee")
+        try:
+            read_casefile(_edit(first, edit) if edit else first, reader)
+        except Exception as exc:  # noqa: BLE001 (checked by name just below)
+            assert type(exc).__name__ == error, (name, exc)
+        else:
+            raise AssertionError(f"{name} was not refused")
+        refused_out.append(
+            {"name": name, "edit": edit, "reader": "handler" if edit else "committee",
+             "error": error}
+        )  # fmt: skip
     return {
-        "description": "sealed case files; file i's byte j is (i + j) mod 251",
+        "description": "sealed case files; file i's byte j is (i + j) mod 251; refused: edits "
+        "of the first case (cut n, flip byte i, set bytes at i, append), read by the handler "
+        "or another key; manifests: step 6 alone",
         "identities": {label: public(label) for label in ("office", "handler", "committee")},
-        "cases": rec.cases("casefile.json", "cases", CASEFILE_INPUTS, write),
+        "cases": cases,
+        "refused": refused_out,
+        "manifests": casefile_manifests(),
     }
 
 

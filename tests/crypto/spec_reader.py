@@ -72,6 +72,11 @@ def _json(data: bytes) -> Any:
         raise SpecError("MalformedError") from exc
 
 
+def _is_string(value: object) -> bool:
+    """A JSON string of Unicode scalar values: no lone surrogate (Payloads)."""
+    return isinstance(value, str) and not any(0xD800 <= ord(ch) <= 0xDFFF for ch in value)
+
+
 def canonical_json(obj: Any, *, ascii_only: bool) -> bytes:
     text = json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=ascii_only)
     return text.encode("utf-8")
@@ -360,7 +365,7 @@ def read_bundle(
         if not isinstance(e, dict) or set(e) != {"blake2b", "id", "size"}:
             raise SpecError("MalformedError")
         size = e["size"]
-        if not isinstance(e["id"], str) or type(size) is not int or size < 0:
+        if not _is_string(e["id"]) or type(size) is not int or size < 0:
             raise SpecError("MalformedError")
         if not isinstance(e["blake2b"], str) or not re.fullmatch("[0-9a-f]{64}", e["blake2b"]):
             raise SpecError("MalformedError")
@@ -470,3 +475,97 @@ def inbound_portal(manifest: dict[str, Any]) -> dict[str, bytes] | None:
         "encryption_key": _b64(value["encryption_key"], 32),
         "receipt_salt": _b64(value["receipt_salt"], 16),
     }
+
+
+# -- Sealed case file ------------------------------------------------------------------------
+
+CASEFILE_FIELDS = {"case", "created_day", "files", "format", "handler"}
+CASEFILE_ENTRY = {"key", "media_type", "name", "size"}
+
+
+def _is_text(value: object, least: int, most: int) -> bool:
+    """Text of least-most code points, every one a Unicode scalar value."""
+    return _is_string(value) and least <= len(str(value)) <= most
+
+
+def casefile_manifest(data: bytes) -> dict[str, Any]:
+    """"Sealed case file", "Manifest" (step 6): the manifest with each key decoded."""
+    m = _json(data)
+    if not isinstance(m, dict) or set(m) != CASEFILE_FIELDS:
+        raise SpecError("MalformedError")
+    if m["format"] != "varsel-casefile/v1":
+        raise SpecError("MalformedError")
+    if not isinstance(m["case"], str) or not re.fullmatch(r"[A-Za-z0-9_-]{8,64}", m["case"]):
+        raise SpecError("MalformedError")
+    check_day(m["created_day"])
+    if m["handler"] is not None and not _is_text(m["handler"], 1, 255):
+        raise SpecError("MalformedError")
+    files = m["files"]
+    if not isinstance(files, list) or not 1 <= len(files) <= 4096:
+        raise SpecError("MalformedError")
+    decoded = []
+    for f in files:
+        if not isinstance(f, dict) or set(f) != CASEFILE_ENTRY:
+            raise SpecError("MalformedError")
+        if not _is_text(f["name"], 1, 255) or not _is_text(f["media_type"], 1, 255):
+            raise SpecError("MalformedError")
+        if type(f["size"]) is not int or not 0 <= f["size"] <= 2**53 - 1:
+            raise SpecError("MalformedError")
+        if not isinstance(f["key"], str):
+            raise SpecError("MalformedError")
+        decoded.append({**f, "key": _b64(f["key"], 32)})
+    return {**m, "files": decoded}
+
+
+def stream_length(size: int) -> int:
+    """An Attachment stream's length: 28 + padded_size(size) + 17 per 65 536-byte chunk."""
+    padded = padded_size(size)
+    return 28 + padded + 17 * -(-padded // 65536)
+
+
+def write_casefile(
+    office_enc_sk: bytes,
+    office_sign_seed: bytes,
+    handler_pk: bytes,
+    manifest_bytes: bytes,
+    files: list[tuple[bytes, bytes]],
+) -> bytes:
+    """Sign arbitrary manifest bytes and append a stream per ``(key, file)`` (tests use it to
+    build hostile but signed case files)."""
+    sealed = seal_envelope(manifest_bytes, [handler_pk])
+    verify, secret = na.crypto_sign_seed_keypair(office_sign_seed)
+    head = b"VSCASEF1" + na.crypto_scalarmult_base(office_enc_sk) + verify
+    head += len(sealed).to_bytes(4, "big") + sealed
+    signature = na.crypto_sign(head, secret)[:64]
+    return head + signature + b"".join(encrypt_stream(key, file) for key, file in files)
+
+
+def read_casefile(
+    data: bytes, handler_pk: bytes, handler_sk: bytes
+) -> tuple[str, dict[str, Any], list[bytes]]:
+    """"Sealed case file", "Reading", steps 1-8: (the office's fingerprint, the manifest,
+    every file's bytes)."""
+    if len(data) < 76 or data[:8] != b"VSCASEF1":
+        raise SpecError("MalformedError")
+    elen = int.from_bytes(data[72:76], "big")
+    if not 129 <= elen <= 1048576:
+        raise SpecError("MalformedError")
+    if len(data) < 76 + elen + 64:
+        raise SpecError("TruncatedError")
+    office_enc, office_verify = data[8:40], data[40:72]
+    sealed, signature = data[76 : 76 + elen], data[76 + elen : 140 + elen]
+    try:
+        na.crypto_sign_open(signature + data[: 76 + elen], office_verify)
+    except nacl.exceptions.CryptoError as exc:
+        raise SpecError("SignatureError") from exc
+    manifest = casefile_manifest(open_envelope(sealed, handler_pk, handler_sk))
+    lengths = [stream_length(f["size"]) for f in manifest["files"]]
+    if len(data) < 140 + elen + sum(lengths):
+        raise SpecError("TruncatedError")
+    if len(data) > 140 + elen + sum(lengths):
+        raise SpecError("MalformedError")
+    files, offset = [], 140 + elen
+    for f, length in zip(manifest["files"], lengths, strict=True):
+        files.append(decrypt_stream(f["key"], f["size"], data[offset : offset + length]))
+        offset += length
+    return fingerprint(office_enc + office_verify), manifest, files

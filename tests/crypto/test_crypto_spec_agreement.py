@@ -1,16 +1,19 @@
 """The independent reader in spec_reader.py (written only from docs/PROTOCOL.md) agrees with
 crypto/ on freshly produced data, in both directions, including which error a fault raises."""
 
+import base64
+import hashlib
 import json
+from typing import Any
 
 import pytest
 import spec_reader as spec
-from crypto_testkit import flip, identity
+from crypto_testkit import edit, flip, identity, read_casefile, vector, write_casefile
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from crypto import bundle, envelope, keys, payload, receipt, stream, wrap
-from crypto.errors import CryptoError
+from crypto import bundle, casefile, envelope, keys, payload, receipt, stream, wrap
+from crypto.errors import CryptoError, MalformedError
 from crypto.padding import padded_size
 from crypto.wordlist import WORDS
 
@@ -193,3 +196,147 @@ def test_bundles_agree() -> None:
     assert manifest["sequence"] == 5 and blobs == {}
     with pytest.raises(spec.SpecError):
         spec.read_bundle(data, portal.public.verify_key, "outbound")
+
+
+# -- Sealed case file ------------------------------------------------------------------------
+
+CASEFILES = vector("casefile")
+
+
+def _casefile_parties() -> tuple[keys.SecretIdentity, keys.SecretIdentity]:
+    return identity("office"), identity("handler")
+
+
+def _small_casefile(sizes: tuple[int, ...] = (100, 70_000, 0)) -> tuple[bytes, list[bytes]]:
+    office, handler = _casefile_parties()
+    files = [bytes((i * 13 + j) % 256 for j in range(size)) for i, size in enumerate(sizes)]
+    manifest = casefile.Manifest(
+        "thread-cccc0003",
+        "2026-01-31",
+        "Ola «Saksbehandler» Nordmann",
+        tuple(
+            casefile.ManifestFile(f"fil-{i}.bin", len(f), "application/octet-stream",
+                                  stream.new_key())
+            for i, f in enumerate(files)
+        ),
+    )  # fmt: skip
+    return write_casefile(manifest, office, handler.public.encryption_key, files), files
+
+
+def test_casefiles_agree_both_ways() -> None:
+    office, handler = _casefile_parties()
+    pk, sk = handler.public.encryption_key, handler.encryption_secret
+    data, files = _small_casefile()
+    fp, manifest, opened = spec.read_casefile(data, pk, sk)
+    header, ours = read_casefile(data, handler)
+    assert fp == office.public.fingerprint == header.signer.fingerprint
+    assert opened == ours == files
+    assert manifest["handler"] == header.manifest.handler
+    assert [f["key"] for f in manifest["files"]] == [f.key for f in header.manifest.files]
+    # The spec's writer, given crypto/'s manifest bytes, writes what crypto/ reads.
+    theirs = spec.write_casefile(
+        office.encryption_secret,
+        office.signing_seed,
+        pk,
+        casefile.encode_manifest(header.manifest),
+        [(f.key, file) for f, file in zip(header.manifest.files, files, strict=True)],
+    )
+    assert len(theirs) == len(data)
+    again, again_files = read_casefile(theirs, handler)
+    assert again.manifest == header.manifest and again_files == files
+    assert [s.length for s in header.streams] == [
+        spec.stream_length(len(f)) for f in files
+    ]
+
+
+@pytest.mark.parametrize("case", CASEFILES["cases"], ids=lambda c: c["name"])
+def test_spec_reader_opens_the_casefile_vectors(case: dict[str, Any]) -> None:
+    handler = CASEFILES["identities"]["handler"]
+    fp, manifest, files = spec.read_casefile(
+        base64.b64decode(case["casefile"]),
+        bytes.fromhex(handler["encryption_key"]),
+        bytes.fromhex(handler["encryption_secret"]),
+    )
+    assert fp == CASEFILES["identities"]["office"]["fingerprint"]
+    assert manifest["handler"] == case["handler"]
+    assert [hashlib.blake2b(f, digest_size=32).hexdigest() for f in files] == case[
+        "plaintext_blake2b"
+    ]
+
+
+@pytest.mark.parametrize("case", CASEFILES["refused"], ids=lambda c: c["name"])
+def test_spec_reader_refuses_the_casefile_vectors(case: dict[str, Any]) -> None:
+    reader = CASEFILES["identities"][case["reader"]]
+    with pytest.raises(spec.SpecError) as refused:
+        spec.read_casefile(
+            edit(base64.b64decode(CASEFILES["cases"][0]["casefile"]), case["edit"]),
+            bytes.fromhex(reader["encryption_key"]),
+            bytes.fromhex(reader["encryption_secret"]),
+        )
+    assert refused.value.kind == case["error"]
+
+
+@pytest.mark.parametrize("case", CASEFILES["manifests"], ids=lambda c: c["name"])
+def test_casefile_manifests_agree(case: dict[str, Any]) -> None:
+    data = case["manifest"].encode("utf-8")
+    if "error" in case:
+        with pytest.raises(spec.SpecError) as refused:
+            spec.casefile_manifest(data)
+        assert refused.value.kind == case["error"]
+    else:
+        manifest = spec.casefile_manifest(data)
+        ours = casefile.decode_manifest(data)
+        assert [f["key"] for f in manifest["files"]] == [f.key for f in ours.files]
+        assert spec.canonical_json(json.loads(data), ascii_only=False) == data
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.data())
+def test_casefile_faults_raise_the_same_error(data: st.DataObject) -> None:
+    _, handler = _casefile_parties()
+    good, _ = _small_casefile((10, 2000))
+    fault = data.draw(st.sampled_from(["flip", "truncate", "append", "reader"]))
+    reader = handler
+    if fault == "flip":
+        bad = flip(good, data.draw(st.integers(0, len(good) * 8 - 1)))
+    elif fault == "truncate":
+        bad = good[: data.draw(st.integers(0, len(good) - 1))]
+    elif fault == "append":
+        bad = good + data.draw(st.binary(min_size=1, max_size=3000))
+    else:
+        bad, reader = good, identity("committee")
+    with pytest.raises(CryptoError) as ours:
+        read_casefile(bad, reader)
+    with pytest.raises(spec.SpecError) as theirs:
+        spec.read_casefile(bad, reader.public.encryption_key, reader.encryption_secret)
+    assert theirs.value.kind == type(ours.value).__name__
+
+
+@pytest.mark.parametrize("case", CASEFILES["manifests"], ids=lambda c: c["name"])
+def test_signed_hostile_manifests_raise_the_same_error(case: dict[str, Any]) -> None:
+    """Every vector manifest sealed and signed by the office, with no streams after it: a
+    refused manifest fails step 6, an accepted one step 7 (the streams are missing)."""
+    office, handler = _casefile_parties()
+    pk = handler.public.encryption_key
+    data = spec.write_casefile(
+        office.encryption_secret, office.signing_seed, pk, case["manifest"].encode(), []
+    )
+    with pytest.raises(CryptoError) as ours:
+        read_casefile(data, handler)
+    with pytest.raises(spec.SpecError) as theirs:
+        spec.read_casefile(data, pk, handler.encryption_secret)
+    assert theirs.value.kind == type(ours.value).__name__ == case.get("error", "TruncatedError")
+
+
+def test_a_blob_id_with_a_lone_surrogate_is_refused_by_both() -> None:
+    portal = identity("portal")
+    blob = spec.blob_entry("x", b"data")
+    manifest = spec.canonical_json(
+        {"blobs": [blob], "direction": "inbound", "format": "varsel-bundle/v1"}, ascii_only=True
+    ).replace(b'"id":"x"', b'"id":"x\\ud800"')
+    data = spec.write_bundle(manifest, [b"data"], portal.signing_seed)
+    with pytest.raises(MalformedError, match="lone surrogate"):
+        bundle.read_inbound(data, portal.public.verify_key)
+    with pytest.raises(spec.SpecError) as theirs:
+        spec.read_bundle(data, portal.public.verify_key, "inbound")
+    assert theirs.value.kind == "MalformedError"

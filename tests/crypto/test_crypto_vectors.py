@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from crypto_testkit import vector
+from crypto_testkit import edit, read_casefile, vector
 
-from crypto import bundle, envelope, keys, payload, receipt, stream, wrap
+from crypto import bundle, casefile, envelope, keys, payload, receipt, stream, wrap
 from crypto.errors import (
     CryptoError,
     MalformedError,
@@ -268,3 +268,46 @@ def test_casefile_vector_opens_in_the_inbox(case: dict[str, Any], tmp_path: Path
     assert [
         hashlib.blake2b(f.path.read_bytes(), digest_size=32).hexdigest() for f in opened.files
     ] == case["plaintext_blake2b"]
+
+
+@pytest.mark.parametrize("case", CASEFILES["cases"], ids=lambda c: c["name"])
+def test_casefile_vectors(case: dict[str, Any]) -> None:
+    data = base64.b64decode(case["casefile"])
+    header, files = read_casefile(data, _casefile_identity("handler"))
+    assert header.signer.fingerprint == CASEFILES["identities"]["office"]["fingerprint"]
+    assert int.from_bytes(data[72:76], "big") == case["elen"]
+    # Write direction: the manifest re-encodes to the very bytes that were sealed.
+    assert casefile.encode_manifest(header.manifest).decode() == case["manifest"]
+    assert header.manifest.handler == case["handler"]
+    assert [hashlib.blake2b(f, digest_size=32).hexdigest() for f in files] == case[
+        "plaintext_blake2b"
+    ]
+    assert [s.offset + s.length for s in header.streams][-1] == len(data)
+
+
+@pytest.mark.parametrize("case", CASEFILES["refused"], ids=lambda c: c["name"])
+def test_refused_casefile_vectors(case: dict[str, Any]) -> None:
+    data = edit(base64.b64decode(CASEFILES["cases"][0]["casefile"]), case["edit"])
+    with pytest.raises(CryptoError) as refused:
+        read_casefile(data, _casefile_identity(case["reader"]))
+    assert type(refused.value).__name__ == case["error"]
+
+
+@pytest.mark.parametrize("case", CASEFILES["manifests"], ids=lambda c: c["name"])
+def test_casefile_manifest_vectors(case: dict[str, Any]) -> None:
+    data = case["manifest"].encode("utf-8")
+    if "error" in case:
+        with pytest.raises(MalformedError):
+            casefile.decode_manifest(data)
+    else:
+        assert casefile.encode_manifest(casefile.decode_manifest(data)) == data
+
+
+def test_casefile_vectors_cover_every_reading_step() -> None:
+    errors = {c["error"] for c in CASEFILES["refused"]}
+    assert errors == {
+        "MalformedError", "TruncatedError", "SignatureError", "NotARecipientError",
+        "TamperedError",
+    }  # fmt: skip
+    names = " ".join(c["name"] for c in CASEFILES["manifests"])
+    assert "256 code points" in names and "empty handler" in names and "surrogate" in names
