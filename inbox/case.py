@@ -19,7 +19,6 @@ apart. What the reporter is *told* in words is the office's choice: a reply writ
 the state change (§9.4: the involved are kept informed).
 """
 
-import json
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any
@@ -179,22 +178,8 @@ class CaseView:
     log: list[LogEntry] = field(default_factory=list)
 
 
-def _seal_meta(store: Store, thread: str, meta: CaseMeta) -> bytes:
-    return store.seal(f"cases/{thread}", json.dumps(asdict(meta)).encode())
-
-
 def _log(store: Store, thread: str, kind: str, text: str) -> None:
-    row_id = store.db.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM case_log").fetchone()[0]
-    store.db.execute(
-        "INSERT INTO case_log (id, thread, day, kind, sealed) VALUES (?, ?, ?, ?, ?)",
-        (
-            row_id,
-            thread,
-            date.today().isoformat(),
-            kind,
-            store.seal(f"case_log/{row_id}/{thread}", text.encode("utf-8")),
-        ),
-    )
+    store.add_log(thread, date.today().isoformat(), kind, text)
 
 
 def open_case(
@@ -208,7 +193,7 @@ def open_case(
     handler: str | None = None,
 ) -> tuple[CaseView, list[str]]:
     """Put a report into handling; returns the case and advice lines citing the guidelines."""
-    if store.db.execute("SELECT 1 FROM cases WHERE thread = ?", (thread,)).fetchone():
+    if store.has_case(thread):
         raise CaseError(f"Sak {thread[:8]} er allerede til behandling.")
     if level is not None and level not in LEVELS:
         raise CaseError(f"Ukjent nivå «{level}». Velg en av: {', '.join(LEVELS)}.")
@@ -258,15 +243,11 @@ def open_case(
         rule11=rule11 is True,
     )
     today = date.today().isoformat()
-    status = store.db.execute("SELECT status FROM threads WHERE id = ?", (thread,)).fetchone()[0]
+    status = store.thread(thread).status
     # The case starts where the reporter already is: acknowledged stays acknowledged.
     state = {"acknowledged": "bekreftet"}.get(status, "mottatt")
-    with store.transaction() as db:
-        db.execute(
-            "INSERT INTO cases (thread, state, opened_day, state_day, review_day, sealed) "
-            "VALUES (?, ?, ?, ?, NULL, ?)",
-            (thread, state, today, today, _seal_meta(store, thread, meta)),
-        )
+    with store.transaction():
+        store.add_case(thread, state, today, asdict(meta))
         _log(store, thread, "opprettet", f"Nivå: {LEVELS[meta.level]}")
         if REPORTER_STATUS[state] != status:
             queue_status_in(store, thread, REPORTER_STATUS[state])
@@ -333,29 +314,19 @@ def rule11_advice(answers: dict[str, Any], applies: bool | None) -> list[str]:
 
 
 def load_case(store: Store, thread: str) -> CaseView:
-    row = store.db.execute(
-        "SELECT state, opened_day, state_day, review_day, sealed FROM cases WHERE thread = ?",
-        (thread,),
-    ).fetchone()
+    row = store.case(thread)
     if row is None:
         raise CaseError(
             f"Sak {thread[:8]} er ikke til behandling ennå. Bruk «varsel-inbox case open»."
         )
-    state, opened_day, state_day, review_day, sealed = row
-    meta = CaseMeta(**json.loads(store.unseal(f"cases/{thread}", sealed)))
-    log = []
-    for row_id, day, kind, sealed_text in store.db.execute(
-        "SELECT id, day, kind, sealed FROM case_log WHERE thread = ? ORDER BY id", (thread,)
-    ):
-        text = store.unseal(f"case_log/{row_id}/{thread}", sealed_text).decode("utf-8")
-        log.append(LogEntry(day=day, kind=kind, text=text))
-    return CaseView(thread, state, opened_day, state_day, review_day, meta, log)
+    log = [LogEntry(day=e.day, kind=e.kind, text=e.text) for e in store.log_of(thread)]
+    return CaseView(
+        thread, row.state, row.opened_day, row.state_day, row.review_day, CaseMeta(**row.meta), log
+    )
 
 
 def has_case(store: Store, thread: str) -> bool:
-    return (
-        store.db.execute("SELECT 1 FROM cases WHERE thread = ?", (thread,)).fetchone() is not None
-    )
+    return store.has_case(thread)
 
 
 def add_note(store: Store, thread: str, kind: str, text: str) -> None:
@@ -432,11 +403,8 @@ def apply_transition(
     text = f"{case.state} → {new_state}"
     if review_day is not None:
         text += f" (revurderes {review})"
-    status = store.db.execute("SELECT status FROM threads WHERE id = ?", (thread,)).fetchone()[0]
-    store.db.execute(
-        "UPDATE cases SET state = ?, state_day = ?, review_day = ? WHERE thread = ?",
-        (new_state, today.isoformat(), review, thread),
-    )
+    status = store.thread(thread).status
+    store.set_case_state(thread, new_state, today.isoformat(), review)
     _log(store, thread, "tilstand", text)
     if REPORTER_STATUS[new_state] != status:
         queue_status_in(store, thread, REPORTER_STATUS[new_state])
@@ -447,9 +415,7 @@ def apply_transition(
 
 def update_meta(store: Store, thread: str, meta: CaseMeta) -> None:
     """Write changed case metadata (call inside a transaction)."""
-    store.db.execute(
-        "UPDATE cases SET sealed = ? WHERE thread = ?", (_seal_meta(store, thread, meta), thread)
-    )
+    store.set_case_meta(thread, asdict(meta))
 
 
 # -- impartiality (§6d) and need to know (§6a) -----------------------------------------------

@@ -183,10 +183,10 @@ def add_reaction(
     )
     case.meta.reactions.append(asdict(found))
     earliest = min(r["review_day"] for r in case.meta.reactions)
-    with store.transaction() as db:
+    with store.transaction():
         cases.update_meta(store, thread, case.meta)
         cases.log_in(store, thread, "reaksjon", found.line())
         if kind == "reaksjon" and case.state == "avgjort":
             cases.apply_transition(store, case, "reaksjon", review_day=review_day, tell=None)
-        db.execute("UPDATE cases SET review_day = ? WHERE thread = ?", (earliest, thread))
+        store.set_review_day(thread, earliest)
     return cases.load_case(store, thread)

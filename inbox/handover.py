@@ -11,7 +11,6 @@ is a tombstone (thread id, day received, day closed, final state, handed over) a
 of the deleted items, so that re-importing an old bundle skips them.
 """
 
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -23,9 +22,8 @@ from crypto.keys import PublicIdentity, SecretIdentity
 from . import case as cases
 from .casefile import build_casefile
 from .errors import CaseError, ClosedOut, InboxError
-from .files import shred
 from .sealed_casefile import SourceFile, pieces_of, write_sealed_casefile
-from .store import LAST_CONFIRMED, Store
+from .store import Store, Tombstone
 from .threads import load_thread
 
 CLOSABLE = ("avsluttet", "overlevert")
@@ -140,24 +138,8 @@ def forward_case(
 # -- close-out (§6b) -------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Tombstone:
-    thread: str
-    received_day: str
-    closed_day: str
-    final_state: str
-    handed_over: bool
-
-
 def tombstone(store: Store, thread_id: str) -> Tombstone | None:
-    row = store.db.execute(
-        "SELECT received_day, closed_day, final_state, handed_over FROM closed_threads "
-        "WHERE thread = ?",
-        (thread_id,),
-    ).fetchone()
-    if row is None:
-        return None
-    return Tombstone(thread_id, row[0], row[1], row[2], bool(row[3]))
+    return store.tombstone(thread_id)
 
 
 def check_closable(store: Store, thread_id: str) -> cases.CaseView:
@@ -170,11 +152,7 @@ def check_closable(store: Store, thread_id: str) -> cases.CaseView:
             f"Saken er i tilstanden «{case.state}». Bare en sak som er «avsluttet» eller "
             "«overlevert», kan avsluttes og slettes (§6b)."
         )
-    unconfirmed = store.db.execute(
-        "SELECT COUNT(*) FROM outbox WHERE thread = ? AND kind = 'reply' "
-        "AND (exported_in IS NULL OR exported_in > ?)",
-        (thread_id, store.get_meta(LAST_CONFIRMED)),
-    ).fetchone()[0]
+    unconfirmed = store.unconfirmed_replies(thread_id)
     if unconfirmed:
         raise CaseError(
             f"{unconfirmed} svar til varsleren er ikke bekreftet mottatt av portalen ennå. "
@@ -186,72 +164,7 @@ def check_closable(store: Store, thread_id: str) -> cases.CaseView:
 def close_out(store: Store, thread_id: str, *, today: date | None = None) -> Tombstone:
     """Delete the thread's content and leave a tombstone. Only from avsluttet/overlevert."""
     check_closable(store, thread_id)
-    day = (today or date.today()).isoformat()
-    received_day, status = store.db.execute(
-        "SELECT received_day, status FROM threads WHERE id = ?", (thread_id,)
-    ).fetchone()
-    blobs = [
-        row[0]
-        for row in store.db.execute(
-            "SELECT a.blob FROM attachments a JOIN items i ON a.item = i.id WHERE i.thread = ? "
-            "UNION ALL SELECT b.blob FROM set_aside_blobs b JOIN set_aside s ON b.item = s.id "
-            "WHERE s.thread = ?",
-            (thread_id, thread_id),
-        )
-    ]
-    with store.transaction() as db:
-        db.execute(
-            "INSERT INTO closed_threads (thread, received_day, closed_day, final_state, "
-            "handed_over) VALUES (?, ?, ?, ?, 1)",
-            (thread_id, received_day, day, FINAL_STATE),
-        )
-        db.execute(
-            "INSERT INTO deleted_items (id, thread) SELECT id, thread FROM items WHERE thread = ?",
-            (thread_id,),
-        )
-        db.execute(
-            "DELETE FROM attachments WHERE item IN (SELECT id FROM items WHERE thread = ?)",
-            (thread_id,),
-        )
-        db.execute("DELETE FROM items WHERE thread = ?", (thread_id,))
-        # Items set aside at import go the same way (docs/PROTOCOL.md, "Setting an item aside").
-        db.execute(
-            "INSERT INTO deleted_items (id, thread) SELECT id, thread FROM set_aside "
-            "WHERE thread = ?",
-            (thread_id,),
-        )
-        db.execute(
-            "DELETE FROM set_aside_blobs WHERE item IN "
-            "(SELECT id FROM set_aside WHERE thread = ?)",
-            (thread_id,),
-        )
-        db.execute("DELETE FROM set_aside WHERE thread = ?", (thread_id,))
-        db.execute("DELETE FROM case_log WHERE thread = ?", (thread_id,))
-        db.execute("DELETE FROM cases WHERE thread = ?", (thread_id,))
-        db.execute("DELETE FROM openings WHERE thread = ?", (thread_id,))
-        # Replies are all confirmed (check_closable); acks and statuses carry no content.
-        db.execute("DELETE FROM outbox WHERE thread = ? AND kind = 'reply'", (thread_id,))
-        # The reporter's public key goes too: nothing more can be sealed to this thread.
-        db.execute(
-            "UPDATE threads SET sealed = ? WHERE id = ?",
-            (
-                store.seal(f"threads/{thread_id}", json.dumps({"closed_out": day}).encode()),
-                thread_id,
-            ),
-        )
-        if status != "closed":
-            # The reporter sees that the case is finished (§9.4).
-            db.execute(
-                "INSERT INTO outbox (kind, thread, status, day, position) "
-                "VALUES ('status', ?, 'closed', ?, ?)",
-                (thread_id, day, store.next_position()),
-            )
-            db.execute("UPDATE threads SET status = 'closed' WHERE id = ?", (thread_id,))
-    for blob_id in blobs:
-        shred(store.blob_path(blob_id))
-    # The rollback journal is deleted after commit; make sure no WAL holds old pages either.
-    store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    store.db.execute("VACUUM")
+    store.close_out(thread_id, (today or date.today()).isoformat(), FINAL_STATE)
     found = tombstone(store, thread_id)
     assert found is not None
     return found

@@ -29,12 +29,12 @@ import json
 import os
 import secrets
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import BinaryIO
 
 from crypto import bundle as bundles
 from crypto import stream
@@ -46,7 +46,7 @@ from crypto.payload import AttachmentRef, Message, Payload, Report, decode_paylo
 
 from .errors import BundleRefused, PortalKeyChanged
 from .home import Home, Unlocked
-from .store import LAST_CONFIRMED, LAST_EXPORTED, NEXT_POSITION, Store
+from .store import LAST_CONFIRMED, LAST_EXPORTED, NEXT_POSITION, Store, ThreadMeta
 
 Progress = Callable[[int, int], None]
 
@@ -107,10 +107,6 @@ class _CheckedItem:
 
 def normalise_fingerprint(text: str) -> str:
     return "".join(text.split()).upper()
-
-
-def thread_meta(reporter_public_key: bytes) -> bytes:
-    return json.dumps({"reporter_public_key": b64encode(reporter_public_key)}).encode()
 
 
 def import_bundle(
@@ -375,13 +371,12 @@ def _check_items(
 ) -> list[_CheckedItem]:
     thread_keys = {t.id: t.reporter_public_key for t in inbound.threads}
     # deleted under §6b: no reporter key is kept to compare with
-    closed = set(_rows(store, "SELECT thread, 1 FROM closed_threads WHERE thread IN", thread_keys))
-    known_threads = _rows(store, "SELECT id, sealed FROM threads WHERE id IN", thread_keys)
+    closed = store.closed_among(thread_keys)
+    known_threads = store.thread_metas_among(thread_keys)
     for thread in inbound.threads:
-        sealed = known_threads.get(thread.id)
-        if sealed is not None and thread.id not in closed:
-            meta = json.loads(store.unseal(f"threads/{thread.id}", sealed))
-            if meta["reporter_public_key"] != b64encode(thread.reporter_public_key):
+        meta = known_threads.get(thread.id)
+        if meta is not None and thread.id not in closed:
+            if meta.reporter_public_key != thread.reporter_public_key:
                 raise BundleRefused(
                     f"Sak {thread.id[:8]} har fått en annen varslernøkkel enn før. "
                     "Pakken er avvist og ingenting er importert."
@@ -396,11 +391,7 @@ def _check_items(
         for identity in (unlocked.identity, *reversed(unlocked.retired))
     )
     ids = [item.id for item in inbound.items]
-    known = {  # items already here, or deleted, or set aside: their threads
-        **_rows(store, "SELECT id, thread FROM items WHERE id IN", ids),
-        **_rows(store, "SELECT id, thread FROM deleted_items WHERE id IN", ids),
-        **_rows(store, "SELECT id, thread FROM set_aside WHERE id IN", ids),
-    }
+    known = store.item_threads_among(ids)  # already here, deleted or set aside
     for done, item in enumerate(inbound.items, start=1):
         if item.id in known:
             if known[item.id] != item.thread:
@@ -440,19 +431,6 @@ def _open_with_office_keys(sealed: bytes, office_keys: OfficeKeys) -> bytes:
         except CryptoError:
             continue
     return open_envelope(sealed, *last)
-
-
-def _rows(store: Store, query: str, keys: Iterable[str]) -> dict[str, Any]:
-    """``{first column: second column}`` of ``query`` + `` (?, ?, ...)`` over ``keys``, a
-    few hundred at a time (old SQLite builds allow 999 parameters)."""
-    keys = list(keys)
-    found: dict[str, Any] = {}
-    for start in range(0, len(keys), 500):
-        chunk = keys[start : start + 500]
-        marks = ", ".join("?" * len(chunk))
-        # Only "?" placeholders are added to the fixed query: the keys are parameters.
-        found.update(store.db.execute(f"{query} ({marks})", chunk).fetchall())
-    return found
 
 
 def _verify_only(source: _Source, item: bundles.InboundItemHead) -> None:
@@ -539,8 +517,7 @@ def _check_refs(
     for number, ref in enumerate(attachments, start=1):
         if ref.blob not in carried:
             return f"attachment {number} is missing from the bundle"
-        known = store.db.execute("SELECT 1 FROM attachments WHERE blob = ?", (ref.blob,))
-        if ref.blob in blob_ids or ref.blob in refs or known.fetchone() is not None:
+        if ref.blob in blob_ids or ref.blob in refs or store.knows_attachment(ref.blob):
             return f"attachment {number} is already in the inbox"
         refs[ref.blob] = (number, ref)
     return None
@@ -560,7 +537,7 @@ def _commit(
     skipped: set[str],
 ) -> None:
     today = date.today().isoformat()
-    with store.transaction() as db:
+    with store.transaction():
         # Store.next_position, counted here and saved once (one transaction either way).
         first = store.get_meta(NEXT_POSITION)
         positions = itertools.count(first)
@@ -568,81 +545,43 @@ def _commit(
         def position() -> int:
             return next(positions)
 
-        existing = _rows(
-            store, "SELECT id, 1 FROM threads WHERE id IN", [t.id for t in inbound.threads]
-        )
+        existing = store.threads_among(t.id for t in inbound.threads)
         new_threads: set[str] = set()
         for thread in inbound.threads:
             if thread.id not in existing:
                 new_threads.add(thread.id)
-                db.execute(
-                    "INSERT INTO threads (id, received_day, status, sealed) VALUES (?, ?, ?, ?)",
-                    (
-                        thread.id,
-                        thread.created_day,
-                        # The office, not the portal, decides a case's status: a new thread
-                        # starts as received whatever the portal says (see below).
-                        "received",
-                        store.seal(f"threads/{thread.id}", thread_meta(thread.reporter_public_key)),
-                    ),
+                # The office, not the portal, decides a case's status: a new thread starts
+                # as received whatever the portal says (see below).
+                store.add_thread(
+                    thread.id, thread.created_day, ThreadMeta(thread.reporter_public_key)
                 )
                 summary.new_threads += 1
         for entry in checked:
             item = entry.item
-            db.execute(
-                "INSERT INTO items (id, thread, kind, day, position, read, sealed) "
-                "VALUES (?, ?, ?, ?, ?, 0, ?)",
-                (
-                    item.id,
-                    item.thread,
-                    item.kind,
-                    item.day,
-                    position(),
-                    store.seal(f"items/{item.id}", entry.plaintext),
-                ),
-            )
+            store.add_item(item.id, item.thread, item.kind, item.day, position(), entry.plaintext)
             for blob_id, _ in entry.blobs:
-                db.execute("INSERT INTO attachments (blob, item) VALUES (?, ?)", (blob_id, item.id))
+                store.add_attachment(blob_id, item.id)
                 summary.attachments += 1
-            db.execute(
-                "INSERT INTO outbox (kind, thread, ref, day, position) VALUES ('ack', ?, ?, ?, ?)",
-                (item.thread, item.id, today, position()),
-            )
+            store.queue_ack(item.thread, item.id, today, position())
             summary.new_items += 1
         for aside in summary.set_aside:
             item = aside.item
             kept = {"reason": aside.reason, "envelope": b64encode(aside.envelope)}
-            db.execute(
-                "INSERT INTO set_aside (id, thread, kind, day, set_aside_day, sealed) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                (
-                    item.id,
-                    item.thread,
-                    item.kind,
-                    item.day,
-                    today,
-                    store.seal(f"set_aside/{item.id}", json.dumps(kept).encode()),
-                ),
+            store.set_aside(
+                item.id,
+                item.thread,
+                item.kind,
+                item.day,
+                today,
+                json.dumps(kept).encode(),
+                (set_aside_blob_name(item.id, n) for n in range(1, len(item.attachments) + 1)),
             )
-            for n in range(1, len(item.attachments) + 1):
-                db.execute(
-                    "INSERT INTO set_aside_blobs (blob, item) VALUES (?, ?)",
-                    (set_aside_blob_name(item.id, n), item.id),
-                )
             # Acknowledged like a new item: the portal deletes its ciphertext.
-            db.execute(
-                "INSERT INTO outbox (kind, thread, ref, day, position) VALUES ('ack', ?, ?, ?, ?)",
-                (item.thread, item.id, today, position()),
-            )
+            store.queue_ack(item.thread, item.id, today, position())
 
-        old_confirmed = store.get_meta(LAST_CONFIRMED)
-        confirmed = max(old_confirmed, inbound.last_outbound_sequence)
-        store.set_meta(LAST_CONFIRMED, confirmed)
+        summary.newly_confirmed = store.confirm_outbound(inbound.last_outbound_sequence)
+        confirmed = store.get_meta(LAST_CONFIRMED)
         summary.confirmed_sequence = confirmed
-        summary.newly_confirmed = db.execute(
-            "SELECT COUNT(*) FROM outbox WHERE exported_in > ? AND exported_in <= ?",
-            (old_confirmed, confirmed),
-        ).fetchone()[0]
         if inbound.last_outbound_sequence > store.get_meta(LAST_EXPORTED):
             store.set_meta(LAST_EXPORTED, inbound.last_outbound_sequence)
             summary.warnings.append(
@@ -656,21 +595,14 @@ def _commit(
             # compromised portal must not be able to close cases here. A portal that shows
             # something else (and has no newer status from us on its way) is reported.
             if thread.id in new_threads:  # "received", and nothing of ours on its way
-                ours: tuple[str] | None = ("received",)
-                pending_status = None
+                ours, on_its_way = "received", False
             else:
-                ours = db.execute(
-                    "SELECT status FROM threads WHERE id = ?", (thread.id,)
-                ).fetchone()
-                pending_status = db.execute(
-                    "SELECT 1 FROM outbox WHERE kind = 'status' AND thread = ? "
-                    "AND (exported_in IS NULL OR exported_in > ?)",
-                    (thread.id, confirmed),
-                ).fetchone()
-            if ours is not None and ours[0] != thread.status and pending_status is None:
+                ours = store.thread(thread.id).status
+                on_its_way = store.status_on_its_way(thread.id, confirmed)
+            if ours != thread.status and not on_its_way:
                 summary.warnings.append(
                     f"Portalen viser statusen «{thread.status}» for sak {thread.id[:8]}, "
-                    f"men innboksen har «{ours[0]}». Innboksens status gjelder; "
+                    f"men innboksen har «{ours}». Innboksens status gjelder; "
                     "sjekk portalen, og send statusen på nytt med «varsel-inbox status»."
                 )
 
@@ -680,15 +612,6 @@ def _commit(
                 continue
             # The portal had applied our acknowledgement when it made this bundle and
             # still carries the item: acknowledge it again (requirement 6).
-            pending_ack = db.execute(
-                "SELECT 1 FROM outbox WHERE kind = 'ack' AND ref = ? "
-                "AND (exported_in IS NULL OR exported_in > ?)",
-                (item.id, inbound.last_outbound_sequence),
-            ).fetchone()
-            if pending_ack is None:
-                db.execute(
-                    "INSERT INTO outbox (kind, thread, ref, day, position) "
-                    "VALUES ('ack', ?, ?, ?, ?)",
-                    (item.thread, item.id, today, position()),
-                )
+            if not store.ack_on_its_way(item.id, inbound.last_outbound_sequence):
+                store.queue_ack(item.thread, item.id, today, position())
         store.set_meta(NEXT_POSITION, position())

@@ -16,7 +16,6 @@ the portal for it (``outbox.has_portal_thread``). The reporter is kept informed 
 the way they made contact, and the office records it with ``case note --kind informert``.
 """
 
-import json
 import secrets
 from dataclasses import dataclass
 from datetime import date
@@ -27,7 +26,7 @@ from report_form import catalogue
 
 from . import case as cases
 from .errors import CaseError
-from .store import Store
+from .store import Store, ThreadMeta
 
 CHANNELS: dict[str, str] = {
     "telefon": "per telefon",
@@ -103,7 +102,6 @@ def open_intake(
     report = Report(checked, bytes(32))
     thread = "m" + secrets.token_urlsafe(12)
     item = secrets.token_urlsafe(12)
-    meta = {"reporter_public_key": None, "portal": False}
     how = f"Mottatt {CHANNELS[channel]} av {received_by} {day.isoformat()} (§5, §7)."
     if source_day is not None:
         how += (
@@ -111,21 +109,16 @@ def open_intake(
             f"{'lederen' if channel == 'leder' else 'utvalget'} fikk den {source_day} "
             "(«uten unødig opphold», §7.2, §7.3)."
         )
-    with store.transaction() as db:
-        db.execute(
-            "INSERT INTO threads (id, received_day, status, sealed) VALUES (?, ?, 'received', ?)",
-            (thread, day.isoformat(), store.seal(f"threads/{thread}", json.dumps(meta).encode())),
-        )
-        db.execute(
-            "INSERT INTO items (id, thread, kind, day, position, read, sealed) "
-            "VALUES (?, ?, 'report', ?, ?, 1, ?)",
-            (
-                item,
-                thread,
-                day.isoformat(),
-                store.next_position(),
-                store.seal(f"items/{item}", encode_payload(report)),
-            ),
+    with store.transaction():
+        store.add_thread(thread, day.isoformat(), ThreadMeta(None, portal=False))
+        store.add_item(
+            item,
+            thread,
+            "report",
+            day.isoformat(),
+            store.next_position(),
+            encode_payload(report),
+            read=True,
         )
     try:
         _, advice = cases.open_case(store, thread, level=level)
@@ -133,15 +126,7 @@ def open_intake(
             cases.log_in(store, thread, "mottatt-utenfor", how)
             cases.log_in(store, thread, "referat", minutes.strip())
     except BaseException:
-        _undo(store, thread)
+        store.remove_thread(thread)
         raise
     return Intake(thread, cases.load_case(store, thread), advice)
 
-
-def _undo(store: Store, thread: str) -> None:
-    """Remove a half-made intake, so a failure leaves nothing behind."""
-    with store.transaction() as db:
-        db.execute("DELETE FROM case_log WHERE thread = ?", (thread,))
-        db.execute("DELETE FROM cases WHERE thread = ?", (thread,))
-        db.execute("DELETE FROM items WHERE thread = ?", (thread,))
-        db.execute("DELETE FROM threads WHERE id = ?", (thread,))

@@ -25,7 +25,7 @@ from .errors import InboxError
 from .files import new_file
 from .home import Home, Unlocked
 from .rotation import mark_carried, pending_rotation
-from .store import LAST_CONFIRMED, LAST_EXPORTED, Store
+from .store import LAST_CONFIRMED, Store
 
 # Norwegian words the office may type, and the labels shown (wire values stay English).
 STATUS_WORDS = {
@@ -53,27 +53,23 @@ def parse_status(text: str) -> str:
     raise InboxError(f"Ukjent status «{text}». Velg en av: {choices}.")
 
 
-def _thread_meta(store: Store, thread_id: str) -> dict[str, object]:
-    row = store.db.execute("SELECT sealed FROM threads WHERE id = ?", (thread_id,)).fetchone()
-    meta: dict[str, object] = json.loads(store.unseal(f"threads/{thread_id}", row[0]))
-    return meta
-
-
 def has_portal_thread(store: Store, thread_id: str) -> bool:
     """False for a report received outside the portal (inbox.intake): it has no thread
     there, so no reply, status or acknowledgement is ever sent for it."""
-    return _thread_meta(store, thread_id).get("portal", True) is not False
+    return store.thread_meta(thread_id).portal
 
 
 def reporter_key(store: Store, thread_id: str) -> bytes:
-    meta = _thread_meta(store, thread_id)
-    if meta.get("portal", True) is False:
+    meta = store.thread_meta(thread_id)
+    if not meta.portal:
         raise InboxError(
             f"Sak {thread_id[:8]} kom ikke via portalen, så varsleren har ingen tråd der. "
             "Hold varsleren orientert slik kontakten ble tatt, og før det i loggen med "
             "«varsel-inbox case note SAK --kind informert» (§9.4)."
         )
-    return b64decode(str(meta["reporter_public_key"]), length=32, what="reporter public key")
+    if meta.reporter_public_key is None:
+        raise InboxError(f"Sak {thread_id[:8]} er avsluttet og slettet (§6b).")
+    return meta.reporter_public_key
 
 
 def _check_reply(text: str) -> None:
@@ -96,17 +92,7 @@ def queue_reply_in(store: Store, thread_id: str, text: str) -> str:
     envelope = seal(encode_payload(Reply(text)), [reporter_key(store, thread_id)])
     reply_id = secrets.token_urlsafe(16)
     content = json.dumps({"text": text, "envelope": b64encode(envelope)}).encode()
-    store.db.execute(
-        "INSERT INTO outbox (kind, thread, ref, day, position, sealed) "
-        "VALUES ('reply', ?, ?, ?, ?, ?)",
-        (
-            thread_id,
-            reply_id,
-            date.today().isoformat(),
-            store.next_position(),
-            store.seal(f"outbox/reply/{reply_id}", content),
-        ),
-    )
+    store.queue_reply(thread_id, reply_id, date.today().isoformat(), content)
     return reply_id
 
 
@@ -119,10 +105,10 @@ def queue_status(store: Store, thread_id: str, status: str) -> None:
     """The ``status`` command: acknowledge a report that is not (yet) a case."""
     if status not in THREAD_STATUSES:
         raise InboxError(f"Ukjent status «{status}».")
-    state = store.db.execute("SELECT state FROM cases WHERE thread = ?", (thread_id,)).fetchone()
-    if state is not None:
+    case = store.case(thread_id)
+    if case is not None:
         raise InboxError(
-            f"Sak {thread_id[:8]} er til behandling (tilstand «{state[0]}»): statusen varsleren "
+            f"Sak {thread_id[:8]} er til behandling (tilstand «{case.state}»): statusen varsleren "
             "ser, følger sakens tilstand. Bruk «varsel-inbox case state SAK TILSTAND "
             "[--tell TEKST]»."
         )
@@ -134,8 +120,7 @@ def queue_status(store: Store, thread_id: str, status: str) -> None:
             "behandling med «varsel-inbox case open SAK»; deretter følger statusen sakens "
             "tilstand («case state»)."
         )
-    current = store.db.execute("SELECT status FROM threads WHERE id = ?", (thread_id,)).fetchone()
-    if current[0] == status:
+    if store.thread(thread_id).status == status:
         return
     with store.transaction():
         queue_status_in(store, thread_id, status)
@@ -145,17 +130,14 @@ def queue_status_in(store: Store, thread_id: str, status: str) -> None:
     """Queue a reporter-visible status inside the caller's transaction (no checks). A
     report received outside the portal keeps its status in the inbox only."""
     if has_portal_thread(store, thread_id):
-        store.db.execute(
-            "INSERT INTO outbox (kind, thread, status, day, position) "
-            "VALUES ('status', ?, ?, ?, ?)",
-            (thread_id, status, date.today().isoformat(), store.next_position()),
-        )
-    store.db.execute("UPDATE threads SET status = ? WHERE id = ?", (status, thread_id))
+        store.queue_status(thread_id, status, date.today().isoformat())
+    store.set_status(thread_id, status)
 
 
-def reply_text(store: Store, reply_id: str, sealed: bytes) -> tuple[str, bytes]:
-    content = json.loads(store.unseal(f"outbox/reply/{reply_id}", sealed))
-    return content["text"], b64decode(content["envelope"], what="reply envelope")
+def reply_text(content: bytes) -> tuple[str, bytes]:
+    """A queued reply's text and the envelope sealed to the reporter."""
+    value = json.loads(content)
+    return value["text"], b64decode(value["envelope"], what="reply envelope")
 
 
 @dataclass(frozen=True)
@@ -170,24 +152,13 @@ class Pending:
         return self.acks + self.replies + self.statuses + self.openings
 
 
-def _pending_rows(store: Store) -> list[tuple[str, str, str | None, str | None, str, bytes | None]]:
-    confirmed = store.get_meta(LAST_CONFIRMED)
-    return list(
-        store.db.execute(
-            "SELECT kind, thread, ref, status, day, sealed FROM outbox "
-            "WHERE exported_in IS NULL OR exported_in > ? ORDER BY position",
-            (confirmed,),
-        )
-    )
-
-
 def pending(store: Store) -> Pending:
-    rows = _pending_rows(store)
-    acks = {r[2] for r in rows if r[0] == "ack"}
+    rows = store.unconfirmed_outbox()
+    acks = {r.ref for r in rows if r.kind == "ack"}
     return Pending(
         acks=len(acks),
-        replies=sum(1 for r in rows if r[0] == "reply"),
-        statuses=sum(1 for r in rows if r[0] == "status"),
+        replies=sum(1 for r in rows if r.kind == "reply"),
+        statuses=sum(1 for r in rows if r.kind == "status"),
         openings=len(_pending_openings(store)),
     )
 
@@ -195,24 +166,16 @@ def pending(store: Store) -> Pending:
 def _pending_openings(store: Store) -> list[bundles.OpenThread]:
     """Threads to open on the portal (inbox/receipts.py) that no inbound bundle has yet
     confirmed; their status is the thread's status now."""
-    confirmed = store.get_meta(LAST_CONFIRMED)
-    found = []
-    for thread, status, sealed in store.db.execute(
-        "SELECT o.thread, t.status, o.sealed FROM openings o JOIN threads t ON t.id = o.thread "
-        "WHERE o.exported_in IS NULL OR o.exported_in > ? ORDER BY o.day, o.thread",
-        (confirmed,),
-    ):
-        content = json.loads(store.unseal(f"openings/{thread}", sealed))
-        found.append(
-            bundles.OpenThread(
-                id=thread,
-                status=status,
-                reporter_public_key=b64decode(content["reporter_public_key"], length=32),
-                sealed_login_key=b64decode(content["sealed_login_key"]),
-                own_copy=b64decode(content["own_copy"]),
-            )
+    return [
+        bundles.OpenThread(
+            id=row.thread,
+            status=row.status,
+            reporter_public_key=b64decode(row.content["reporter_public_key"], length=32),
+            sealed_login_key=b64decode(row.content["sealed_login_key"]),
+            own_copy=b64decode(row.content["own_copy"]),
         )
-    return found
+        for row in store.unconfirmed_openings()
+    ]
 
 
 @dataclass(frozen=True)
@@ -238,15 +201,17 @@ def export_outbound(home: Home, store: Store, unlocked: Unlocked, path: Path) ->
     acks: list[str] = []
     replies: list[bundles.OutboundReply] = []
     statuses: list[bundles.StatusChange] = []
-    for kind, thread, ref, status, day, sealed in _pending_rows(store):
-        if kind == "ack" and ref is not None and ref not in acks:
-            acks.append(ref)
-        elif kind == "reply" and ref is not None and sealed is not None:
-            _, envelope = reply_text(store, ref, sealed)
-            replies.append(bundles.OutboundReply(id=ref, thread=thread, day=day, envelope=envelope))
-        elif kind == "status" and status is not None:
-            statuses.append(bundles.StatusChange(thread=thread, status=status))
-    sequence = store.get_meta(LAST_EXPORTED) + 1
+    for row in store.unconfirmed_outbox():
+        if row.kind == "ack" and row.ref is not None and row.ref not in acks:
+            acks.append(row.ref)
+        elif row.kind == "reply" and row.ref is not None and row.content is not None:
+            _, envelope = reply_text(row.content)
+            replies.append(
+                bundles.OutboundReply(id=row.ref, thread=row.thread, day=row.day, envelope=envelope)
+            )
+        elif row.kind == "status" and row.status is not None:
+            statuses.append(bundles.StatusChange(thread=row.thread, status=row.status))
+    sequence = store.next_outbound_sequence()
     rotation = pending_rotation(home, unlocked, store.get_meta(LAST_CONFIRMED))
     reply_by = open_reply_by_days(store)
     openings = _pending_openings(store)
@@ -266,12 +231,7 @@ def export_outbound(home: Home, store: Store, unlocked: Unlocked, path: Path) ->
     with new_file(path) as f:
         f.write(data)
     try:
-        with store.transaction() as db:
-            store.set_meta(LAST_EXPORTED, sequence)
-            db.execute("UPDATE outbox SET exported_in = ? WHERE exported_in IS NULL", (sequence,))
-            db.execute(
-                "UPDATE openings SET exported_in = ? WHERE exported_in IS NULL", (sequence,)
-            )
+        store.mark_exported(sequence)
     except BaseException:
         path.unlink(missing_ok=True)
         raise
@@ -292,14 +252,10 @@ def open_reply_by_days(store: Store, today: date | None = None) -> tuple[str, ..
     """The accused's time limits to reply (§10.2) that are still open, one day per case,
     ascending: every outbound bundle carries them for the portal's office dashboard, with
     nothing that ties a day to a case (docs/THREAT-MODEL.md, "What the portal learns")."""
-    days = []
-    for thread, state, review_day, sealed in store.db.execute(
-        "SELECT thread, state, review_day, sealed FROM cases"
-    ):
-        meta = json.loads(store.unseal(f"cases/{thread}", sealed))
-        days += [
-            d.due.isoformat()
-            for d in case_deadlines(state, review_day, meta, today)
-            if d.what == "uttalefrist" and not d.done
-        ]
+    days = [
+        d.due.isoformat()
+        for case in store.cases()
+        for d in case_deadlines(case.state, case.review_day, case.meta, today)
+        if d.what == "uttalefrist" and not d.done
+    ]
     return tuple(sorted(days))

@@ -15,7 +15,6 @@ keeps its id: the thread on the portal has the case's id, so the reporter's mess
 in on the same case and replies and statuses go out as for a web report.
 """
 
-import json
 from dataclasses import dataclass
 from datetime import date
 
@@ -29,7 +28,7 @@ from . import case as cases
 from .errors import CaseError
 from .home import Home
 from .render import answer_rows
-from .store import Store
+from .store import Store, ThreadMeta
 
 
 @dataclass(frozen=True)
@@ -61,15 +60,10 @@ def portal_parameters(home: Home) -> PortalParameters:
 
 def issue_receipt(home: Home, store: Store, thread: str) -> IssuedReceipt:
     """Make a receipt for a case received outside the portal and queue its thread."""
-    row = store.db.execute(
-        "SELECT received_day, sealed FROM threads WHERE id = ?", (thread,)
-    ).fetchone()
-    meta = json.loads(store.unseal(f"threads/{thread}", row[1]))
-    waiting = store.db.execute(
-        "SELECT exported_in FROM openings WHERE thread = ?", (thread,)
-    ).fetchone()
+    received_day = store.thread(thread).received_day
+    meta = store.thread_meta(thread)
     # New words replace the last ones only while no outbound bundle has carried them.
-    if meta.get("portal", True) is not False and (waiting is None or waiting[0] is not None):
+    if meta.portal and not store.opening_waiting(thread):
         raise CaseError(
             f"Sak {thread[:8]} har allerede en tråd på portalen (eller en som er sendt dit); "
             "varsleren bruker kvitteringsordene sine der."
@@ -77,38 +71,22 @@ def issue_receipt(home: Home, store: Store, thread: str) -> IssuedReceipt:
     if not cases.has_case(store, thread):
         raise CaseError(f"Sak {thread[:8]} er ikke til behandling.")
     params = portal_parameters(home)
-    report_row = store.db.execute(
-        "SELECT id, sealed FROM items WHERE thread = ? AND kind = 'report' ORDER BY position",
-        (thread,),
-    ).fetchone()
-    report = decode_payload(store.unseal(f"items/{report_row[0]}", report_row[1]))
+    report = decode_payload(store.items_of(thread, "report")[0].plaintext)
     assert isinstance(report, Report)
 
     receipt = generate_receipt()
     keys = derive_receipt_keys(receipt, params.receipt_salt)
     own_copy = seal(
-        encode_payload(OwnCopy(own_copy_text(report, row[0]))), [keys.reporter_public_key]
+        encode_payload(OwnCopy(own_copy_text(report, received_day))), [keys.reporter_public_key]
     )
     opening = {
         "reporter_public_key": b64encode(keys.reporter_public_key),
         "sealed_login_key": b64encode(seal_login_key(keys.login_key, params.encryption_key)),
         "own_copy": b64encode(own_copy),
     }
-    meta.update(portal=True, reporter_public_key=b64encode(keys.reporter_public_key))
-    with store.transaction() as db:
-        db.execute(
-            "UPDATE threads SET sealed = ? WHERE id = ?",
-            (store.seal(f"threads/{thread}", json.dumps(meta).encode()), thread),
-        )
-        db.execute("DELETE FROM openings WHERE thread = ?", (thread,))
-        db.execute(
-            "INSERT INTO openings (thread, day, sealed) VALUES (?, ?, ?)",
-            (
-                thread,
-                date.today().isoformat(),
-                store.seal(f"openings/{thread}", json.dumps(opening).encode()),
-            ),
-        )
+    with store.transaction():
+        store.set_thread_meta(thread, ThreadMeta(keys.reporter_public_key))
+        store.queue_opening(thread, date.today().isoformat(), opening)
         cases.log_in(
             store,
             thread,

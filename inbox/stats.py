@@ -12,7 +12,6 @@ counted by quarter and acknowledgement, and as «slettet (§6b)» where the cont
 
 import csv
 import io
-import json
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -92,35 +91,24 @@ def collect(store: Store, today: date | None = None) -> list[Table]:
     feedback: list[str] = []
     outcomes: list[str] = []
     reactions: list[str] = []
-    threads = store.db.execute(
-        "SELECT t.id, t.received_day, z.closed_day FROM threads t "
-        "LEFT JOIN closed_threads z ON z.thread = t.id"
-    ).fetchall()
-    for thread, received_day, closed in threads:
+    for thread, received_day, closed in store.thread_days():
         received = date.fromisoformat(received_day)
         quarters.append(quarter(received_day))
-        acked = store.db.execute(
-            # Every status but "received" acknowledges (inbox.deadlines.ACKNOWLEDGED).
-            "SELECT MIN(day) FROM outbox WHERE thread = ? AND kind = 'status' "
-            "AND status != 'received'",
-            (thread,),
-        ).fetchone()[0]
+        acked = store.first_acknowledged_day(thread)
         acks.append(_timing(received, acked, received + timedelta(days=ACK_DAYS), today))
         if closed is not None:
             kinds.append(GONE)
             levels.append(GONE)
             feedback.append(GONE)
             continue
-        replied = store.db.execute(
-            "SELECT MIN(day) FROM outbox WHERE thread = ? AND kind = 'reply'", (thread,)
-        ).fetchone()[0]
+        replied = store.first_reply_day(thread)
         feedback.append(_timing(received, replied, add_months(received, FEEDBACK_MONTHS), today))
         kinds.append(_kind(store, thread))
-        row = store.db.execute("SELECT sealed FROM cases WHERE thread = ?", (thread,)).fetchone()
-        if row is None:
+        case = store.case(thread)
+        if case is None:
             levels.append("Ikke tatt inn som sak")
             continue
-        meta = json.loads(store.unseal(f"cases/{thread}", row[0]))
+        meta = case.meta
         levels.append(meta["level"])
         if meta.get("decision"):
             outcomes.append(meta["decision"]["outcome"])
@@ -151,10 +139,8 @@ def _timing(received: date, done: str | None, due: date, today: date) -> str:
 
 
 def _kind(store: Store, thread: str) -> str:
-    for item_id, sealed in store.db.execute(
-        "SELECT id, sealed FROM items WHERE thread = ? AND kind = 'report'", (thread,)
-    ):
-        payload = decode_payload(store.unseal(f"items/{item_id}", sealed))
+    for item in store.items_of(thread, "report"):
+        payload = decode_payload(item.plaintext)
         if isinstance(payload, Report):
             kind = payload.answers.get("kind")
             if isinstance(kind, str) and kind in KIND_LABELS:

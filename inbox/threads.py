@@ -97,103 +97,75 @@ class ThreadView:
 
 
 def summaries(store: Store, today: date | None = None) -> list[ThreadSummary]:
-    rows = store.db.execute(
-        "SELECT t.id, t.received_day, t.status, COALESCE(c.state, z.final_state), "
-        "(SELECT COUNT(*) FROM items i WHERE i.thread = t.id), "
-        "(SELECT COUNT(*) FROM items i WHERE i.thread = t.id AND i.read = 0), z.closed_day, "
-        "(SELECT COUNT(*) FROM outbox o WHERE o.thread = t.id AND o.kind = 'reply') + "
-        # A report received outside the portal (no acknowledgement to the portal, ever) is
-        # answered the way it came: a note that the reporter was informed counts (§9.4).
-        "(SELECT COUNT(*) FROM case_log l WHERE l.thread = t.id AND l.kind = 'informert' "
-        " AND NOT EXISTS (SELECT 1 FROM outbox a WHERE a.thread = t.id AND a.kind = 'ack')), "
-        "c.review_day, c.sealed, "
-        "(SELECT COUNT(*) FROM set_aside s WHERE s.thread = t.id) "
-        "FROM threads t LEFT JOIN cases c ON c.thread = t.id "
-        "LEFT JOIN closed_threads z ON z.thread = t.id "
-        "ORDER BY t.received_day, t.id"
-    )
     return [
         ThreadSummary(
-            id=tid,
-            received_day=day,
-            days=days_since(day, today),
-            status=status,
-            case_state=state,
-            items=items,
-            unread=unread,
+            id=row.id,
+            received_day=row.received_day,
+            days=days_since(row.received_day, today),
+            status=row.status,
+            case_state=row.case_state,
+            items=row.items,
+            unread=row.unread,
             deadlines=[]
-            if closed
-            else thread_deadlines(day, status, replies, today)
+            if row.closed_day
+            else thread_deadlines(row.received_day, row.status, row.replies, today)
             + (
-                case_deadlines(
-                    state, review, json.loads(store.unseal(f"cases/{tid}", sealed)), today
-                )
-                if sealed is not None
+                case_deadlines(row.case_state, row.review_day, row.case_meta, today)
+                if row.case_meta is not None and row.case_state is not None
                 else []
             ),
-            closed_day=closed,
-            set_aside=aside,
+            closed_day=row.closed_day,
+            set_aside=row.set_aside,
         )
-        for tid, day, status, state, items, unread, closed, replies, review, sealed, aside in rows
+        for row in store.summary_rows()
     ]
 
 
 def load_thread(store: Store, thread_id: str) -> ThreadView:
-    received_day, status = store.db.execute(
-        "SELECT received_day, status FROM threads WHERE id = ?", (thread_id,)
-    ).fetchone()
+    thread = store.thread(thread_id)
     entries: list[Entry] = []
-    for item_id, kind, day, position, read, sealed in store.db.execute(
-        "SELECT id, kind, day, position, read, sealed FROM items WHERE thread = ?", (thread_id,)
-    ):
-        payload = decode_payload(store.unseal(f"items/{item_id}", sealed))
+    for item in store.items_of(thread_id):
+        payload = decode_payload(item.plaintext)
         if not isinstance(payload, Report | Message):  # checked at import
-            raise HomeError(f"Lageret er skadet (element {item_id[:8]}).")
-        entries.append(InboundEntry(item_id, kind, day, position, bool(read), payload))
+            raise HomeError(f"Lageret er skadet (element {item.id[:8]}).")
+        entries.append(
+            InboundEntry(item.id, item.kind, item.day, item.position, item.read, payload)
+        )
     confirmed = store.get_meta(LAST_CONFIRMED)
-    for kind, ref, status_value, day, position, exported_in, sealed in store.db.execute(
-        "SELECT kind, ref, status, day, position, exported_in, sealed FROM outbox "
-        "WHERE thread = ? AND kind IN ('reply', 'status')",
-        (thread_id,),
-    ):
-        text = reply_text(store, ref, sealed)[0] if kind == "reply" else None
+    for row in store.outbox_of(thread_id):
         entries.append(
             OutboundEntry(
-                kind=kind,
-                id=ref,
-                day=day,
-                position=position,
-                text=text,
-                status=status_value,
-                exported_in=exported_in,
-                confirmed=exported_in is not None and exported_in <= confirmed,
+                kind=row.kind,
+                id=row.ref,
+                day=row.day,
+                position=row.position,
+                text=reply_text(row.content)[0] if row.content is not None else None,
+                status=row.status,
+                exported_in=row.exported_in,
+                confirmed=row.exported_in is not None and row.exported_in <= confirmed,
             )
         )
     entries.sort(key=lambda e: e.position)
     return ThreadView(
         id=thread_id,
-        received_day=received_day,
-        status=status,
+        received_day=thread.received_day,
+        status=thread.status,
         entries=entries,
         set_aside=set_aside_entries(store, thread_id),
     )
 
 
 def set_aside_entries(store: Store, thread_id: str) -> list[SetAsideEntry]:
-    found = []
-    for item_id, kind, day, aside_day, sealed in store.db.execute(
-        "SELECT id, kind, day, set_aside_day, sealed FROM set_aside WHERE thread = ? "
-        "ORDER BY day, id",
-        (thread_id,),
-    ):
-        kept = json.loads(store.unseal(f"set_aside/{item_id}", sealed))
-        found.append(SetAsideEntry(item_id, kind, day, aside_day, str(kept["reason"])))
-    return found
+    return [
+        SetAsideEntry(
+            row.id, row.kind, row.day, row.set_aside_day, str(json.loads(row.content)["reason"])
+        )
+        for row in store.set_aside_of(thread_id)
+    ]
 
 
 def mark_read(store: Store, thread_id: str) -> None:
-    with store.transaction() as db:
-        db.execute("UPDATE items SET read = 1 WHERE thread = ?", (thread_id,))
+    store.mark_read(thread_id)
 
 
 def open_deadlines(rows: list[ThreadSummary]) -> list[tuple[ThreadSummary, Deadline]]:
