@@ -27,6 +27,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -55,6 +56,13 @@ ANSWERS: dict[str, str | list[str]] = {
     "contact_wanted": "yes",
     "contact_how": "via portalen",
 }
+
+
+def _day_of(import_bundle: Callable[..., object]) -> dict[str, date]:
+    """``today=`` for an importer that takes the day as a parameter (older ones read it)."""
+    import inspect
+
+    return {"today": date.today()} if "today" in inspect.signature(import_bundle).parameters else {}
 
 
 def status_kib(field: str, pid: int | str = "self") -> int:
@@ -185,7 +193,7 @@ def child_import(home: str, bundle: str) -> None:
         summary = import_bundle(h, store, unlocked, Path(bundle).read_bytes())  # type: ignore[arg-type]
     else:
         with open(bundle, "rb", buffering=0) as f:
-            summary = import_bundle(h, store, unlocked, f)
+            summary = import_bundle(h, store, unlocked, f, **_day_of(import_bundle))
     assert summary.new_items, "nothing imported"
     store.close()
     print(status_kib("VmHWM") - idle)
@@ -315,7 +323,7 @@ def rate(base: Path, pristine: Path, office: PublicIdentity, runs: int) -> None:
             summary = import_bundle(home, store, unlocked, bundle.read_bytes())  # type: ignore[arg-type]
         else:
             with bundle.open("rb", buffering=0) as f:
-                summary = import_bundle(home, store, unlocked, f)
+                summary = import_bundle(home, store, unlocked, f, **_day_of(import_bundle))
         imports.append(time.perf_counter() - start)
         store.close()
         assert summary.new_items == 505, summary

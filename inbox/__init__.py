@@ -9,6 +9,7 @@ Modules, one per thing in the domain (tests/test_structure.py keeps this list tr
 
 - ``errors``          -- the errors the tool shows to a person (one line each)
 - ``files``           -- new files for the office (never overwrite, mode set exactly); shred
+- ``clock``           -- the one place the inbox reads today's date
 - ``home``            -- the home directory: identity, store key, pinned portal key
 - ``init``            -- ``varsel-inbox init``: a new home
 - ``store``           -- the SQLite store; everything with report content is wrapped

@@ -30,9 +30,12 @@ class BackupError(Exception):
     """A backup that cannot be written, read or restored: one line for the person."""
 
 
-def write_backup(source: Path, dest: Path, kind: str, databases: Iterable[str]) -> int:
+def write_backup(
+    source: Path, dest: Path, kind: str, databases: Iterable[str], *, today: date
+) -> int:
     """Copy ``source`` into the new directory ``dest``; ``databases`` are SQLite files
-    (relative to ``source``) copied with the online backup API. Returns the file count."""
+    (relative to ``source``) copied with the online backup API; the manifest carries
+    ``today``. Returns the file count."""
     if dest.exists():
         raise BackupError(f"{dest} already exists; a backup never overwrites anything")
     if not source.is_dir():
@@ -58,7 +61,7 @@ def write_backup(source: Path, dest: Path, kind: str, databases: Iterable[str]) 
                 shutil.copyfile(path, target)
                 target.chmod(0o600)
         files = _sums(partial)
-        manifest = {"format": FORMAT, "kind": kind, "day": date.today().isoformat(), "files": files}
+        manifest = {"format": FORMAT, "kind": kind, "day": today.isoformat(), "files": files}
         (partial / MANIFEST).write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
         (partial / MANIFEST).chmod(0o600)
         partial.rename(dest)

@@ -178,14 +178,15 @@ class CaseView:
     log: list[LogEntry] = field(default_factory=list)
 
 
-def _log(store: Store, thread: str, kind: str, text: str) -> None:
-    store.add_log(thread, date.today().isoformat(), kind, text)
+def _log(store: Store, thread: str, kind: str, text: str, today: date) -> None:
+    store.add_log(thread, today.isoformat(), kind, text)
 
 
 def open_case(
     store: Store,
     thread: str,
     *,
+    today: date,
     level: str | None = None,
     central_office: bool = False,
     employer: bool = False,
@@ -242,15 +243,14 @@ def open_case(
         handler=handler.strip() if handler and handler.strip() else None,
         rule11=rule11 is True,
     )
-    today = date.today().isoformat()
     status = store.thread(thread).status
     # The case starts where the reporter already is: acknowledged stays acknowledged.
     state = {"acknowledged": "bekreftet"}.get(status, "mottatt")
     with store.transaction():
-        store.add_case(thread, state, today, asdict(meta))
-        _log(store, thread, "opprettet", f"Nivå: {LEVELS[meta.level]}")
+        store.add_case(thread, state, today.isoformat(), asdict(meta))
+        _log(store, thread, "opprettet", f"Nivå: {LEVELS[meta.level]}", today)
         if REPORTER_STATUS[state] != status:
-            queue_status_in(store, thread, REPORTER_STATUS[state])
+            queue_status_in(store, thread, REPORTER_STATUS[state], today=today)
     return load_case(store, thread), advice
 
 
@@ -329,7 +329,7 @@ def has_case(store: Store, thread: str) -> bool:
     return store.has_case(thread)
 
 
-def add_note(store: Store, thread: str, kind: str, text: str) -> None:
+def add_note(store: Store, thread: str, kind: str, text: str, *, today: date) -> None:
     if kind not in NOTE_KINDS:
         raise CaseError(f"Ukjent type «{kind}». Velg en av: {', '.join(NOTE_KINDS)}.")
     if not text.strip():
@@ -338,17 +338,17 @@ def add_note(store: Store, thread: str, kind: str, text: str) -> None:
         raise CaseError(f"Notatet er for langt (høyst {MAX_NOTE} tegn).")
     load_case(store, thread)
     with store.transaction():
-        _log(store, thread, kind, text)
+        _log(store, thread, kind, text, today)
 
 
-def log_in(store: Store, thread: str, kind: str, text: str) -> None:
+def log_in(store: Store, thread: str, kind: str, text: str, *, today: date) -> None:
     """Add a case log entry inside the caller's transaction."""
-    _log(store, thread, kind, text)
+    _log(store, thread, kind, text, today)
 
 
-def log_event(store: Store, thread: str, kind: str, text: str) -> None:
+def log_event(store: Store, thread: str, kind: str, text: str, *, today: date) -> None:
     with store.transaction():
-        _log(store, thread, kind, text)
+        _log(store, thread, kind, text, today)
 
 
 def change_state(
@@ -356,19 +356,22 @@ def change_state(
     thread: str,
     new_state: str,
     *,
+    today: date,
     review_day: date | None = None,
     tell: str | None = None,
 ) -> CaseView:
     """Move the case on; the reporter's status follows, and ``tell`` (the office's own
     words) goes to the reporter as a reply in the same transaction (§9.4)."""
     case = load_case(store, thread)
-    check_transition(case, new_state, review_day)
+    check_transition(case, new_state, review_day, today)
     with store.transaction():
-        apply_transition(store, case, new_state, review_day=review_day, tell=tell)
+        apply_transition(store, case, new_state, review_day=review_day, tell=tell, today=today)
     return load_case(store, thread)
 
 
-def check_transition(case: CaseView, new_state: str, review_day: date | None) -> None:
+def check_transition(
+    case: CaseView, new_state: str, review_day: date | None, today: date
+) -> None:
     """CaseError unless the guidelines allow ``case`` to move to ``new_state`` now."""
     if new_state not in STATES:
         raise CaseError(f"Ukjent tilstand «{new_state}». Velg en av: {', '.join(STATES)}.")
@@ -383,7 +386,7 @@ def check_transition(case: CaseView, new_state: str, review_day: date | None) ->
         raise CaseError(
             "Suspensjon og reaksjoner skal ha en dato for revurdering: oppgi --review-date."
         )
-    if review_day is not None and review_day <= date.today():
+    if review_day is not None and review_day <= today:
         raise CaseError("Revurderingsdatoen må ligge fram i tid.")
 
 
@@ -394,23 +397,23 @@ def apply_transition(
     *,
     review_day: date | None,
     tell: str | None,
+    today: date,
 ) -> None:
     """Move the case (checked by ``check_transition``) inside the caller's transaction: the
     reporter's status follows, and ``tell`` goes to the reporter as a reply (§9.4)."""
     thread = case.thread
-    today = date.today()
     review = review_day.isoformat() if review_day else case.review_day
     text = f"{case.state} → {new_state}"
     if review_day is not None:
         text += f" (revurderes {review})"
     status = store.thread(thread).status
     store.set_case_state(thread, new_state, today.isoformat(), review)
-    _log(store, thread, "tilstand", text)
+    _log(store, thread, "tilstand", text, today)
     if REPORTER_STATUS[new_state] != status:
-        queue_status_in(store, thread, REPORTER_STATUS[new_state])
+        queue_status_in(store, thread, REPORTER_STATUS[new_state], today=today)
     if tell is not None:
-        queue_reply_in(store, thread, tell)
-        _log(store, thread, "varsler-informert", tell)
+        queue_reply_in(store, thread, tell, today=today)
+        _log(store, thread, "varsler-informert", tell, today)
 
 
 def update_meta(store: Store, thread: str, meta: CaseMeta) -> None:
@@ -452,7 +455,14 @@ def declarations(meta: CaseMeta) -> list[Declaration]:
 
 
 def declare(
-    store: Store, thread: str, *, fingerprint: str, name: str, kind: str, reason: str = ""
+    store: Store,
+    thread: str,
+    *,
+    fingerprint: str,
+    name: str,
+    kind: str,
+    today: date,
+    reason: str = "",
 ) -> Declaration:
     """Record a handler's declaration (§6d) in the case metadata and the case log.
 
@@ -480,11 +490,11 @@ def declare(
                 f"{earlier.name} har allerede erklært seg inhabil i denne saken "
                 f"({earlier.day}) og kan ikke velges som saksbehandler (§6d)."
             )
-    found = Declaration(fingerprint, name, kind, reason, date.today().isoformat())
+    found = Declaration(fingerprint, name, kind, reason, today.isoformat())
     case.meta.declarations.append(asdict(found))
     with store.transaction():
         update_meta(store, thread, case.meta)
-        _log(store, thread, "habilitet", found.line() + " (§6d)")
+        _log(store, thread, "habilitet", found.line() + " (§6d)", today)
     return found
 
 

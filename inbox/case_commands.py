@@ -1,7 +1,7 @@
 """``varsel-inbox case ...``: handling a report under the guidelines against harassment
 (§6-§14). The group is registered on ``varsel-inbox`` by inbox.cli."""
 
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 
 import click
@@ -98,6 +98,7 @@ def case_open(
             employer=employer,
             possible_crime=possible_crime,
             handler=handler,
+            today=ctx.today,
         )
     console = out()
     console.print(f"Sak {thread_id[:8]} er til behandling på nivå {cases.LEVELS[case.meta.level]}.")
@@ -124,7 +125,7 @@ def case_note(ctx: Ctx, thread: str, text: str | None, kind: str) -> None:
         cases.load_case(store, thread_id)
         if text is None:
             text = edit_text(ctx.home.path, f"{cases.NOTE_KINDS[kind]} for sak {thread_id[:8]}.")
-        cases.add_note(store, thread_id, kind, text)
+        cases.add_note(store, thread_id, kind, text, today=ctx.today)
     out().print(f"{cases.NOTE_KINDS[kind]} er ført i loggen for sak {thread_id[:8]}.")
 
 
@@ -156,7 +157,9 @@ def case_state(
     review = review_date.date() if review_date else None
     with ctx.open() as (_, store):
         thread_id = store.resolve_thread(thread)
-        case = cases.change_state(store, thread_id, state, review_day=review, tell=tell)
+        case = cases.change_state(
+            store, thread_id, state, review_day=review, tell=tell, today=ctx.today
+        )
     console = out()
     console.print(f"Sak {thread_id[:8]}: {cases.STATES[case.state]}.")
     console.print(
@@ -183,7 +186,7 @@ def case_receipt(ctx: Ctx, thread: str) -> None:
     """
     with ctx.open() as (_, store):
         thread_id = store.resolve_thread(thread)
-        issued = receipts.issue_receipt(ctx.home, store, thread_id)
+        issued = receipts.issue_receipt(ctx.home, store, thread_id, today=ctx.today)
     show_receipt(issued)
 
 
@@ -200,7 +203,7 @@ def case_show(ctx: Ctx, thread: str, as_json: bool) -> None:
     if as_json:
         echo_json(case_json(case))
     else:
-        render_case(out(), case, received)
+        render_case(out(), case, received, today=ctx.today)
 
 
 @case_group.command("declare")
@@ -264,6 +267,7 @@ def case_declare(
             name=name,
             kind=chosen[0],
             reason=reason,
+            today=ctx.today,
         )
     console = out()
     console.print(Text(f"Ført i loggen for sak {thread_id[:8]}: {clean(found.line())} (§6d)."))
@@ -322,7 +326,7 @@ def case_export(
         raise InboxError("--handler-name brukes bare sammen med --to.")
     with ctx.open() as (_, store):
         thread_id = store.resolve_thread(thread)
-        casefile.export_plain(store, thread_id, out_file)
+        casefile.export_plain(store, thread_id, out_file, today=ctx.today)
     console = out()
     console.print(f"Saksmappen er skrevet til {out_file}.")
     console.print(
@@ -376,7 +380,7 @@ def _export_sealed(
             raise InboxError("Avbrutt. Ingen saksmappe er skrevet.")
         result = handover.forward_case(
             store, unlocked.identity, thread_id, recipient, out_file, handler_name=name
-        )
+        , today=ctx.today)
     console.print(
         f"Forseglet saksmappe for sak {thread_id[:8]} er skrevet til {result.path} "
         f"({result.files} filer, {result.size} byte). Bare {clean(result.recipient)} kan "
@@ -397,10 +401,10 @@ DAY = click.DateTime(formats=["%Y-%m-%d"])
 @pass_ctx
 def case_accused_told(ctx: Ctx, thread: str, day: datetime | None) -> None:
     """Før når den anklagede ble orientert om hva varselet gjelder (§9.2)."""
-    when = day.date() if day else date.today()
+    when = day.date() if day else ctx.today
     with ctx.open() as (_, store):
         thread_id = store.resolve_thread(thread)
-        innsyn.record_told(store, thread_id, when)
+        innsyn.record_told(store, thread_id, when, today=ctx.today)
     out().print(f"Ført for sak {thread_id[:8]}: den anklagede orientert {when} (§9.2).")
 
 
@@ -415,10 +419,10 @@ def case_access(ctx: Ctx, thread: str, reply_by: datetime, day: datetime | None)
     Fristen vises blant fristene i «varsel-inbox list». Lag selve innsynsutdraget med
     «case innsyn».
     """
-    when = day.date() if day else date.today()
+    when = day.date() if day else ctx.today
     with ctx.open() as (_, store):
         thread_id = store.resolve_thread(thread)
-        innsyn.record_access(store, thread_id, when, reply_by.date())
+        innsyn.record_access(store, thread_id, when, reply_by.date(), today=ctx.today)
     out().print(
         f"Ført for sak {thread_id[:8]}: innsyn gitt {when}, frist for uttale "
         f"{reply_by.date()} (§10.2)."
@@ -475,7 +479,7 @@ def case_mark(
     }
     with ctx.open() as (_, store):
         thread_id = store.resolve_thread(thread)
-        case = innsyn.mark(store, thread_id, {k: v for k, v in marks.items() if v})
+        case = innsyn.mark(store, thread_id, {k: v for k, v in marks.items() if v}, today=ctx.today)
     counts = ", ".join(f"{len(v)} {innsyn.MARK_KINDS[k]}" for k, v in case.meta.marks.items() if v)
     out().print(f"Merket som identifiserende i sak {thread_id[:8]}: {counts}.")
 
@@ -505,7 +509,7 @@ def case_innsyn(ctx: Ctx, thread: str, accused: str, out_file: Path) -> None:
         raise InboxError("Oppgi hvem utdraget gis til (--to).")
     with ctx.open() as (_, store):
         thread_id = store.resolve_thread(thread)
-        innsyn.write_extract(store, thread_id, accused, out_file)
+        innsyn.write_extract(store, thread_id, accused, out_file, today=ctx.today)
     out().print(
         f"Innsynsutdraget er skrevet til {out_file}. Les det gjennom før det gis videre: bare "
         "det som er merket, er skjult. Utleveringen er ført i sakens logg."
@@ -571,6 +575,7 @@ def case_decide(
             county_consulted=county_consulted,
             committee_consulted=committee_consulted,
             tell=tell,
+            today=ctx.today,
         )
     out().print(
         f"Avgjørelsen er ført for sak {thread_id[:8]} ({decision.OUTCOMES[outcome]})."
@@ -627,6 +632,7 @@ def case_reaction(
             review_day=review_day.date(),
             decided_by=decided_by,
             told=told,
+            today=ctx.today,
         )
     out().print(
         f"{decision.REACTION_TYPES[kind]} er ført for sak {thread_id[:8]}; revurderes "
@@ -666,7 +672,7 @@ def case_close_out(ctx: Ctx, thread: str, yes: bool) -> None:
         )
         if not yes and not confirm("Slette innholdet i saken for godt?"):
             raise InboxError("Avbrutt. Ingenting er slettet.")
-        stone = handover.close_out(store, thread_id)
+        stone = handover.close_out(store, thread_id, today=ctx.today)
     console.print(
         f"Sak {thread_id[:8]} er overlevert og slettet {stone.closed_day}. Bare saks-ID, "
         f"mottatt-dato ({stone.received_day}) og tilstand er igjen. Statusen varsleren ser, "
@@ -735,7 +741,7 @@ def intake_command(
     portalen.
     """
     answers = intake.parse_answers(pairs)
-    when = day.date() if day else date.today()
+    when = day.date() if day else ctx.today
     if with_receipt:
         receipts.portal_parameters(ctx.home)  # before anything is recorded
     with ctx.open() as (_, store):
@@ -751,8 +757,13 @@ def intake_command(
             minutes=text,
             source_day=source_day.date() if source_day else None,
             level=level,
+            today=ctx.today,
         )
-        issued = receipts.issue_receipt(ctx.home, store, found.thread) if with_receipt else None
+        issued = (
+            receipts.issue_receipt(ctx.home, store, found.thread, today=ctx.today)
+            if with_receipt
+            else None
+        )
     console = out()
     console.print(
         f"Sak {found.thread[:8]} er opprettet ({found.thread}) og til behandling på nivå "
@@ -786,7 +797,7 @@ def stats_command(ctx: Ctx, csv_file: Path | None, pdf_file: Path | None) -> Non
     vises som «<5», så ingen enkeltperson kan pekes ut.
     """
     with ctx.open() as (_, store):
-        tables = stats.collect(store)
+        tables = stats.collect(store, today=ctx.today)
     for path in (csv_file, pdf_file):
         if path is not None and path.exists():
             raise InboxError(f"{path} finnes allerede; velg et annet filnavn.")
@@ -795,7 +806,7 @@ def stats_command(ctx: Ctx, csv_file: Path | None, pdf_file: Path | None) -> Non
         casefile.write_casefile(stats.to_csv(tables).encode("utf-8"), csv_file)
         click.echo(f"CSV er skrevet til {csv_file}.")
     if pdf_file is not None:
-        casefile.write_casefile(stats.to_pdf(tables), pdf_file)
+        casefile.write_casefile(stats.to_pdf(tables, today=ctx.today), pdf_file)
         click.echo(f"PDF er skrevet til {pdf_file}.")
 
 

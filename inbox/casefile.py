@@ -125,7 +125,7 @@ def build_casefile(
     case: CaseView,
     *,
     font: tuple[Path, Path] | bool | None = True,
-    today: date | None = None,
+    today: date,
 ) -> bytes:
     """The PDF bytes. ``font=True`` looks for DejaVu; ``None``/``False`` forces Helvetica."""
     chosen = find_unicode_font() if font is True else (font or None)
@@ -134,7 +134,6 @@ def build_casefile(
     pdf.set_creator("varsel-inbox")
     pdf.set_title(f"Saksmappe {view.id[:8]}")
     pdf.add_page()
-    today = today or date.today()
 
     pdf.title_line("Saksmappe – varsel om trakassering")
     pdf.para(
@@ -228,11 +227,11 @@ def write_casefile(data: bytes, path: Path) -> None:
         f.write(data)
 
 
-def export_plain(store: "Store", thread_id: str, path: Path) -> None:
+def export_plain(store: "Store", thread_id: str, path: Path, *, today: date) -> None:
     """The unencrypted PDF case file written to ``path`` (never overwriting), and logged."""
     from .case import load_case, log_event
     from .threads import load_thread
 
-    data = build_casefile(load_thread(store, thread_id), load_case(store, thread_id))
+    data = build_casefile(load_thread(store, thread_id), load_case(store, thread_id), today=today)
     write_casefile(data, path)
-    log_event(store, thread_id, "eksport", f"Saksmappe skrevet ({date.today()}).")
+    log_event(store, thread_id, "eksport", f"Saksmappe skrevet ({today}).", today=today)

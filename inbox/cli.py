@@ -201,6 +201,7 @@ def import_(ctx: Ctx, bundle_file: Path, expect_fingerprint: str | None) -> None
                 bundle,
                 expect_fingerprint=expect_fingerprint,
                 progress=advance,
+                today=ctx.today,
             )
         pending = outbox.pending(store)
     if summary.pinned_now:
@@ -268,7 +269,7 @@ def list_(ctx: Ctx, as_json: bool) -> None:
     (EU-direktiv 2019/1937 som beste praksis).
     """
     with ctx.open() as (_, store):
-        rows = threads.summaries(store)
+        rows = threads.summaries(store, today=ctx.today)
     if as_json:
         echo_json([summary_json(r) for r in rows])
     else:
@@ -286,11 +287,11 @@ def show(ctx: Ctx, thread: str, as_json: bool) -> None:
         view = threads.load_thread(store, thread_id)
         case = cases.load_case(store, thread_id) if cases.has_case(store, thread_id) else None
         if as_json:
-            obj = thread_json(view)
+            obj = thread_json(view, today=ctx.today)
             obj["case"] = case_json(case) if case else None
             echo_json(obj)
         else:
-            render_thread(out(), view, case)
+            render_thread(out(), view, case, today=ctx.today)
         threads.mark_read(store, thread_id)
 
 
@@ -353,7 +354,7 @@ def reply(ctx: Ctx, thread: str, message: str | None) -> None:
         text = message
         if text is None:
             text = edit_text(ctx.home.path, f"Svar til varsleren i sak {thread_id[:8]}.")
-        outbox.queue_reply(store, thread_id, text)
+        outbox.queue_reply(store, thread_id, text, today=ctx.today)
     out().print(f"Svaret er kryptert til varsleren og ligger i kø (sak {thread_id[:8]}).")
 
 
@@ -369,7 +370,7 @@ def status(ctx: Ctx, thread: str, status: str) -> None:
     wire = outbox.parse_status(status)
     with ctx.open() as (_, store):
         thread_id = store.resolve_thread(thread, deleted_ok=True)
-        outbox.queue_status(store, thread_id, wire)
+        outbox.queue_status(store, thread_id, wire, today=ctx.today)
     out().print(f"Status for sak {thread_id[:8]} er satt til «{status_label(wire)}» (i kø).")
 
 
@@ -384,7 +385,7 @@ def export_outbound(ctx: Ctx, bundle_file: Path) -> None:
     kontorsiden (/kontor).
     """
     with ctx.open() as (unlocked, store):
-        summary = outbox.export_outbound(ctx.home, store, unlocked, bundle_file)
+        summary = outbox.export_outbound(ctx.home, store, unlocked, bundle_file, today=ctx.today)
     out().print(
         f"Pakke nr. {summary.sequence} er skrevet til {summary.path}: "
         f"{_queued(summary.acks, summary.replies, summary.statuses, summary.openings)}. "
@@ -536,7 +537,9 @@ def backup_(ctx: Ctx, destination: Path) -> None:
             f"{destination} finnes allerede. Velg en ny mappe; backup overskriver aldri."
         )
     try:
-        count = write_backup(ctx.home.path, destination, "varsel-inbox", [ctx.home.database.name])
+        count = write_backup(
+            ctx.home.path, destination, "varsel-inbox", [ctx.home.database.name], today=ctx.today
+        )
         verify_backup(destination, "varsel-inbox")
     except (BackupError, OSError) as error:
         raise InboxError(f"Sikkerhetskopien ble ikke skrevet: {error}") from None

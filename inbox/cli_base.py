@@ -7,7 +7,8 @@ import json
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -18,6 +19,7 @@ from rich.text import Text
 
 from crypto.errors import CryptoError
 
+from . import clock
 from .click_language import click_language, usage_word
 from .errors import InboxError, PortalKeyChanged
 from .files import new_file
@@ -99,6 +101,8 @@ InboxGroup.group_class = InboxGroup
 @dataclass
 class Ctx:
     home: Home
+    # The day of this command: the one place the command line reads the clock.
+    today: date = field(default_factory=clock.today)
 
     @contextmanager
     def open(self) -> Iterator[tuple[Unlocked, Store]]:

@@ -32,8 +32,8 @@ def add_months(day: date, months: int) -> date:
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
-def days_since(day: str, today: date | None = None) -> int:
-    return ((today or date.today()) - date.fromisoformat(day)).days
+def days_since(day: str, today: date) -> int:
+    return (today - date.fromisoformat(day)).days
 
 
 @dataclass(frozen=True)
@@ -69,9 +69,8 @@ def feedback_given(replies: int) -> bool:
 
 
 def thread_deadlines(
-    received_day: str, status: str, replies: int, today: date | None = None
+    received_day: str, status: str, replies: int, today: date
 ) -> list[Deadline]:
-    today = today or date.today()
     received = date.fromisoformat(received_day)
     return [
         Deadline("bekreftelse", received + timedelta(days=ACK_DAYS), status in ACKNOWLEDGED, today),
@@ -85,11 +84,10 @@ def thread_deadlines(
 
 
 def case_deadlines(
-    state: str, review_day: str | None, meta: dict[str, Any], today: date | None = None
+    state: str, review_day: str | None, meta: dict[str, Any], today: date
 ) -> list[Deadline]:
     """The case's own deadlines from its (unwrapped) metadata: the accused's time limit to
     reply (§10.2) and every review date of a suspension or reaction (§13, §14)."""
-    today = today or date.today()
     found = []
     reply_by = (meta.get("kontradiksjon") or {}).get("reply_by")
     if reply_by:

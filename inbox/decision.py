@@ -102,6 +102,7 @@ def decide(
     store: Store,
     thread: str,
     *,
+    today: date,
     facts: str,
     reasons: str,
     outcome: str,
@@ -119,7 +120,7 @@ def decide(
             f"Saken håndteres av {cases.LEVELS[case.meta.level].lower()}: da skal det avgjøres "
             "i samråd med fylkespartiet (§10.3). Før det med --county-consulted."
         )
-    cases.check_transition(case, "avgjort", None)
+    cases.check_transition(case, "avgjort", None, today)
     found = Decision(
         facts=_text(facts, "Det mest sannsynlige faktum (--facts)"),
         reasons=_text(reasons, "Begrunnelsen (--reasons)"),
@@ -127,7 +128,7 @@ def decide(
         decided_by=_text(decided_by, "Hvem som avgjorde (--decided-by)"),
         county_consulted=county_consulted,
         committee_consulted=committee_consulted,
-        day=date.today().isoformat(),
+        day=today.isoformat(),
     )
     case.meta.decision = asdict(found)
     with store.transaction():
@@ -137,8 +138,9 @@ def decide(
             thread,
             "avgjorelse",
             "\n".join(f"{label}: {value}" for label, value in found.lines()),
+            today=today,
         )
-        cases.apply_transition(store, case, "avgjort", review_day=None, tell=tell)
+        cases.apply_transition(store, case, "avgjort", review_day=None, tell=tell, today=today)
     return cases.load_case(store, thread)
 
 
@@ -146,6 +148,7 @@ def add_reaction(
     store: Store,
     thread: str,
     *,
+    today: date,
     kind: str,
     what: str,
     from_day: date,
@@ -169,7 +172,7 @@ def add_reaction(
         raise CaseError(f"{why}; saken er i tilstanden «{case.state}».")
     if until_day is not None and until_day < from_day:
         raise CaseError("Sluttdatoen ligger før startdatoen.")
-    if review_day <= date.today():
+    if review_day <= today:
         raise CaseError("Revurderingsdatoen må ligge fram i tid.")
     found = Reaction(
         type=kind,
@@ -179,14 +182,16 @@ def add_reaction(
         review_day=review_day.isoformat(),
         decided_by=_text(decided_by, "Hvem som besluttet (--decided-by)"),
         told=_text(told, "Hvem som er informert (--told)"),
-        day=date.today().isoformat(),
+        day=today.isoformat(),
     )
     case.meta.reactions.append(asdict(found))
     earliest = min(r["review_day"] for r in case.meta.reactions)
     with store.transaction():
         cases.update_meta(store, thread, case.meta)
-        cases.log_in(store, thread, "reaksjon", found.line())
+        cases.log_in(store, thread, "reaksjon", found.line(), today=today)
         if kind == "reaksjon" and case.state == "avgjort":
-            cases.apply_transition(store, case, "reaksjon", review_day=review_day, tell=None)
+            cases.apply_transition(
+                store, case, "reaksjon", review_day=review_day, tell=None, today=today
+            )
         store.set_review_day(thread, earliest)
     return cases.load_case(store, thread)

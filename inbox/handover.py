@@ -94,10 +94,9 @@ def forward_case(
     out_path: Path,
     *,
     handler_name: str | None = None,
-    today: date | None = None,
+    today: date,
 ) -> Forwarded:
     """Write a sealed case file for ``recipient`` and record the forwarding in the case log."""
-    today = today or date.today()
     case = cases.load_case(store, thread_id)
     view = load_thread(store, thread_id)
     pdf = build_casefile(view, case, today=today)
@@ -131,6 +130,7 @@ def forward_case(
         thread_id,
         "videresendt",
         f"Forseglet saksmappe videresendt til {to_whom} ({len(files)} filer), §6a.",
+        today=today,
     )
     return Forwarded(out_path, size, len(files), to_whom)
 
@@ -161,10 +161,10 @@ def check_closable(store: Store, thread_id: str) -> cases.CaseView:
     return case
 
 
-def close_out(store: Store, thread_id: str, *, today: date | None = None) -> Tombstone:
+def close_out(store: Store, thread_id: str, *, today: date) -> Tombstone:
     """Delete the thread's content and leave a tombstone. Only from avsluttet/overlevert."""
     check_closable(store, thread_id)
-    store.close_out(thread_id, (today or date.today()).isoformat(), FINAL_STATE)
+    store.close_out(thread_id, today.isoformat(), FINAL_STATE)
     found = tombstone(store, thread_id)
     assert found is not None
     return found

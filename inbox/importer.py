@@ -115,6 +115,7 @@ def import_bundle(
     unlocked: Unlocked,
     bundle: BinaryIO,
     *,
+    today: date,
     expect_fingerprint: str | None = None,
     progress: Progress | None = None,
 ) -> ImportSummary:
@@ -139,7 +140,7 @@ def import_bundle(
         )
     try:
         head = source.read_at(0, bundles.head_length(prefix))
-        inbound = bundles.read_inbound_head(head, source.length, signer, today=date.today())
+        inbound = bundles.read_inbound_head(head, source.length, signer, today=today)
         for item in inbound.items:
             if item.envelope.size > MAX_ENVELOPE_BLOB:
                 raise MalformedError("an envelope blob is larger than any envelope can be")
@@ -169,7 +170,7 @@ def import_bundle(
             for n, file in enumerate(aside.files, start=1):
                 names[set_aside_blob_name(aside.item.id, n)] = file
         files.settle(names)
-        _commit(store, inbound, checked, summary, skipped)
+        _commit(store, inbound, checked, summary, skipped, today)
         files.publish()
     if pinned is None:
         home.write_pin(signer)
@@ -535,8 +536,9 @@ def _commit(
     checked: list[_CheckedItem],
     summary: ImportSummary,
     skipped: set[str],
+    today: date,
 ) -> None:
-    today = date.today().isoformat()
+    day = today.isoformat()
     with store.transaction():
         # Store.next_position, counted here and saved once (one transaction either way).
         first = store.get_meta(NEXT_POSITION)
@@ -562,7 +564,7 @@ def _commit(
             for blob_id, _ in entry.blobs:
                 store.add_attachment(blob_id, item.id)
                 summary.attachments += 1
-            store.queue_ack(item.thread, item.id, today, position())
+            store.queue_ack(item.thread, item.id, day, position())
             summary.new_items += 1
         for aside in summary.set_aside:
             item = aside.item
@@ -572,12 +574,12 @@ def _commit(
                 item.thread,
                 item.kind,
                 item.day,
-                today,
+                day,
                 json.dumps(kept).encode(),
                 (set_aside_blob_name(item.id, n) for n in range(1, len(item.attachments) + 1)),
             )
             # Acknowledged like a new item: the portal deletes its ciphertext.
-            store.queue_ack(item.thread, item.id, today, position())
+            store.queue_ack(item.thread, item.id, day, position())
 
         summary.newly_confirmed = store.confirm_outbound(inbound.last_outbound_sequence)
         confirmed = store.get_meta(LAST_CONFIRMED)
@@ -613,5 +615,5 @@ def _commit(
             # The portal had applied our acknowledgement when it made this bundle and
             # still carries the item: acknowledge it again (requirement 6).
             if not store.ack_on_its_way(item.id, inbound.last_outbound_sequence):
-                store.queue_ack(item.thread, item.id, today, position())
+                store.queue_ack(item.thread, item.id, day, position())
         store.set_meta(NEXT_POSITION, position())

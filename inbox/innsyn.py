@@ -55,18 +55,18 @@ TEXT_MARKS = ("names", "places", "dates")
 MAX_MARK = 500
 
 
-def _day(value: date, what: str) -> str:
-    if value > date.today():
+def _day(value: date, what: str, today: date) -> str:
+    if value > today:
         raise CaseError(f"{what} kan ikke ligge fram i tid.")
     return value.isoformat()
 
 
-def record_told(store: Store, thread: str, day: date) -> cases.CaseView:
+def record_told(store: Store, thread: str, day: date, *, today: date) -> cases.CaseView:
     """§9.2: the day the accused was told what the report is about."""
     case = cases.load_case(store, thread)
     if case.state == "mottatt":
         raise CaseError("Bekreft kontakten med varsleren først (§9.1): «case state SAK bekreftet».")
-    case.meta.kontradiksjon["told_day"] = _day(day, "Dagen den anklagede ble orientert")
+    case.meta.kontradiksjon["told_day"] = _day(day, "Dagen den anklagede ble orientert", today)
     with store.transaction():
         cases.update_meta(store, thread, case.meta)
         cases.log_in(
@@ -74,11 +74,14 @@ def record_told(store: Store, thread: str, day: date) -> cases.CaseView:
             thread,
             "kontradiksjon",
             f"Den anklagede orientert om hva varselet gjelder {day.isoformat()} (§9.2).",
+            today=today,
         )
     return cases.load_case(store, thread)
 
 
-def record_access(store: Store, thread: str, day: date, reply_by: date) -> cases.CaseView:
+def record_access(
+    store: Store, thread: str, day: date, reply_by: date, *, today: date
+) -> cases.CaseView:
     """§10.2: access to statements and evidence given on ``day``, reply due ``reply_by``."""
     case = cases.load_case(store, thread)
     if case.state != "kontradiksjon":
@@ -91,7 +94,7 @@ def record_access(store: Store, thread: str, day: date, reply_by: date) -> cases
             "Før først når den anklagede ble orientert om varselet (§9.2): "
             "«case accused-told SAK --day ÅÅÅÅ-MM-DD»."
         )
-    given = _day(day, "Dagen innsyn ble gitt")
+    given = _day(day, "Dagen innsyn ble gitt", today)
     if reply_by <= day:
         raise CaseError("Fristen for uttale må ligge etter dagen innsyn ble gitt (§10.2).")
     case.meta.kontradiksjon.update(access_day=given, reply_by=reply_by.isoformat())
@@ -103,11 +106,14 @@ def record_access(store: Store, thread: str, day: date, reply_by: date) -> cases
             "kontradiksjon",
             f"Den anklagede gitt innsyn {given} med frist for uttale {reply_by.isoformat()} "
             "(§10.2).",
+            today=today,
         )
     return cases.load_case(store, thread)
 
 
-def mark(store: Store, thread: str, marks: dict[str, list[str]]) -> cases.CaseView:
+def mark(
+    store: Store, thread: str, marks: dict[str, list[str]], *, today: date
+) -> cases.CaseView:
     """Add marks of identifying parts (§6a, §10.2); the marks are wrapped with the case."""
     case = cases.load_case(store, thread)
     added: dict[str, int] = {}
@@ -132,7 +138,11 @@ def mark(store: Store, thread: str, marks: dict[str, list[str]]) -> cases.CaseVi
     with store.transaction():
         cases.update_meta(store, thread, case.meta)
         cases.log_in(
-            store, thread, "merket", f"Merket som identifiserende: {summary} (§6a, §10.2)."
+            store,
+            thread,
+            "merket",
+            f"Merket som identifiserende: {summary} (§6a, §10.2).",
+            today=today,
         )
     return cases.load_case(store, thread)
 
@@ -151,10 +161,9 @@ def redact(text: str, pattern: "re.Pattern[str] | None") -> str:
 
 
 def build_extract(
-    view: ThreadView, case: cases.CaseView, *, today: date | None = None
+    view: ThreadView, case: cases.CaseView, *, today: date
 ) -> tuple[bytes, str]:
     """The extract PDF and a one-line account of what it discloses (for the case log)."""
-    today = today or date.today()
     marks = case.meta.marks
     pattern = redactor(marks)
     hidden_fields = NEVER_DISCLOSED | set(marks.get("fields", []))
@@ -227,7 +236,7 @@ def build_extract(
     return bytes(pdf.output()), account
 
 
-def write_extract(store: Store, thread: str, accused: str, path: Path) -> None:
+def write_extract(store: Store, thread: str, accused: str, path: Path, *, today: date) -> None:
     """The extract for the accused written as PDF to ``path`` (never overwriting) and the
     hand-over logged: to whom, when, and what it holds (§10.2)."""
     from .casefile import write_casefile
@@ -241,11 +250,12 @@ def write_extract(store: Store, thread: str, accused: str, path: Path) -> None:
             "Før først at innsyn er gitt og fristen for uttale (§10.2): "
             "«case access SAK --reply-by ÅÅÅÅ-MM-DD»."
         )
-    data, account = build_extract(load_thread(store, thread), case)
+    data, account = build_extract(load_thread(store, thread), case, today=today)
     write_casefile(data, path)
     cases.log_event(
         store,
         thread,
         "innsyn",
-        f"Innsynsutdrag (PDF) gitt til {accused.strip()} {date.today()}: {account} (§10.2).",
+        f"Innsynsutdrag (PDF) gitt til {accused.strip()} {today}: {account} (§10.2).",
+        today=today,
     )

@@ -73,6 +73,7 @@ def open_intake(
     channel: str,
     day: date,
     minutes: str,
+    today: date,
     source_day: date | None = None,
     level: str | None = None,
 ) -> Intake:
@@ -82,7 +83,7 @@ def open_intake(
     received_by = " ".join(received_by.split())
     if not received_by:
         raise CaseError("Oppgi hvem som tok imot henvendelsen (--received-by).")
-    if day > date.today():
+    if day > today:
         raise CaseError("Mottaksdagen kan ikke ligge fram i tid.")
     if source_day is not None and (source_day > day):
         raise CaseError(
@@ -121,10 +122,10 @@ def open_intake(
             read=True,
         )
     try:
-        _, advice = cases.open_case(store, thread, level=level)
+        _, advice = cases.open_case(store, thread, level=level, today=today)
         with store.transaction():
-            cases.log_in(store, thread, "mottatt-utenfor", how)
-            cases.log_in(store, thread, "referat", minutes.strip())
+            cases.log_in(store, thread, "mottatt-utenfor", how, today=today)
+            cases.log_in(store, thread, "referat", minutes.strip(), today=today)
     except BaseException:
         store.remove_thread(thread)
         raise

@@ -79,20 +79,20 @@ def _check_reply(text: str) -> None:
         raise InboxError(f"Svaret er for langt (høyst {MAX_REPLY} tegn).")
 
 
-def queue_reply(store: Store, thread_id: str, text: str) -> str:
+def queue_reply(store: Store, thread_id: str, text: str, *, today: date) -> str:
     """Seal ``text`` to the reporter's key and queue it; returns the reply id."""
     _check_reply(text)
     with store.transaction():
-        return queue_reply_in(store, thread_id, text)
+        return queue_reply_in(store, thread_id, text, today=today)
 
 
-def queue_reply_in(store: Store, thread_id: str, text: str) -> str:
+def queue_reply_in(store: Store, thread_id: str, text: str, *, today: date) -> str:
     """``queue_reply`` inside the caller's transaction."""
     _check_reply(text)
     envelope = seal(encode_payload(Reply(text)), [reporter_key(store, thread_id)])
     reply_id = secrets.token_urlsafe(16)
     content = json.dumps({"text": text, "envelope": b64encode(envelope)}).encode()
-    store.queue_reply(thread_id, reply_id, date.today().isoformat(), content)
+    store.queue_reply(thread_id, reply_id, today.isoformat(), content)
     return reply_id
 
 
@@ -101,7 +101,7 @@ def queue_reply_in(store: Store, thread_id: str, text: str) -> str:
 STATUS_WITHOUT_CASE = "acknowledged"
 
 
-def queue_status(store: Store, thread_id: str, status: str) -> None:
+def queue_status(store: Store, thread_id: str, status: str, *, today: date) -> None:
     """The ``status`` command: acknowledge a report that is not (yet) a case."""
     if status not in THREAD_STATUSES:
         raise InboxError(f"Ukjent status «{status}».")
@@ -123,14 +123,14 @@ def queue_status(store: Store, thread_id: str, status: str) -> None:
     if store.thread(thread_id).status == status:
         return
     with store.transaction():
-        queue_status_in(store, thread_id, status)
+        queue_status_in(store, thread_id, status, today=today)
 
 
-def queue_status_in(store: Store, thread_id: str, status: str) -> None:
+def queue_status_in(store: Store, thread_id: str, status: str, *, today: date) -> None:
     """Queue a reporter-visible status inside the caller's transaction (no checks). A
     report received outside the portal keeps its status in the inbox only."""
     if has_portal_thread(store, thread_id):
-        store.queue_status(thread_id, status, date.today().isoformat())
+        store.queue_status(thread_id, status, today.isoformat())
     store.set_status(thread_id, status)
 
 
@@ -189,7 +189,9 @@ class ExportSummary:
     openings: int = 0
 
 
-def export_outbound(home: Home, store: Store, unlocked: Unlocked, path: Path) -> ExportSummary:
+def export_outbound(
+    home: Home, store: Store, unlocked: Unlocked, path: Path, *, today: date
+) -> ExportSummary:
     """Write the next signed outbound bundle to ``path`` (never overwriting a file)."""
     pin = home.read_pin()
     if pin is None:
@@ -213,12 +215,12 @@ def export_outbound(home: Home, store: Store, unlocked: Unlocked, path: Path) ->
             statuses.append(bundles.StatusChange(thread=row.thread, status=row.status))
     sequence = store.next_outbound_sequence()
     rotation = pending_rotation(home, unlocked, store.get_meta(LAST_CONFIRMED))
-    reply_by = open_reply_by_days(store)
+    reply_by = open_reply_by_days(store, today)
     openings = _pending_openings(store)
     outbound = bundles.OutboundBundle(
         sequence=sequence,
         audience=bundles.signer_fingerprint(pin),
-        created_day=date.today().isoformat(),
+        created_day=today.isoformat(),
         acks=tuple(acks),
         replies=tuple(replies),
         statuses=tuple(statuses),
@@ -248,7 +250,7 @@ def export_outbound(home: Home, store: Store, unlocked: Unlocked, path: Path) ->
     )
 
 
-def open_reply_by_days(store: Store, today: date | None = None) -> tuple[str, ...]:
+def open_reply_by_days(store: Store, today: date) -> tuple[str, ...]:
     """The accused's time limits to reply (§10.2) that are still open, one day per case,
     ascending: every outbound bundle carries them for the portal's office dashboard, with
     nothing that ties a day to a case (docs/THREAT-MODEL.md, "What the portal learns")."""

@@ -58,7 +58,7 @@ def portal_parameters(home: Home) -> PortalParameters:
     return params
 
 
-def issue_receipt(home: Home, store: Store, thread: str) -> IssuedReceipt:
+def issue_receipt(home: Home, store: Store, thread: str, *, today: date) -> IssuedReceipt:
     """Make a receipt for a case received outside the portal and queue its thread."""
     received_day = store.thread(thread).received_day
     meta = store.thread_meta(thread)
@@ -86,7 +86,7 @@ def issue_receipt(home: Home, store: Store, thread: str) -> IssuedReceipt:
     }
     with store.transaction():
         store.set_thread_meta(thread, ThreadMeta(keys.reporter_public_key))
-        store.queue_opening(thread, date.today().isoformat(), opening)
+        store.queue_opening(thread, today.isoformat(), opening)
         cases.log_in(
             store,
             thread,
@@ -94,5 +94,6 @@ def issue_receipt(home: Home, store: Store, thread: str) -> IssuedReceipt:
             "Varsleren fikk kvitteringsord til en tråd på portalen, for å følge opp anonymt "
             "(§9.4). Tråden opprettes når neste utgående pakke lastes opp. Ordene er ikke "
             "lagret noe sted i innboksen.",
+            today=today,
         )
     return IssuedReceipt(thread=thread, receipt=receipt)

@@ -10,6 +10,7 @@ the terminal and in ``--json`` alike, and content is always printed as rich ``Te
 never parsed as markup.
 """
 
+from datetime import date
 from typing import Any
 
 from rich.console import Console, Group
@@ -120,7 +121,7 @@ def summary_json(s: ThreadSummary) -> dict[str, Any]:
     }
 
 
-def thread_json(view: ThreadView) -> dict[str, Any]:
+def thread_json(view: ThreadView, today: date) -> dict[str, Any]:
     entries: list[dict[str, Any]] = []
     for e in view.entries:
         if isinstance(e, InboundEntry):
@@ -155,7 +156,7 @@ def thread_json(view: ThreadView) -> dict[str, Any]:
     return {
         "id": view.id,
         "received_day": view.received_day,
-        "days_since_received": view.days,
+        "days_since_received": view.days_on(today),
         "status": view.status,
         "status_label": status_label(view.status),
         "entries": entries,
@@ -276,12 +277,14 @@ def _entry_panel(e: InboundEntry | OutboundEntry) -> Panel:
     )
 
 
-def render_thread(console: Console, view: ThreadView, case: CaseView | None) -> None:
+def render_thread(
+    console: Console, view: ThreadView, case: CaseView | None, today: date
+) -> None:
     console.print(
         Text.assemble(
             ("Sak ", "bold"),
             (view.id, "bold"),
-            f"  mottatt {view.received_day} – {days_elapsed(view.days)}"
+            f"  mottatt {view.received_day} – {days_elapsed(view.days_on(today))}"
             f"  ·  status: {status_label(view.status)}",
         )
     )
@@ -305,7 +308,7 @@ def render_thread(console: Console, view: ThreadView, case: CaseView | None) -> 
         )
 
 
-def render_case(console: Console, case: CaseView, received_day: str) -> None:
+def render_case(console: Console, case: CaseView, received_day: str, today: date) -> None:
     meta = case.meta
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="bold")
@@ -317,7 +320,7 @@ def render_case(console: Console, case: CaseView, received_day: str) -> None:
     grid.add_row("Merknader", "\n".join(meta.flags()) or "–")
     grid.add_row("Åpnet", case.opened_day)
     grid.add_row(
-        "Tid brukt", days_elapsed(days_since(received_day))
+        "Tid brukt", days_elapsed(days_since(received_day, today))
     )
     if case.review_day:
         grid.add_row("Revurderes", case.review_day)

@@ -82,8 +82,7 @@ def _count(values: list[str], order: dict[str, str] | None = None) -> list[tuple
     return labels + sorted(counts.items())
 
 
-def collect(store: Store, today: date | None = None) -> list[Table]:
-    today = today or date.today()
+def collect(store: Store, today: date) -> list[Table]:
     quarters: list[str] = []
     kinds: list[str] = []
     levels: list[str] = []
@@ -175,7 +174,7 @@ def to_text(tables: list[Table]) -> str:
     return "\n".join(lines)
 
 
-def to_pdf(tables: list[Table], today: date | None = None) -> bytes:
+def to_pdf(tables: list[Table], today: date) -> bytes:
     from .casefile import StatsPDF, find_unicode_font
 
     pdf = StatsPDF(find_unicode_font())
@@ -185,7 +184,7 @@ def to_pdf(tables: list[Table], today: date | None = None) -> bytes:
     pdf.add_page()
     pdf.title_line("Varsler om trakassering – statistikk")
     pdf.para(
-        f"Laget {(today or date.today()).isoformat()}. Bare antall, for likebehandling av like "
+        f"Laget {today.isoformat()}. Bare antall, for likebehandling av like "
         f"saker (§1). Antall fra 1 til {MIN_CELL - 1} vises som «{HIDDEN}».",
         size=9,
     )

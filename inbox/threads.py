@@ -81,9 +81,9 @@ class ThreadView:
                 return entry.payload
         return None
 
-    @property
-    def days(self) -> int:
-        return days_since(self.received_day)
+    def days_on(self, today: date) -> int:
+        """Days since the report was received."""
+        return days_since(self.received_day, today)
 
     @property
     def attachments(self) -> list[AttachmentRef]:
@@ -96,7 +96,7 @@ class ThreadView:
         ]
 
 
-def summaries(store: Store, today: date | None = None) -> list[ThreadSummary]:
+def summaries(store: Store, today: date) -> list[ThreadSummary]:
     return [
         ThreadSummary(
             id=row.id,

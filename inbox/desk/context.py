@@ -1,9 +1,12 @@
-"""What a view needs from the run: the desk's state and the store, opened per request."""
+"""What a view needs from the run: the desk's state, the store opened per request, and the
+request's day."""
 
+from datetime import date
 from typing import TYPE_CHECKING
 
 from flask import current_app, g
 
+from .. import clock
 from ..store import Store
 
 if TYPE_CHECKING:
@@ -22,6 +25,14 @@ def store() -> Store:
         g.store = Store.open(state.home, state.unlocked.store_key)
     opened: Store = g.store
     return opened
+
+
+def today() -> date:
+    """The day of this request: the one place the desk reads the clock."""
+    if "today" not in g:
+        g.today = clock.today()
+    day: date = g.today
+    return day
 
 
 def close_store(_: BaseException | None = None) -> None:

@@ -14,6 +14,7 @@ from sqlalchemy.engine import make_url
 
 from inbox.backup import BackupError, restore_backup, write_backup
 
+from .. import clock
 from ..config import Settings
 
 KIND = "varsel-portal"
@@ -41,7 +42,9 @@ def backup_command(destination: Path) -> None:
     settings = Settings.from_env()
     name = _sqlite_name(settings)
     try:
-        count = write_backup(settings.data_dir, destination, KIND, [name] if name else [])
+        count = write_backup(
+            settings.data_dir, destination, KIND, [name] if name else [], today=clock.today()
+        )
     except (BackupError, OSError) as error:
         raise click.ClickException(str(error)) from None
     click.echo(

@@ -192,7 +192,9 @@ def test_case_file_without_unicode_font_keeps_norwegian_letters(
     office.ok("case", "note", thread, "-t", "Blåbærsyltetøy – “sitat” § 9.5 ✓")
     unlocked = unlock(office.home, PASSPHRASE)
     with Store.open(office.home, unlocked.store_key) as store:
-        data = build_casefile(load_thread(store, thread), load_case(store, thread), font=False)
+        data = build_casefile(
+            load_thread(store, thread), load_case(store, thread), font=False, today=date.today()
+        )
     pdf = tmp_path / "helvetica.pdf"
     pdf.write_bytes(data)
     plain = pdftotext(pdf)

@@ -11,7 +11,7 @@ from werkzeug.wrappers import Response
 from ... import case as cases
 from ... import casefile, decision, handover, innsyn
 from ...untrusted import clean
-from ..context import desk_state, store
+from ..context import desk_state, store, today
 from ..forms import (
     AccessForm,
     CaseFileForm,
@@ -51,6 +51,7 @@ def open_case(thread_id: str) -> Response:
         employer=bool(form.employer.data),
         possible_crime=bool(form.possible_crime.data),
         handler=form.handler.data,
+        today=today(),
     )
     flash(_("The report is now a case in handling."), "success")
     for line in advice:
@@ -65,7 +66,7 @@ def note(thread_id: str) -> Response:
     if not form.validate_on_submit():
         incomplete()
         return _back(thread_id, "notat")
-    cases.add_note(store(), thread_id, form.kind.data or "", form.text.data or "")
+    cases.add_note(store(), thread_id, form.kind.data or "", form.text.data or "", today=today())
     flash(_("Written in the case log."), "success")
     return _back(thread_id, "logg")
 
@@ -80,7 +81,7 @@ def state(thread_id: str) -> Response:
     tell = (form.tell.data or "").strip() or None
     cases.change_state(
         store(), thread_id, form.state.data or "", review_day=form.review_date.data, tell=tell
-    )
+    , today=today())
     flash(_("The case has moved on. The reporter sees the new status after the next "
             "bundle to the portal."), "success")
     if form.state.data == "overlevert":
@@ -109,6 +110,7 @@ def forward(thread_id: str) -> Response | str:
         name=form.name.data or "",
         kind=form.declaration.data or "",
         reason=form.reason.data or "",
+        today=today(),
     )
     if declared.biased:
         flash(_("This handler has declared bias and cannot be given the case. Choose "
@@ -147,6 +149,7 @@ def forward_confirmed(thread_id: str) -> Response:
         recipient,
         chosen_path(form.out.data or ""),
         handler_name=name,
+        today=today(),
     )
     flash(
         _(
@@ -168,7 +171,7 @@ def casefile_pdf(thread_id: str) -> Response:
               "error")
         return _back(thread_id, "saksmappe")
     path = chosen_path(form.out.data or "")
-    casefile.export_plain(store(), thread_id, path)
+    casefile.export_plain(store(), thread_id, path, today=today())
     flash(_("The case file was written to %(path)s. It is NOT encrypted: give it only to "
             "whoever handles the case (§6a), and have it returned and deleted when the case "
             "is done (§6b).", path=str(path)), "warning")
@@ -181,7 +184,7 @@ def close_out(thread_id: str) -> Response:
     if not CloseOutForm().validate_on_submit():
         flash(_("Nothing was deleted: tick the box to confirm first."), "error")
         return _back(thread_id, "avslutt")
-    stone = handover.close_out(store(), thread_id)
+    stone = handover.close_out(store(), thread_id, today=today())
     flash(_("Case %(case)s is handed over and its content deleted (%(day)s). Only its id, "
             "the day received and the state are left.", case=thread_id[:8],
             day=stone.closed_day), "success")
@@ -195,7 +198,7 @@ def accused_told(thread_id: str) -> Response:
     if not form.validate_on_submit() or form.day.data is None:
         incomplete()
         return _back(thread_id, "kontradiksjon")
-    innsyn.record_told(store(), thread_id, form.day.data)
+    innsyn.record_told(store(), thread_id, form.day.data, today=today())
     flash(_("Written in the case log."), "success")
     return _back(thread_id, "logg")
 
@@ -207,7 +210,7 @@ def access(thread_id: str) -> Response:
     if not form.validate_on_submit() or form.day.data is None or form.reply_by.data is None:
         incomplete()
         return _back(thread_id, "kontradiksjon")
-    innsyn.record_access(store(), thread_id, form.day.data, form.reply_by.data)
+    innsyn.record_access(store(), thread_id, form.day.data, form.reply_by.data, today=today())
     flash(_("Written in the case log. The time to reply is among the deadlines."), "success")
     return _back(thread_id, "logg")
 
@@ -223,7 +226,7 @@ def mark(thread_id: str) -> Response:
         kind: [line for line in (getattr(form, kind).data or "").splitlines() if line.strip()]
         for kind in ("names", "places", "dates")
     }
-    innsyn.mark(store(), thread_id, {k: v for k, v in marks.items() if v})
+    innsyn.mark(store(), thread_id, {k: v for k, v in marks.items() if v}, today=today())
     flash(_("Marked as identifying; kept out of the extract."), "success")
     return _back(thread_id, "logg")
 
@@ -236,7 +239,7 @@ def extract(thread_id: str) -> Response:
         incomplete()
         return _back(thread_id, "kontradiksjon")
     path = chosen_path(form.out.data or "")
-    innsyn.write_extract(store(), thread_id, form.to.data or "", path)
+    innsyn.write_extract(store(), thread_id, form.to.data or "", path, today=today())
     flash(_("The extract was written to %(path)s. Read it through before it is given: only "
             "what is marked is hidden. The hand-over is in the case log.", path=str(path)),
           "warning")
@@ -260,6 +263,7 @@ def decide(thread_id: str) -> Response:
         county_consulted=bool(form.county_consulted.data),
         committee_consulted=bool(form.committee_consulted.data),
         tell=(form.tell.data or "").strip() or None,
+        today=today(),
     )
     flash(_("The decision is recorded and the case is decided."), "success")
     return _back(thread_id)
@@ -286,6 +290,7 @@ def reaction(thread_id: str) -> Response:
         review_day=form.review_day.data,
         decided_by=form.decided_by.data or "",
         told=form.told.data or "",
+        today=today(),
     )
     flash(_("Recorded; the review date is among the deadlines."), "success")
     return _back(thread_id, "logg")

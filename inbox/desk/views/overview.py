@@ -1,6 +1,5 @@
 """The overview: what is new, what waits and for how long, and the bundles in and out."""
 
-from datetime import date
 from pathlib import Path
 
 from flask import Blueprint, flash, redirect, render_template, url_for
@@ -14,7 +13,7 @@ from ... import outbox, threads
 from ...errors import InboxError
 from ...files import read_input
 from ...importer import import_bundle
-from ..context import desk_state, store
+from ..context import desk_state, store, today
 from ..forms import ExportForm, ImportForm
 from . import chosen_path, incomplete
 
@@ -22,14 +21,14 @@ bp = Blueprint("overview", __name__)
 
 
 def _default_export(sequence: int) -> str:
-    return str(Path.home() / f"varsel-til-portalen-{date.today().isoformat()}-{sequence}.bundle")
+    return str(Path.home() / f"varsel-til-portalen-{today().isoformat()}-{sequence}.bundle")
 
 
 @bp.get("/")
 def index() -> str:
     state = desk_state()
     opened = store()
-    rows = threads.summaries(opened)
+    rows = threads.summaries(opened, today=today())
     pin = state.home.read_pin()
     export_form = ExportForm()
     export_form.path.data = export_form.path.data or _default_export(
@@ -68,6 +67,7 @@ def import_() -> Response:
         state.unlocked,
         data,
         expect_fingerprint=(form.fingerprint.data or "").strip() or None,
+        today=today(),
     )
     return redirect(url_for(".index") + "#siste-import")
 
@@ -81,7 +81,7 @@ def export() -> Response:
         return redirect(url_for(".index"))
     summary = outbox.export_outbound(
         state.home, store(), state.unlocked, chosen_path(form.path.data or "")
-    )
+    , today=today())
     carries = ", ".join(
         (
             ngettext("%(num)d acknowledgement", "%(num)d acknowledgements", summary.acks),

@@ -2,7 +2,6 @@
 messages, the office's replies and statuses, the attachments; the reply (previewed as the
 reporter will see it) and the acknowledgement."""
 
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +14,7 @@ from ... import case as cases
 from ... import decision, outbox, threads
 from ...render import answer_rows, human_size
 from ...untrusted import clean
-from ..context import store
+from ..context import store, today
 from ..forms import (
     AcknowledgeForm,
     CaseFileForm,
@@ -69,7 +68,8 @@ def thread_page(thread_id: str, **extra: Any) -> str:
         outcomes=decision.OUTCOMES,
         reaction_types=decision.REACTION_TYPES,
         reaction_states=decision.SUSPENSION_STATES | decision.REACTION_STATES,
-        today=date.today().isoformat(),
+        today=today().isoformat(),
+        days=view.days_on(today()),
         extract_default=str(Path.home() / f"innsyn-{thread_id[:8]}.pdf"),
         closable=case is not None and case.state in ("avsluttet", "overlevert"),
         **extra,
@@ -92,7 +92,7 @@ def reply(thread_id: str) -> Response | str:
         return redirect(url_for(".show", thread_id=thread_id) + "#svar")
     text = form.text.data or ""
     if form.send.data:
-        outbox.queue_reply(store(), thread_id, text)
+        outbox.queue_reply(store(), thread_id, text, today=today())
         flash(_("The reply is encrypted to the reporter and queued for the portal."), "success")
         return redirect(url_for(".show", thread_id=thread_id) + "#samtale")
     return thread_page(thread_id, reply_form=form, preview=text)
@@ -104,7 +104,7 @@ def acknowledge(thread_id: str) -> Response:
     if not AcknowledgeForm().validate_on_submit():
         incomplete()
     else:
-        outbox.queue_status(store(), thread_id, outbox.STATUS_WITHOUT_CASE)
+        outbox.queue_status(store(), thread_id, outbox.STATUS_WITHOUT_CASE, today=today())
         flash(_("The status the reporter sees is now “Acknowledged” (queued)."), "success")
     return redirect(url_for(".show", thread_id=thread_id))
 
