@@ -17,7 +17,6 @@ import io
 import os
 import secrets
 import unicodedata
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -27,6 +26,7 @@ from crypto.errors import CryptoError
 from crypto.payload import AttachmentRef
 
 from .errors import InboxError
+from .files import create_new, new_file, read_pieces
 from .store import Store
 from .threads import ThreadView
 from .untrusted import clean, cut_utf8
@@ -83,18 +83,11 @@ def _unique_target(directory: Path, name: str) -> Path:
         candidate = name if n == 1 else (f"{stem} ({n}).{ext}" if ext else f"{stem} ({n})")
         path = directory / candidate
         try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            os.close(create_new(path))
         except FileExistsError:
             continue
-        os.close(fd)
         return path
     raise InboxError(f"For mange filer med navnet {name} i {directory}.")
-
-
-def _read_pieces(path: Path, size: int = 1 << 20) -> Iterator[bytes]:
-    with path.open("rb") as f:
-        while piece := f.read(size):
-            yield piece
 
 
 def _pixels_only(original: "Image.Image") -> tuple["Image.Image", str] | None:
@@ -127,15 +120,14 @@ def strip_metadata(path: Path) -> bool:
             return False
         pixels_only, kind = found
         cleaned = path.with_name(path.name + ".clean")
-        fd = os.open(cleaned, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as f:
+        with new_file(cleaned) as f:
             if kind == "JPEG":
                 pixels_only.save(f, "JPEG", quality=95)
             else:
                 pixels_only.save(f, "PNG")
         os.replace(cleaned, path)
         return True
-    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError, InboxError):
         path.with_name(path.name + ".clean").unlink(missing_ok=True)
         return False
 
@@ -169,7 +161,7 @@ def preview_png(store: Store, ref: AttachmentRef, max_side: int = PREVIEW_SIDE) 
     if ref.size > PREVIEW_MAX_BYTES or not blob.is_file():
         return None
     try:
-        data = b"".join(stream.decrypt_stream(ref.key, ref.size, _read_pieces(blob)))
+        data = b"".join(stream.decrypt_stream(ref.key, ref.size, read_pieces(blob)))
         with Image.open(io.BytesIO(data)) as original:
             found = _pixels_only(original)
         if found is None:
@@ -190,10 +182,9 @@ def write_attachment(
     if not blob.is_file():
         raise InboxError(f"Vedlegget «{clean(ref.name)}» mangler i innboksen ({ref.blob[:8]}).")
     part = out_dir / f".varsel-{secrets.token_hex(8)}.part"
-    fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
-        with os.fdopen(fd, "wb") as f:
-            for piece in stream.decrypt_stream(ref.key, ref.size, _read_pieces(blob)):
+        with new_file(part) as f:
+            for piece in stream.decrypt_stream(ref.key, ref.size, read_pieces(blob)):
                 f.write(piece)
         removed = strip_metadata(part) if remove_metadata else False
         target = _unique_target(out_dir, safe_name(ref.name))

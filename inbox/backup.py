@@ -19,6 +19,8 @@ from contextlib import closing
 from datetime import date
 from pathlib import Path
 
+from .files import create_new, read_pieces
+
 MANIFEST = "MANIFEST.json"
 FORMAT = "varsel-backup/1"
 # Left out of every backup: SQLite's side files (the snapshot holds their content),
@@ -119,8 +121,7 @@ def restore_backup(backup: Path, target: Path, kind: str) -> int:
 
 def _snapshot_sqlite(source: Path, dest: Path) -> None:
     dest.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    fd = os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    os.close(fd)
+    os.close(create_new(dest))
     with closing(sqlite3.connect(source)) as src, closing(sqlite3.connect(dest)) as out:
         src.backup(out)
         # The copy is a plain rollback-journal database: no -wal beside it to lose.
@@ -132,9 +133,8 @@ def _sums(root: Path) -> dict[str, dict[str, object]]:
     for path in sorted(root.rglob("*")):
         if path.is_file():
             digest = hashlib.sha256()
-            with path.open("rb") as f:
-                for chunk in iter(lambda: f.read(1 << 20), b""):
-                    digest.update(chunk)
+            for piece in read_pieces(path):
+                digest.update(piece)
             sums[str(path.relative_to(root))] = {
                 "sha256": digest.hexdigest(),
                 "size": path.stat().st_size,

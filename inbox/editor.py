@@ -12,7 +12,7 @@ import subprocess
 from pathlib import Path
 
 from .errors import InboxError
-from .files import shred
+from .files import new_file, shred
 
 HEADER = "# Linjer som begynner med # tas ikke med.\n"
 
@@ -20,10 +20,9 @@ HEADER = "# Linjer som begynner med # tas ikke med.\n"
 def edit_text(home: Path, hint: str) -> str:
     editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "nano"
     path = home / f".utkast-{secrets.token_hex(8)}.txt"
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(HEADER + "".join(f"# {line}\n" for line in hint.splitlines()))
+        with new_file(path) as f:
+            f.write((HEADER + "".join(f"# {line}\n" for line in hint.splitlines())).encode())
         try:
             result = subprocess.run([*shlex.split(editor), str(path)], check=False)
         except OSError as exc:

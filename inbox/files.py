@@ -11,21 +11,36 @@ from typing import BinaryIO
 from .errors import InboxError
 
 
+def create_new(path: Path, mode: int = 0o600) -> int:
+    """Create ``path``, which must not exist (``FileExistsError`` otherwise), with exactly
+    ``mode`` whatever the umask; the descriptor, open for writing. Every file the inbox
+    makes is created here."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+    os.fchmod(fd, mode)
+    return fd
+
+
 @contextmanager
 def new_file(path: Path, mode: int = 0o600) -> Iterator[BinaryIO]:
     """Create ``path`` for writing, refusing an existing file with one clear message; the
     content is flushed to disk before the file is closed."""
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+        fd = create_new(path, mode)
     except FileExistsError as exc:
         raise InboxError(f"{path} finnes allerede; velg et annet filnavn.") from exc
     except OSError as exc:
         raise InboxError(f"Kan ikke skrive {path}: {exc.strerror}.") from exc
-    os.fchmod(fd, mode)  # exactly ``mode``, whatever the umask
     with os.fdopen(fd, "wb") as f:
         yield f
         f.flush()
         os.fsync(f.fileno())
+
+
+def read_pieces(path: Path, size: int = 1 << 20) -> Iterator[bytes]:
+    """The bytes of ``path``, ``size`` at a time (memory stays bounded by one piece)."""
+    with path.open("rb") as f:
+        while piece := f.read(size):
+            yield piece
 
 
 def read_input(path: Path) -> bytes:

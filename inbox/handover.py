@@ -11,7 +11,6 @@ is a tombstone (thread id, day received, day closed, final state, handed over) a
 of the deleted items, so that re-importing an old bundle skips them.
 """
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -22,6 +21,7 @@ from crypto.keys import PublicIdentity, SecretIdentity
 from . import case as cases
 from .casefile import build_casefile
 from .errors import CaseError, ClosedOut, InboxError
+from .files import read_pieces
 from .sealed_casefile import SourceFile, pieces_of, write_sealed_casefile
 from .store import Store, Tombstone
 from .threads import load_thread
@@ -77,15 +77,6 @@ class Forwarded:
     recipient: str
 
 
-def _blob_pieces(path: Path, key: bytes, size: int) -> Iterator[bytes]:
-    def read() -> Iterator[bytes]:
-        with path.open("rb") as f:
-            while piece := f.read(1 << 20):
-                yield piece
-
-    yield from stream.decrypt_stream(key, size, read())
-
-
 def forward_case(
     store: Store,
     signer: SecretIdentity,
@@ -109,11 +100,8 @@ def forward_case(
             blob = store.blob_path(ref.blob)
             if not blob.is_file():
                 raise InboxError(f"Vedlegget {ref.blob[:8]} mangler i innboksen.")
-            files.append(
-                SourceFile(
-                    ref.name, ref.media_type, ref.size, _blob_pieces(blob, ref.key, ref.size)
-                )
-            )
+            plain = stream.decrypt_stream(ref.key, ref.size, read_pieces(blob))
+            files.append(SourceFile(ref.name, ref.media_type, ref.size, plain))
     name = handler_name.strip() if handler_name and handler_name.strip() else None
     size = write_sealed_casefile(
         out_path,

@@ -45,6 +45,7 @@ from crypto.padding import padded_size
 from crypto.payload import AttachmentRef, Message, Payload, Report, decode_payload
 
 from .errors import BundleRefused, PortalKeyChanged
+from .files import create_new
 from .home import Home, Unlocked
 from .store import LAST_CONFIRMED, LAST_EXPORTED, NEXT_POSITION, Store, ThreadMeta
 
@@ -250,7 +251,7 @@ class _BlobFiles:
         (a mismatch raises, here or in :meth:`wait`) and, with ``decryptor``, checking that
         it decrypts (a failure is returned: the item is set aside, the copy goes on)."""
         path = self.store.home.blobs / f".tmp-{secrets.token_hex(8)}-{name}"
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        fd = create_new(path)
         self.paths.append(path)
         check = bundles.BlobCheck(span)
         failure: CryptoError | None = None
