@@ -75,7 +75,7 @@ class WrittenFile:
 
 
 def _unique_target(directory: Path, name: str) -> Path:
-    """Reserve a name that does not exist yet (O_EXCL), adding " (2)", " (3)"..."""
+    """Reserve a name that does not exist yet (created exclusively), adding " (2)", " (3)"..."""
     stem, dot, ext = name.rpartition(".")
     if not dot:
         stem, ext = name, ""

@@ -59,7 +59,7 @@ def test_a_command_uses_the_day_it_is_given(
     office.ok("case", "open", thread)
     for state in ("bekreftet", "anklagedes-versjon", "omforent-losning", "avsluttet"):
         office.ok("case", "state", thread, state)
-    office.ok("export", str(office.home.path / "ut.vsb"))
+    office.ok("export-outbound", str(office.home.path / "ut.vsb"))
     office.ok("import", _confirming(portal, office))
     with Store.open(office.home, unlocked.store_key) as store:
         assert close_out(store, thread, today=later).closed_day == later.isoformat()
@@ -101,7 +101,7 @@ def test_only_files_creates_files_exclusively() -> None:
     found = {
         name
         for name, text in _sources().items()
-        if "O_EXCL" in text or re.search(r"""open\([^)]*["']x""", text)
+        if "os.O_EXCL" in text or re.search(r"""open\([^)]*["']x""", text)
     }
     assert found <= {"files.py", "sealed_casefile.py"}
     assert "files.py" in found
