@@ -379,8 +379,14 @@ def _export_sealed(
         if not yes and not confirm("Er fingeravtrykket riktig?"):
             raise InboxError("Avbrutt. Ingen saksmappe er skrevet.")
         result = handover.forward_case(
-            store, unlocked.identity, thread_id, recipient, out_file, handler_name=name
-        , today=ctx.today)
+            store,
+            unlocked.identity,
+            thread_id,
+            recipient,
+            out_file,
+            handler_name=name,
+            today=ctx.today,
+        )
     console.print(
         f"Forseglet saksmappe for sak {thread_id[:8]} er skrevet til {result.path} "
         f"({result.files} filer, {result.size} byte). Bare {clean(result.recipient)} kan "

@@ -80,8 +80,13 @@ def state(thread_id: str) -> Response:
         return _back(thread_id)
     tell = (form.tell.data or "").strip() or None
     cases.change_state(
-        store(), thread_id, form.state.data or "", review_day=form.review_date.data, tell=tell
-    , today=today())
+        store(),
+        thread_id,
+        form.state.data or "",
+        review_day=form.review_date.data,
+        tell=tell,
+        today=today(),
+    )
     flash(_("The case has moved on. The reporter sees the new status after the next "
             "bundle to the portal."), "success")
     if form.state.data == "overlevert":

@@ -80,8 +80,8 @@ def export() -> Response:
         incomplete()
         return redirect(url_for(".index"))
     summary = outbox.export_outbound(
-        state.home, store(), state.unlocked, chosen_path(form.path.data or "")
-    , today=today())
+        state.home, store(), state.unlocked, chosen_path(form.path.data or ""), today=today()
+    )
     carries = ", ".join(
         (
             ngettext("%(num)d acknowledgement", "%(num)d acknowledgements", summary.acks),
