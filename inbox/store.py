@@ -13,6 +13,12 @@ state, handed over) and the ids of its deleted items in ``deleted_items``, so a 
 import recognises them and does not bring the content back. The connection runs with
 ``secure_delete`` and a rollback journal that is deleted after each commit, so deleted
 rows are overwritten with zeros in the database file and no copy stays in a WAL.
+
+Every SQL statement of the inbox is here. The other modules call methods named after what
+they do (``thread``, ``items_of``, ``queue_reply``, ``confirm_outbound``, ``close_out``...),
+which wrap and unwrap on the way; look-ups over a bundle's many ids run as batched
+``IN (...)`` queries. A thread's wrapped metadata has one codec, :class:`ThreadMeta`, for
+the importer, the intake and receipts that write it and the outbox that reads it.
 """
 
 import json
@@ -257,7 +263,7 @@ class Store:
     def __init__(self, home: Home, key: bytes, db: sqlite3.Connection) -> None:
         self.home = home
         self._key = key
-        self.db = db
+        self._db = db
 
     def __repr__(self) -> str:
         return f"Store({self.home.database})"
@@ -269,7 +275,7 @@ class Store:
         if home.database.exists():
             raise HomeError(f"{home.database} finnes allerede.")
         store = cls(home, key, _connect(home.database))
-        store.db.executescript(
+        store._db.executescript(
             f"BEGIN;\n{SCHEMA}\n{SCHEMA_V2}\n{SCHEMA_V3}\n{SCHEMA_V4}\nCOMMIT;"
         )
         with store.transaction():
@@ -279,7 +285,7 @@ class Store:
                 (LAST_CONFIRMED, 0),
                 (NEXT_POSITION, 1),
             ):
-                store.db.execute("INSERT INTO meta (name, value) VALUES (?, ?)", (name, value))
+                store._db.execute("INSERT INTO meta (name, value) VALUES (?, ?)", (name, value))
         home.database.chmod(0o600)
         return store
 
@@ -290,7 +296,7 @@ class Store:
         version = store.get_meta("schema_version")
         upgrades = {1: SCHEMA_V2 + SCHEMA_V3 + SCHEMA_V4, 2: SCHEMA_V3 + SCHEMA_V4, 3: SCHEMA_V4}
         if version in upgrades:
-            store.db.executescript(
+            store._db.executescript(
                 f"BEGIN;\n{upgrades[version]}\n"
                 f"UPDATE meta SET value = {SCHEMA_VERSION} WHERE name = 'schema_version';\n"
                 "COMMIT;"
@@ -303,7 +309,7 @@ class Store:
         return store
 
     def close(self) -> None:
-        self.db.close()
+        self._db.close()
 
     def __enter__(self) -> "Store":
         return self
@@ -312,15 +318,15 @@ class Store:
         self.close()
 
     @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
+    def transaction(self) -> Iterator[None]:
         """One SQLite transaction: everything inside commits together or not at all."""
-        self.db.execute("BEGIN IMMEDIATE")
+        self._db.execute("BEGIN IMMEDIATE")
         try:
-            yield self.db
+            yield
         except BaseException:
-            self.db.execute("ROLLBACK")
+            self._db.execute("ROLLBACK")
             raise
-        self.db.execute("COMMIT")
+        self._db.execute("COMMIT")
 
     # -- wrapped values --------------------------------------------------------------------
 
@@ -340,13 +346,13 @@ class Store:
     # -- counters --------------------------------------------------------------------------
 
     def get_meta(self, name: str) -> int:
-        row = self.db.execute("SELECT value FROM meta WHERE name = ?", (name,)).fetchone()
+        row = self._db.execute("SELECT value FROM meta WHERE name = ?", (name,)).fetchone()
         if row is None:
             raise HomeError(f"Lageret mangler telleren {name}.")
         return int(row[0])
 
     def set_meta(self, name: str, value: int) -> None:
-        self.db.execute("UPDATE meta SET value = ? WHERE name = ?", (value, name))
+        self._db.execute("UPDATE meta SET value = ? WHERE name = ?", (value, name))
 
     def next_outbound_sequence(self) -> int:
         """The number the next outbound bundle will carry."""
@@ -361,11 +367,11 @@ class Store:
     # -- threads ---------------------------------------------------------------------------
 
     def thread_ids(self) -> list[str]:
-        return [r[0] for r in self.db.execute("SELECT id FROM threads ORDER BY received_day, id")]
+        return [r[0] for r in self._db.execute("SELECT id FROM threads ORDER BY received_day, id")]
 
     def closed_day(self, thread_id: str) -> str | None:
         """The day the thread was closed out and its content deleted (§6b), or None."""
-        row = self.db.execute(
+        row = self._db.execute(
             "SELECT closed_day FROM closed_threads WHERE thread = ?", (thread_id,)
         ).fetchone()
         return None if row is None else str(row[0])
@@ -395,7 +401,7 @@ class Store:
         return matches[0]
 
     def thread(self, thread_id: str) -> ThreadRow:
-        row = self.db.execute(
+        row = self._db.execute(
             "SELECT id, received_day, status FROM threads WHERE id = ?", (thread_id,)
         ).fetchone()
         if row is None:
@@ -403,7 +409,7 @@ class Store:
         return ThreadRow(*row)
 
     def thread_meta(self, thread_id: str) -> ThreadMeta:
-        row = self.db.execute("SELECT sealed FROM threads WHERE id = ?", (thread_id,)).fetchone()
+        row = self._db.execute("SELECT sealed FROM threads WHERE id = ?", (thread_id,)).fetchone()
         if row is None:
             raise UnknownThread(f"Ingen sak har ID-en «{thread_id}».")
         return ThreadMeta.decode(self.unseal(f"threads/{thread_id}", row[0]))
@@ -427,31 +433,31 @@ class Store:
 
     def add_thread(self, thread_id: str, received_day: str, meta: ThreadMeta) -> None:
         """A new thread, status ``received`` (inside the caller's transaction)."""
-        self.db.execute(
+        self._db.execute(
             "INSERT INTO threads (id, received_day, status, sealed) VALUES (?, ?, 'received', ?)",
             (thread_id, received_day, self.seal(f"threads/{thread_id}", meta.encode())),
         )
 
     def set_thread_meta(self, thread_id: str, meta: ThreadMeta) -> None:
-        self.db.execute(
+        self._db.execute(
             "UPDATE threads SET sealed = ? WHERE id = ?",
             (self.seal(f"threads/{thread_id}", meta.encode()), thread_id),
         )
 
     def set_status(self, thread_id: str, status: str) -> None:
         """The reporter-visible status as the inbox keeps it (see ``queue_status``)."""
-        self.db.execute("UPDATE threads SET status = ? WHERE id = ?", (status, thread_id))
+        self._db.execute("UPDATE threads SET status = ? WHERE id = ?", (status, thread_id))
 
     def remove_thread(self, thread_id: str) -> None:
         """Undo a thread made by hand (inbox/intake.py): its case, log, items and row."""
-        with self.transaction() as db:
-            db.execute("DELETE FROM case_log WHERE thread = ?", (thread_id,))
-            db.execute("DELETE FROM cases WHERE thread = ?", (thread_id,))
-            db.execute("DELETE FROM items WHERE thread = ?", (thread_id,))
-            db.execute("DELETE FROM threads WHERE id = ?", (thread_id,))
+        with self.transaction():
+            self._db.execute("DELETE FROM case_log WHERE thread = ?", (thread_id,))
+            self._db.execute("DELETE FROM cases WHERE thread = ?", (thread_id,))
+            self._db.execute("DELETE FROM items WHERE thread = ?", (thread_id,))
+            self._db.execute("DELETE FROM threads WHERE id = ?", (thread_id,))
 
     def summary_rows(self) -> list[SummaryRow]:
-        rows = self.db.execute(
+        rows = self._db.execute(
             "SELECT t.id, t.received_day, t.status, COALESCE(c.state, z.final_state), "
             "(SELECT COUNT(*) FROM items i WHERE i.thread = t.id), "
             "(SELECT COUNT(*) FROM items i WHERE i.thread = t.id AND i.read = 0), z.closed_day, "
@@ -486,7 +492,7 @@ class Store:
 
     def thread_days(self) -> list[tuple[str, str, str | None]]:
         """(thread, day received, day closed out or None) of every thread."""
-        return self.db.execute(
+        return self._db.execute(
             "SELECT t.id, t.received_day, z.closed_day FROM threads t "
             "LEFT JOIN closed_threads z ON z.thread = t.id"
         ).fetchall()
@@ -502,7 +508,7 @@ class Store:
             args += (kind,)
         return [
             ItemRow(item, k, day, position, bool(read), self.unseal(f"items/{item}", sealed))
-            for item, k, day, position, read, sealed in self.db.execute(
+            for item, k, day, position, read, sealed in self._db.execute(
                 query + " ORDER BY position", args
             )
         ]
@@ -518,7 +524,7 @@ class Store:
         *,
         read: bool = False,
     ) -> None:
-        self.db.execute(
+        self._db.execute(
             "INSERT INTO items (id, thread, kind, day, position, read, sealed) "
             "VALUES (?, ?, ?, ?, ?, ?, ?)",
             (
@@ -533,10 +539,10 @@ class Store:
         )
 
     def add_attachment(self, blob_id: str, item_id: str) -> None:
-        self.db.execute("INSERT INTO attachments (blob, item) VALUES (?, ?)", (blob_id, item_id))
+        self._db.execute("INSERT INTO attachments (blob, item) VALUES (?, ?)", (blob_id, item_id))
 
     def knows_attachment(self, blob_id: str) -> bool:
-        row = self.db.execute("SELECT 1 FROM attachments WHERE blob = ?", (blob_id,)).fetchone()
+        row = self._db.execute("SELECT 1 FROM attachments WHERE blob = ?", (blob_id,)).fetchone()
         return row is not None
 
     def item_threads_among(self, ids: Iterable[str]) -> dict[str, str]:
@@ -550,8 +556,8 @@ class Store:
         }
 
     def mark_read(self, thread_id: str) -> None:
-        with self.transaction() as db:
-            db.execute("UPDATE items SET read = 1 WHERE thread = ?", (thread_id,))
+        with self.transaction():
+            self._db.execute("UPDATE items SET read = 1 WHERE thread = ?", (thread_id,))
 
     def set_aside(
         self,
@@ -564,20 +570,20 @@ class Store:
         blobs: Iterable[str],
     ) -> None:
         """Keep an item that could not be read, with its attachment streams' file names."""
-        self.db.execute(
+        self._db.execute(
             "INSERT INTO set_aside (id, thread, kind, day, set_aside_day, sealed) "
             "VALUES (?, ?, ?, ?, ?, ?)",
             (item_id, thread_id, kind, day, today, self.seal(f"set_aside/{item_id}", content)),
         )
         for blob in blobs:
-            self.db.execute(
+            self._db.execute(
                 "INSERT INTO set_aside_blobs (blob, item) VALUES (?, ?)", (blob, item_id)
             )
 
     def set_aside_of(self, thread_id: str) -> list[SetAsideRow]:
         return [
             SetAsideRow(item, kind, day, aside_day, self.unseal(f"set_aside/{item}", sealed))
-            for item, kind, day, aside_day, sealed in self.db.execute(
+            for item, kind, day, aside_day, sealed in self._db.execute(
                 "SELECT id, kind, day, set_aside_day, sealed FROM set_aside WHERE thread = ? "
                 "ORDER BY day, id",
                 (thread_id,),
@@ -587,13 +593,13 @@ class Store:
     # -- the outbox ------------------------------------------------------------------------
 
     def queue_ack(self, thread_id: str, item_id: str, day: str, position: int) -> None:
-        self.db.execute(
+        self._db.execute(
             "INSERT INTO outbox (kind, thread, ref, day, position) VALUES ('ack', ?, ?, ?, ?)",
             (thread_id, item_id, day, position),
         )
 
     def queue_reply(self, thread_id: str, reply_id: str, day: str, content: bytes) -> None:
-        self.db.execute(
+        self._db.execute(
             "INSERT INTO outbox (kind, thread, ref, day, position, sealed) "
             "VALUES ('reply', ?, ?, ?, ?, ?)",
             (
@@ -606,7 +612,7 @@ class Store:
         )
 
     def queue_status(self, thread_id: str, status: str, day: str) -> None:
-        self.db.execute(
+        self._db.execute(
             "INSERT INTO outbox (kind, thread, status, day, position) "
             "VALUES ('status', ?, ?, ?, ?)",
             (thread_id, status, day, self.next_position()),
@@ -625,7 +631,7 @@ class Store:
         """The thread's replies and statuses (acknowledgements say nothing to read)."""
         return [
             self._outbox_row(row)
-            for row in self.db.execute(
+            for row in self._db.execute(
                 self._OUTBOX + "WHERE thread = ? AND kind IN ('reply', 'status')", (thread_id,)
             )
         ]
@@ -634,7 +640,7 @@ class Store:
         """Entries no inbound bundle has confirmed yet, in order: every export carries them."""
         return [
             self._outbox_row(row)
-            for row in self.db.execute(
+            for row in self._db.execute(
                 self._OUTBOX + "WHERE exported_in IS NULL OR exported_in > ? ORDER BY position",
                 (self.get_meta(LAST_CONFIRMED),),
             )
@@ -642,7 +648,7 @@ class Store:
 
     def unconfirmed_replies(self, thread_id: str) -> int:
         return int(
-            self.db.execute(
+            self._db.execute(
                 "SELECT COUNT(*) FROM outbox WHERE thread = ? AND kind = 'reply' "
                 "AND (exported_in IS NULL OR exported_in > ?)",
                 (thread_id, self.get_meta(LAST_CONFIRMED)),
@@ -652,7 +658,7 @@ class Store:
     def status_on_its_way(self, thread_id: str, confirmed: int) -> bool:
         """Whether a status change for the thread is in no bundle up to ``confirmed``."""
         return (
-            self.db.execute(
+            self._db.execute(
                 "SELECT 1 FROM outbox WHERE kind = 'status' AND thread = ? "
                 "AND (exported_in IS NULL OR exported_in > ?)",
                 (thread_id, confirmed),
@@ -663,7 +669,7 @@ class Store:
     def ack_on_its_way(self, item_id: str, applied: int) -> bool:
         """Whether an acknowledgement of the item is in no bundle up to ``applied``."""
         return (
-            self.db.execute(
+            self._db.execute(
                 "SELECT 1 FROM outbox WHERE kind = 'ack' AND ref = ? "
                 "AND (exported_in IS NULL OR exported_in > ?)",
                 (item_id, applied),
@@ -678,7 +684,7 @@ class Store:
         confirmed = max(old, sequence)
         self.set_meta(LAST_CONFIRMED, confirmed)
         return int(
-            self.db.execute(
+            self._db.execute(
                 "SELECT COUNT(*) FROM outbox WHERE exported_in > ? AND exported_in <= ?",
                 (old, confirmed),
             ).fetchone()[0]
@@ -686,17 +692,19 @@ class Store:
 
     def mark_exported(self, sequence: int) -> None:
         """Everything not yet carried is carried by outbound bundle ``sequence``."""
-        with self.transaction() as db:
+        with self.transaction():
             self.set_meta(LAST_EXPORTED, sequence)
-            db.execute("UPDATE outbox SET exported_in = ? WHERE exported_in IS NULL", (sequence,))
-            db.execute(
+            self._db.execute(
+                "UPDATE outbox SET exported_in = ? WHERE exported_in IS NULL", (sequence,)
+            )
+            self._db.execute(
                 "UPDATE openings SET exported_in = ? WHERE exported_in IS NULL", (sequence,)
             )
 
     def first_acknowledged_day(self, thread_id: str) -> str | None:
         """The day of the first status that acknowledged the report: every status but
         "received" does (inbox.deadlines.ACKNOWLEDGED)."""
-        row = self.db.execute(
+        row = self._db.execute(
             "SELECT MIN(day) FROM outbox WHERE thread = ? AND kind = 'status' "
             "AND status != 'received'",
             (thread_id,),
@@ -704,7 +712,7 @@ class Store:
         return None if row[0] is None else str(row[0])
 
     def first_reply_day(self, thread_id: str) -> str | None:
-        row = self.db.execute(
+        row = self._db.execute(
             "SELECT MIN(day) FROM outbox WHERE thread = ? AND kind = 'reply'", (thread_id,)
         ).fetchone()
         return None if row[0] is None else str(row[0])
@@ -713,15 +721,15 @@ class Store:
 
     def opening_waiting(self, thread_id: str) -> bool:
         """Whether the thread waits to be opened and no outbound bundle has carried it yet."""
-        row = self.db.execute(
+        row = self._db.execute(
             "SELECT exported_in FROM openings WHERE thread = ?", (thread_id,)
         ).fetchone()
         return row is not None and row[0] is None
 
     def queue_opening(self, thread_id: str, day: str, content: dict[str, Any]) -> None:
         """Replace the thread's opening (inside the caller's transaction)."""
-        self.db.execute("DELETE FROM openings WHERE thread = ?", (thread_id,))
-        self.db.execute(
+        self._db.execute("DELETE FROM openings WHERE thread = ?", (thread_id,))
+        self._db.execute(
             "INSERT INTO openings (thread, day, sealed) VALUES (?, ?, ?)",
             (thread_id, day, self.seal(f"openings/{thread_id}", json.dumps(content).encode())),
         )
@@ -730,7 +738,7 @@ class Store:
         """Threads to open that no inbound bundle has confirmed; with the status now."""
         return [
             OpeningRow(thread, status, json.loads(self.unseal(f"openings/{thread}", sealed)))
-            for thread, status, sealed in self.db.execute(
+            for thread, status, sealed in self._db.execute(
                 "SELECT o.thread, t.status, o.sealed FROM openings o "
                 "JOIN threads t ON t.id = o.thread "
                 "WHERE o.exported_in IS NULL OR o.exported_in > ? ORDER BY o.day, o.thread",
@@ -748,11 +756,11 @@ class Store:
         return self.seal(f"cases/{thread_id}", json.dumps(meta).encode())
 
     def has_case(self, thread_id: str) -> bool:
-        row = self.db.execute("SELECT 1 FROM cases WHERE thread = ?", (thread_id,)).fetchone()
+        row = self._db.execute("SELECT 1 FROM cases WHERE thread = ?", (thread_id,)).fetchone()
         return row is not None
 
     def case(self, thread_id: str) -> CaseRow | None:
-        row = self.db.execute(
+        row = self._db.execute(
             "SELECT thread, state, opened_day, state_day, review_day, sealed FROM cases "
             "WHERE thread = ?",
             (thread_id,),
@@ -762,37 +770,37 @@ class Store:
     def cases(self) -> list[CaseRow]:
         return [
             _case_row(row, self._case_meta(row[0], row[5]))
-            for row in self.db.execute(
+            for row in self._db.execute(
                 "SELECT thread, state, opened_day, state_day, review_day, sealed FROM cases"
             )
         ]
 
     def add_case(self, thread_id: str, state: str, day: str, meta: dict[str, Any]) -> None:
-        self.db.execute(
+        self._db.execute(
             "INSERT INTO cases (thread, state, opened_day, state_day, review_day, sealed) "
             "VALUES (?, ?, ?, ?, NULL, ?)",
             (thread_id, state, day, day, self._seal_case_meta(thread_id, meta)),
         )
 
     def set_case_state(self, thread_id: str, state: str, day: str, review_day: str | None) -> None:
-        self.db.execute(
+        self._db.execute(
             "UPDATE cases SET state = ?, state_day = ?, review_day = ? WHERE thread = ?",
             (state, day, review_day, thread_id),
         )
 
     def set_case_meta(self, thread_id: str, meta: dict[str, Any]) -> None:
-        self.db.execute(
+        self._db.execute(
             "UPDATE cases SET sealed = ? WHERE thread = ?",
             (self._seal_case_meta(thread_id, meta), thread_id),
         )
 
     def set_review_day(self, thread_id: str, day: str) -> None:
-        self.db.execute("UPDATE cases SET review_day = ? WHERE thread = ?", (day, thread_id))
+        self._db.execute("UPDATE cases SET review_day = ? WHERE thread = ?", (day, thread_id))
 
     def add_log(self, thread_id: str, day: str, kind: str, text: str) -> None:
         """One case log entry (inside the caller's transaction)."""
-        row_id = self.db.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM case_log").fetchone()[0]
-        self.db.execute(
+        row_id = self._db.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM case_log").fetchone()[0]
+        self._db.execute(
             "INSERT INTO case_log (id, thread, day, kind, sealed) VALUES (?, ?, ?, ?, ?)",
             (
                 row_id,
@@ -806,7 +814,7 @@ class Store:
     def log_of(self, thread_id: str) -> list[LogRow]:
         return [
             LogRow(day, kind, self.unseal(f"case_log/{row_id}/{thread_id}", sealed).decode())
-            for row_id, day, kind, sealed in self.db.execute(
+            for row_id, day, kind, sealed in self._db.execute(
                 "SELECT id, day, kind, sealed FROM case_log WHERE thread = ? ORDER BY id",
                 (thread_id,),
             )
@@ -815,7 +823,7 @@ class Store:
     # -- close-out (§6b) -------------------------------------------------------------------
 
     def tombstone(self, thread_id: str) -> Tombstone | None:
-        row = self.db.execute(
+        row = self._db.execute(
             "SELECT received_day, closed_day, final_state, handed_over FROM closed_threads "
             "WHERE thread = ?",
             (thread_id,),
@@ -827,52 +835,52 @@ class Store:
     def close_out(self, thread_id: str, day: str, final_state: str) -> None:
         """Delete every piece of the thread's content and leave a tombstone, in one
         transaction; then shred its blob files and compact the database file."""
-        received_day, status = self.db.execute(
+        received_day, status = self._db.execute(
             "SELECT received_day, status FROM threads WHERE id = ?", (thread_id,)
         ).fetchone()
         blobs = [
             row[0]
-            for row in self.db.execute(
+            for row in self._db.execute(
                 "SELECT a.blob FROM attachments a JOIN items i ON a.item = i.id "
                 "WHERE i.thread = ? UNION ALL SELECT b.blob FROM set_aside_blobs b "
                 "JOIN set_aside s ON b.item = s.id WHERE s.thread = ?",
                 (thread_id, thread_id),
             )
         ]
-        with self.transaction() as db:
-            db.execute(
+        with self.transaction():
+            self._db.execute(
                 "INSERT INTO closed_threads (thread, received_day, closed_day, final_state, "
                 "handed_over) VALUES (?, ?, ?, ?, 1)",
                 (thread_id, received_day, day, final_state),
             )
-            db.execute(
+            self._db.execute(
                 "INSERT INTO deleted_items (id, thread) "
                 "SELECT id, thread FROM items WHERE thread = ?",
                 (thread_id,),
             )
-            db.execute(
+            self._db.execute(
                 "DELETE FROM attachments WHERE item IN (SELECT id FROM items WHERE thread = ?)",
                 (thread_id,),
             )
-            db.execute("DELETE FROM items WHERE thread = ?", (thread_id,))
+            self._db.execute("DELETE FROM items WHERE thread = ?", (thread_id,))
             # Items set aside at import go the same way (docs/PROTOCOL.md, "Setting an item
             # aside").
-            db.execute(
+            self._db.execute(
                 "INSERT INTO deleted_items (id, thread) SELECT id, thread FROM set_aside "
                 "WHERE thread = ?",
                 (thread_id,),
             )
-            db.execute(
+            self._db.execute(
                 "DELETE FROM set_aside_blobs WHERE item IN "
                 "(SELECT id FROM set_aside WHERE thread = ?)",
                 (thread_id,),
             )
-            db.execute("DELETE FROM set_aside WHERE thread = ?", (thread_id,))
-            db.execute("DELETE FROM case_log WHERE thread = ?", (thread_id,))
-            db.execute("DELETE FROM cases WHERE thread = ?", (thread_id,))
-            db.execute("DELETE FROM openings WHERE thread = ?", (thread_id,))
+            self._db.execute("DELETE FROM set_aside WHERE thread = ?", (thread_id,))
+            self._db.execute("DELETE FROM case_log WHERE thread = ?", (thread_id,))
+            self._db.execute("DELETE FROM cases WHERE thread = ?", (thread_id,))
+            self._db.execute("DELETE FROM openings WHERE thread = ?", (thread_id,))
             # Replies are all confirmed (checked before); acks and statuses carry no content.
-            db.execute("DELETE FROM outbox WHERE thread = ? AND kind = 'reply'", (thread_id,))
+            self._db.execute("DELETE FROM outbox WHERE thread = ? AND kind = 'reply'", (thread_id,))
             # The reporter's public key goes too: nothing more can be sealed to this thread.
             self.set_thread_meta(thread_id, ThreadMeta(None, closed_out=day))
             if status != "closed":
@@ -882,8 +890,8 @@ class Store:
         for blob_id in blobs:
             shred(self.blob_path(blob_id))
         # The rollback journal is deleted after commit; make sure no WAL holds old pages.
-        self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        self.db.execute("VACUUM")
+        self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        self._db.execute("VACUUM")
 
     # -- batched look-ups ------------------------------------------------------------------
 
@@ -896,7 +904,7 @@ class Store:
             batch = keys[start : start + _BATCH]
             marks = ", ".join("?" * len(batch))
             # Only "?" placeholders are added to the fixed query: the keys are parameters.
-            found.update(self.db.execute(f"{query} ({marks})", batch).fetchall())
+            found.update(self._db.execute(f"{query} ({marks})", batch).fetchall())
         return found
 
     # -- blob files ------------------------------------------------------------------------
@@ -906,7 +914,7 @@ class Store:
 
     def knows_blob(self, name: str) -> bool:
         """Whether a blob file of this name belongs to an item or a set-aside item."""
-        row = self.db.execute(
+        row = self._db.execute(
             "SELECT 1 FROM attachments WHERE blob = ? UNION ALL "
             "SELECT 1 FROM set_aside_blobs WHERE blob = ?",
             (name, name),
