@@ -89,6 +89,7 @@ def seed_portal(base: Path, office: PublicIdentity, files: list[int], small: int
     from portal.config import Settings
     from portal.db import session_scope
     from portal.models import Attachment, Submission, Thread, new_id
+    from portal.services import services
     from portal.store import BlobStore
 
     settings = Settings(data_dir=base, database_url=f"sqlite:///{base}/varsel.sqlite3")
@@ -137,7 +138,7 @@ def seed_portal(base: Path, office: PublicIdentity, files: list[int], small: int
             for row in rows:
                 row.submission = sub
                 db.add(row)
-    app.extensions["varsel.engine"].dispose()
+    services(app).engine.dispose()
     return base
 
 
@@ -145,9 +146,10 @@ def child_export(data_dir: str, out: str) -> None:
     """In a child process: what the office page's download does, into ``out``."""
     from werkzeug.wrappers import Response
 
-    from portal import create_app, secrets_of
+    from portal import create_app
     from portal.config import Settings
     from portal.db import session_scope
+    from portal.services import services
     from portal.transfer import export_inbound
 
     base = Path(data_dir)
@@ -158,7 +160,7 @@ def child_export(data_dir: str, out: str) -> None:
     reset_peak()
     with session_scope(app) as db:
         export = export_inbound(
-            db, app.extensions["varsel.settings"], secrets_of(app).portal_identity, date.today()
+            db, services(app).settings, services(app).secrets.portal_identity, date.today()
         )
         body = export.chunks() if hasattr(export, "chunks") else export.data
         response = Response(body, mimetype="application/octet-stream")

@@ -1,5 +1,6 @@
 """The overview: what is new, what waits and for how long, and the bundles in and out."""
 
+import io
 from pathlib import Path
 
 from flask import Blueprint, flash, redirect, render_template, url_for
@@ -65,7 +66,7 @@ def import_() -> Response:
         state.home,
         store(),
         state.unlocked,
-        data,
+        io.BytesIO(data),
         expect_fingerprint=(form.fingerprint.data or "").strip() or None,
         today=today(),
     )
