@@ -36,11 +36,34 @@ def new_file(path: Path, mode: int = 0o600) -> Iterator[BinaryIO]:
         os.fsync(f.fileno())
 
 
-def read_pieces(path: Path, size: int = 1 << 20) -> Iterator[bytes]:
-    """The bytes of ``path``, ``size`` at a time (memory stays bounded by one piece)."""
+# Streams are read and written this much at a time: memory stays bounded by one piece.
+PIECE = 1 << 20
+
+
+def pieces_of(data: bytes, size: int = PIECE) -> Iterator[bytes]:
+    """``data`` in pieces of ``size`` bytes (the last may be shorter)."""
+    view = memoryview(data)
+    for start in range(0, len(data), size):
+        yield bytes(view[start : start + size])
+
+
+def read_pieces(path: Path, size: int = PIECE) -> Iterator[bytes]:
+    """The bytes of ``path``, ``size`` at a time."""
     with path.open("rb") as f:
-        while piece := f.read(size):
-            yield piece
+        yield from read_span(f, None, size)
+
+
+def read_span(f: BinaryIO, length: int | None, size: int = PIECE) -> Iterator[bytes]:
+    """Up to ``length`` bytes (all, for None) from where ``f`` is, ``size`` at a time;
+    stops early at the end of the file."""
+    left = length
+    while left is None or left > 0:
+        piece = f.read(size if left is None else min(size, left))
+        if not piece:
+            return
+        if left is not None:
+            left -= len(piece)
+        yield piece
 
 
 def read_input(path: Path) -> bytes:

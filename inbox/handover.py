@@ -21,8 +21,8 @@ from crypto.keys import PublicIdentity, SecretIdentity
 from . import case as cases
 from .casefile import build_casefile
 from .errors import CaseError, ClosedOut, InboxError
-from .files import read_pieces
-from .sealed_casefile import SourceFile, pieces_of, write_sealed_casefile
+from .files import pieces_of, read_pieces
+from .sealed_casefile import SourceFile, write_sealed_casefile
 from .store import Store, Tombstone
 from .threads import load_thread
 

@@ -9,7 +9,7 @@ what it wrote.
 
 import os
 import secrets
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -29,8 +29,8 @@ from crypto.keys import PublicIdentity, SecretIdentity
 
 from .attachments import _unique_target, safe_name, strip_metadata
 from .errors import InboxError
+from .files import new_file, read_span
 
-PIECE = 1 << 20
 SUFFIX = ".vscase"
 
 
@@ -111,13 +111,10 @@ def write_sealed_casefile(
     _reserve(path)
     part = path.with_name(f".{path.name}.{secrets.token_hex(6)}.part")
     try:
-        fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as out:
+        with new_file(part) as out:
             out.write(header)
             for source, entry in zip(files, manifest.files, strict=True):
                 _write_stream(out, entry.key, source)
-            out.flush()
-            os.fsync(out.fileno())
         os.replace(part, path)
     except CryptoError as exc:
         raise InboxError(
@@ -133,13 +130,9 @@ def write_sealed_casefile(
 
 
 def _reserve(path: Path) -> None:
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError as exc:
-        raise InboxError(f"{path} finnes allerede; velg et annet filnavn.") from exc
-    except OSError as exc:
-        raise InboxError(f"Kan ikke skrive {path}: {exc.strerror}.") from exc
-    os.close(fd)
+    """Claim ``path``, empty, so nothing else takes it while the case file is written."""
+    with new_file(path):
+        pass
 
 
 def _write_stream(out: BinaryIO, key: bytes, source: SourceFile) -> None:
@@ -150,12 +143,6 @@ def _write_stream(out: BinaryIO, key: bytes, source: SourceFile) -> None:
         raise InboxError(f"{source.name} endret størrelse under skrivingen.")
     for piece in encryptor.finish():
         out.write(piece)
-
-
-def pieces_of(data: bytes, size: int = PIECE) -> Iterator[bytes]:
-    view = memoryview(data)
-    for i in range(0, len(data), size):
-        yield bytes(view[i : i + size])
 
 
 # -- reading (the handler) ------------------------------------------------------------------
@@ -243,25 +230,14 @@ def _decrypt_to_part(f: BinaryIO, span: casefile.StreamSpan, out_dir: Path) -> P
     entry = span.file
     f.seek(span.offset)
     part = out_dir / f".varsel-{secrets.token_hex(8)}.part"
-    fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
-        with os.fdopen(fd, "wb") as out:
-            for piece in stream.decrypt_stream(entry.key, entry.size, _read_exact(f, span.length)):
+        with new_file(part) as out:
+            for piece in stream.decrypt_stream(entry.key, entry.size, read_span(f, span.length)):
                 out.write(piece)
     except BaseException:
         part.unlink(missing_ok=True)
         raise
     return part
-
-
-def _read_exact(f: BinaryIO, length: int) -> Iterator[bytes]:
-    left = length
-    while left > 0:
-        piece = f.read(min(PIECE, left))
-        if not piece:
-            return
-        left -= len(piece)
-        yield piece
 
 
 def _norm(text: str) -> str:

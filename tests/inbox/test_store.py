@@ -103,5 +103,4 @@ def test_only_files_creates_files_exclusively() -> None:
         for name, text in _sources().items()
         if "os.O_EXCL" in text or re.search(r"""open\([^)]*["']x""", text)
     }
-    assert found <= {"files.py", "sealed_casefile.py"}
-    assert "files.py" in found
+    assert found == {"files.py"}
