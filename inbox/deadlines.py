@@ -4,6 +4,9 @@ EU directive 2019/1937 (art. 9) as best practice; Norwegian law asks for "reason
 and the guidelines for "uten unødig opphold" (§7.2, §9.1, §9.2), which is shown as the
 number of days elapsed since the report was received.
 
+The portal's office dashboard and its alerts count overdue threads with the same rules
+(``ack_due``, ``feedback_due`` and ``late_if_received_before``).
+
 "Feedback given" has one rule, the same as on the portal's office dashboard
 (portal/office.py, ``feedback_overdue_threads``): the office has sent the reporter at least
 one reply. A status alone tells the reporter nothing about what is being done. A report
@@ -12,6 +15,7 @@ the reporter was informed (§9.4) is the reply.
 """
 
 import calendar
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -30,6 +34,27 @@ def add_months(day: date, months: int) -> date:
     year = day.year + month // 12
     month = month % 12 + 1
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def ack_due(received: date) -> date:
+    """The last day to acknowledge a report received on ``received``."""
+    return received + timedelta(days=ACK_DAYS)
+
+
+def feedback_due(received: date) -> date:
+    """The last day to give feedback on a report received on ``received``."""
+    return add_months(received, FEEDBACK_MONTHS)
+
+
+def late_if_received_before(due: Callable[[date], date], today: date) -> date:
+    """The first day of receipt whose deadline ``due`` is today or later: what was received
+    before it is past that deadline today (for counting in SQL, as the portal does)."""
+    day = today - (due(today) - today)
+    while due(day) >= today:
+        day -= timedelta(days=1)
+    while due(day) < today:
+        day += timedelta(days=1)
+    return day
 
 
 def days_since(day: str, today: date) -> int:
@@ -73,13 +98,8 @@ def thread_deadlines(
 ) -> list[Deadline]:
     received = date.fromisoformat(received_day)
     return [
-        Deadline("bekreftelse", received + timedelta(days=ACK_DAYS), status in ACKNOWLEDGED, today),
-        Deadline(
-            "tilbakemelding",
-            add_months(received, FEEDBACK_MONTHS),
-            feedback_given(replies),
-            today,
-        ),
+        Deadline("bekreftelse", ack_due(received), status in ACKNOWLEDGED, today),
+        Deadline("tilbakemelding", feedback_due(received), feedback_given(replies), today),
     ]
 
 

@@ -13,11 +13,11 @@ counted by quarter and acknowledgement, and as «slettet (§6b)» where the cont
 import csv
 import io
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 from crypto.payload import Report, decode_payload
 
-from .deadlines import ACK_DAYS, FEEDBACK_MONTHS, add_months
+from .deadlines import ACK_DAYS, FEEDBACK_MONTHS, ack_due, feedback_due
 from .store import Store
 
 MIN_CELL = 5
@@ -94,14 +94,14 @@ def collect(store: Store, today: date) -> list[Table]:
         received = date.fromisoformat(received_day)
         quarters.append(quarter(received_day))
         acked = store.first_acknowledged_day(thread)
-        acks.append(_timing(received, acked, received + timedelta(days=ACK_DAYS), today))
+        acks.append(_timing(received, acked, ack_due(received), today))
         if closed is not None:
             kinds.append(GONE)
             levels.append(GONE)
             feedback.append(GONE)
             continue
         replied = store.first_reply_day(thread)
-        feedback.append(_timing(received, replied, add_months(received, FEEDBACK_MONTHS), today))
+        feedback.append(_timing(received, replied, feedback_due(received), today))
         kinds.append(_kind(store, thread))
         case = store.case(thread)
         if case is None:

@@ -13,7 +13,7 @@ come from ``VARSEL_SMTP_*`` and ``VARSEL_ALERT_*`` (docs/OPERATOR-GUIDE.md, "Ale
 import smtplib
 import ssl
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from email.message import EmailMessage
 from email.utils import formatdate
 from pathlib import Path
@@ -22,7 +22,7 @@ from flask_babel import gettext, ngettext
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from inbox.deadlines import ACK_DAYS
+from inbox.deadlines import ack_due
 
 from .models import Submission, Thread
 
@@ -110,7 +110,7 @@ def count_waiting(session: Session, today: date) -> Waiting:
     )
     # A thread is acknowledged once the office has set any later status (inbox/deadlines.py).
     due_days = [
-        (created + timedelta(days=ACK_DAYS) - today).days
+        (ack_due(created) - today).days
         for created in session.scalars(
             select(Thread.created_day).where(Thread.status == "received")
         )

@@ -35,6 +35,13 @@ from sqlalchemy.orm import Session
 
 from crypto.errors import CryptoError
 from crypto.stream import decrypt_stream
+from inbox.deadlines import (
+    ACK_DAYS,
+    FEEDBACK_MONTHS,
+    ack_due,
+    feedback_due,
+    late_if_received_before,
+)
 
 from . import office_session, office_users
 from .clock import today, utcnow
@@ -61,8 +68,6 @@ from .upload import EncryptedUpload, uploaded_files
 bp = Blueprint("office", __name__)
 log = logging.getLogger("varsel.office")
 
-ACK_DEADLINE_DAYS = 7  # acknowledge within 7 days (EU directive 2019/1937 art. 9(1)(b))
-FEEDBACK_DEADLINE_MONTHS = 3  # feedback within 3 months (art. 9(1)(f))
 
 View = TypeVar("View", bound=Callable[..., ResponseReturnValue])
 
@@ -262,23 +267,12 @@ class Dashboard:
     next_reply_by: date | None = None  # the next time limit, today or later
 
 
-def months_before(day: date, months: int) -> date:
-    index = day.year * 12 + day.month - 1 - months
-    year, month = divmod(index, 12)
-    month += 1
-    for last_day in (31, 30, 29, 28):
-        try:
-            return date(year, month, min(day.day, last_day))
-        except ValueError:
-            continue
-    raise AssertionError("unreachable")
-
-
 def dashboard_counts(db: Session, on: date) -> Dashboard:
     waiting = Submission.office_envelope.is_not(None)
     oldest = db.scalar(select(func.min(Submission.day)).where(waiting))
-    ack_cutoff = on - timedelta(days=ACK_DEADLINE_DAYS)
-    feedback_cutoff = months_before(on, FEEDBACK_DEADLINE_MONTHS)
+    # The inbox's deadline rules (acknowledge within 7 days, feedback within 3 months).
+    ack_cutoff = late_if_received_before(ack_due, on)
+    feedback_cutoff = late_if_received_before(feedback_due, on)
     plan = plan_inbound(db)
     return Dashboard(
         reply_by_passed=db.scalar(
@@ -327,8 +321,8 @@ def dashboard() -> ResponseReturnValue:
         counts=dashboard_counts(get_db(), today()),
         portal_fingerprint=portal_fingerprint(services().secrets.portal_identity),
         office_fingerprint=_office_key_fingerprint(),
-        ack_days=ACK_DEADLINE_DAYS,
-        feedback_months=FEEDBACK_DEADLINE_MONTHS,
+        ack_days=ACK_DAYS,
+        feedback_months=FEEDBACK_MONTHS,
     )
 
 
