@@ -17,6 +17,7 @@ Modules, one per thing in the domain (tests/test_structure.py keeps this list tr
 - ``outbox``          -- acknowledgements, replies and statuses; outbound bundles
 - ``threads``         -- what a thread looks like when read back from the store
 - ``deadlines``       -- 7 days, 3 months, and days elapsed
+- ``statuses``        -- the statuses the reporter sees, in words (the portal uses them too)
 - ``intake``          -- reports that did not come through the portal (§5, §7, §9.5)
 - ``receipts``        -- receipt words for reports received outside the portal (§9.4)
 - ``case``            -- handling states and the case log (§8-§14)

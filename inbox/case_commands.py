@@ -9,11 +9,12 @@ from rich.panel import Panel
 from rich.text import Text
 
 from . import case as cases
-from . import casefile, decision, handover, innsyn, intake, outbox, receipts, stats, threads
+from . import casefile, decision, handover, innsyn, intake, receipts, stats, threads
 from .cli_base import THREAD, Ctx, InboxGroup, confirm, echo_json, out, pass_ctx
 from .editor import edit_text
 from .errors import InboxError
 from .render import case_json, render_case
+from .statuses import status_label
 from .untrusted import clean
 
 # -- handling --------------------------------------------------------------------------------
@@ -163,7 +164,7 @@ def case_state(
     console = out()
     console.print(f"Sak {thread_id[:8]}: {cases.STATES[case.state]}.")
     console.print(
-        f"Varsleren ser statusen «{outbox.STATUS_LABELS[cases.REPORTER_STATUS[case.state]]}»"
+        f"Varsleren ser statusen «{status_label(cases.REPORTER_STATUS[case.state])}»"
         + (" og får svaret deres" if tell else "")
         + " etter neste «export-outbound»."
     )

@@ -21,8 +21,8 @@ from .case import LEVELS, LOG_KINDS, STATES, CaseView, declarations
 from .deadlines import days_since
 from .decision import REACTION_TYPES, decision_of, reactions_of
 from .files import new_file
-from .outbox import STATUS_LABELS
 from .render import answer_rows, attachment_line, days_elapsed
+from .statuses import status_label
 from .threads import InboundEntry, ThreadView
 from .untrusted import clean
 
@@ -155,7 +155,7 @@ def build_casefile(
         f"{view.received_day} – {days_elapsed(elapsed)}; "
         f"sak åpnet {case.opened_day}",
     )
-    pdf.field("Status varsleren ser", STATUS_LABELS.get(view.status, view.status))
+    pdf.field("Status varsleren ser", status_label(view.status))
     if case.review_day:
         pdf.field("Revurderes (§13, §14)", case.review_day)
     pdf.field("Mappen laget", today.isoformat())
@@ -183,7 +183,7 @@ def build_casefile(
             pdf.para(f"{entry.day} – svar fra partikontoret", bold=True)
             pdf.para(entry.text or "")
         else:
-            label = STATUS_LABELS.get(entry.status or "", entry.status or "")
+            label = status_label(entry.status or "")
             pdf.para(f"{entry.day} – status satt til «{label}»", bold=True)
         pdf.ln(2)
 

@@ -27,18 +27,13 @@ from .home import Home, Unlocked
 from .rotation import mark_carried, pending_rotation
 from .store import LAST_CONFIRMED, Store
 
-# Norwegian words the office may type, and the labels shown (wire values stay English).
+# Norwegian words the office may type (wire values stay English; the words shown for
+# them: inbox/statuses.py).
 STATUS_WORDS = {
     "mottatt": "received",
     "bekreftet": "acknowledged",
     "under-behandling": "in_progress",
     "avsluttet": "closed",
-}
-STATUS_LABELS = {
-    "received": "Mottatt",
-    "acknowledged": "Bekreftet",
-    "in_progress": "Under behandling",
-    "closed": "Avsluttet",
 }
 MAX_REPLY = 100_000
 

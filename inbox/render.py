@@ -21,9 +21,9 @@ from rich.text import Text
 from crypto.payload import AttachmentRef, Report
 from report_form import catalogue
 
+from . import statuses
 from .case import LEVELS, LOG_KINDS, STATES, TRANSITIONS, CaseView
 from .deadlines import days_since
-from .outbox import STATUS_LABELS
 from .threads import InboundEntry, OutboundEntry, ThreadSummary, ThreadView
 from .untrusted import clean, clean_json
 
@@ -81,7 +81,7 @@ def attachment_line(ref: AttachmentRef) -> str:
 
 
 def status_label(status: str) -> str:
-    return STATUS_LABELS.get(status, status)
+    return statuses.status_label(status)
 
 
 # -- JSON ------------------------------------------------------------------------------------

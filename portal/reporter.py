@@ -18,7 +18,6 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import BadRequest
@@ -26,14 +25,16 @@ from werkzeug.wrappers import Response
 from wtforms import Field
 
 from crypto.errors import ReceiptFormatError
-from crypto.payload import MAX_ATTACHMENTS, OwnCopy, Reply, normalise_name
+from crypto.payload import MAX_ATTACHMENTS, THREAD_STATUSES, OwnCopy, Reply, normalise_name
 from crypto.receipt import derive_receipt_keys, generate_receipt, login_hash, normalise_receipt
+from inbox.statuses import status_label
 
 from . import pow, receipt_handoff, reporter_session
 from .clock import today, utcnow
 from .config import Settings
 from .db import get_db, release_deleted
 from .forms import LoginForm, MessageForm, report_form, summary
+from .i18n import select_locale
 from .models import Thread
 from .ratelimit import Lane, argon2_slot, limit_lane
 from .recipients import load_committee, load_office
@@ -51,17 +52,16 @@ from .upload import claim_uploads, refuse_stray_files, uploaded_files
 
 bp = Blueprint("reporter", __name__)
 
-# crypto.payload.THREAD_STATUSES as the reporter reads them.
-STATUS_LABELS = {
-    "received": _l("Received"),
-    "acknowledged": _l("Receipt confirmed"),
-    "in_progress": _l("Being handled"),
-    "closed": _l("Closed"),
-}
 
 
 def _settings() -> Settings:
     return services().settings
+
+
+@bp.app_context_processor
+def _statuses() -> dict[str, object]:
+    """A thread's status in words, the same table as the inbox's (inbox/statuses.py)."""
+    return {"thread_statuses": THREAD_STATUSES, "status_label": status_label}
 
 
 @bp.app_context_processor
@@ -307,7 +307,7 @@ def _render_thread(
     return render_template(
         "reporter/thread.html",
         thread=t,
-        status=STATUS_LABELS.get(t.status, STATUS_LABELS["received"]),
+        status=status_label(t.status, select_locale()),
         items=_conversation(t, opened.secret_key),
         expires=t.last_activity_day + timedelta(days=settings.thread_expiry_days),
         form=form,

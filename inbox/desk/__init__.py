@@ -23,7 +23,6 @@ from werkzeug.wrappers import Response
 from crypto.errors import CryptoError
 
 from .. import case as cases
-from .. import outbox
 from ..errors import InboxError
 from ..home import Home, Unlocked
 from ..importer import ImportSummary
@@ -86,7 +85,7 @@ def create_app(state: DeskState) -> Flask:
     app.register_blueprint(thread.bp)
     app.register_blueprint(case.bp)
     app.jinja_env.globals.update(
-        STATUS_LABELS=outbox.STATUS_LABELS, STATES=cases.STATES, step_prompts=cases.STEP_PROMPTS
+        STATES=cases.STATES, step_prompts=cases.STEP_PROMPTS
     )
     app.register_error_handler(InboxError, _failed)
     app.register_error_handler(CryptoError, _failed)

@@ -2,16 +2,19 @@
 
 Two catalogues in ``inbox/desk/translations``: ``messages`` for the desk's own words
 (source strings in English) and ``labels`` for the words the inbox already has in bokmål
-(case states, log kinds, statuses): their msgid is the bokmål label, so bokmål needs no
-catalogue and nynorsk and English translate them. The report's questions and answers
-carry their own words in the three languages (``report_form.catalogue``). The
-language is chosen with a link (``?lang=nn``) and kept in the session.
+(case states, log kinds): their msgid is the bokmål label, so bokmål needs no catalogue
+and nynorsk and English translate them. The report's questions and answers carry their
+own words in the three languages (``report_form.catalogue``), and so does a thread's
+status (inbox/statuses.py, as the reporter reads it). The language is chosen with a link
+(``?lang=nn``) and kept in the session.
 """
 
 from pathlib import Path
 
 from flask import Flask, request, session
 from flask_babel import Babel, Domain
+
+from ..statuses import status_label
 
 LANGUAGES = {"nb": "Bokmål", "nn": "Nynorsk", "en": "English"}
 DEFAULT = "nb"
@@ -24,12 +27,10 @@ def label_sources() -> list[str]:
     (``scripts/desk-labels.py`` writes them to labels.pot; a test checks nn and en)."""
     from .. import case as cases
     from .. import decision
-    from ..outbox import STATUS_LABELS
 
     every_flag = cases.CaseMeta(central_office=True, employer=True, possible_crime=True,
                                 rule11=True).flags()
     found = [
-        *STATUS_LABELS.values(),
         *cases.STATES.values(),
         *cases.LEVELS.values(),
         *cases.LOG_KINDS.values(),
@@ -45,6 +46,12 @@ def label_sources() -> list[str]:
 def select_locale() -> str:
     lang = session.get("lang")
     return lang if lang in LANGUAGES else DEFAULT
+
+
+def status_words(status: str) -> str:
+    """A thread's status in the chosen language, in the reporter's words
+    (inbox/statuses.py)."""
+    return status_label(status, select_locale())
 
 
 def label(text: str) -> str:
@@ -64,6 +71,7 @@ def init_app(app: Flask) -> None:
     Babel(app, locale_selector=select_locale)
     app.before_request(_remember_choice)
     app.jinja_env.filters["label"] = label
+    app.jinja_env.globals["status_words"] = status_words
 
     @app.context_processor
     def _languages() -> dict[str, object]:

@@ -1,5 +1,6 @@
 """Landing, languages and the "not accepting reports" state."""
 
+import re
 from collections.abc import Callable
 
 from flask import Flask
@@ -48,6 +49,17 @@ def test_every_language_renders_every_page(client: FlaskClient) -> None:
             response = client.get(f"{path}?lang={lang}")
             assert response.status_code == 200
             assert f'<html lang="{lang}">' in response.text
+            title = re.search(r"<title>(.*?)</title>", response.text, flags=re.S)
+            assert title and "<" not in title.group(1), title  # a title, not markup
+
+
+def test_the_follow_up_page_gives_the_script_the_status_words_in_its_language(
+    client: FlaskClient,
+) -> None:
+    html = client.get("/follow-up?lang=nn").text
+    assert 'data-status-acknowledged="Stadfesta motteke"' in html
+    assert 'data-status-closed="Avslutta"' in html
+    assert html.count('id="thread-template"') == 1
 
 
 def test_without_an_office_key_no_reports_are_accepted(make_app: Callable[..., Flask]) -> None:
