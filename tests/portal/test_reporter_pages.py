@@ -59,7 +59,9 @@ def test_the_follow_up_page_gives_the_script_the_status_words_in_its_language(
     html = client.get("/follow-up?lang=nn").text
     assert 'data-status-acknowledged="Stadfesta motteke"' in html
     assert 'data-status-closed="Avslutta"' in html
+    # Once, in the head: the script replaces the main content with copies of it.
     assert html.count('id="thread-template"') == 1
+    assert html.index('id="thread-template"') < html.index("</head>")
 
 
 def test_without_an_office_key_no_reports_are_accepted(make_app: Callable[..., Flask]) -> None:
