@@ -13,6 +13,7 @@ import re
 
 from werkzeug.exceptions import BadRequest, RequestEntityTooLarge
 
+from .file_parts import Budget, WriteOnlyPart
 from .store import BlobStore, BlobWriter
 
 ENVELOPE_FILES = {"envelope.vse": "envelope", "own_copy.vse": "own_copy"}
@@ -21,12 +22,12 @@ MAX_ENVELOPE = 16 * 1024 * 1024
 _BLOB_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{7,63}")
 
 
-class EnvelopePart:
+class EnvelopePart(WriteOnlyPart):
     """One sealed envelope, kept in memory with a hard size bound."""
 
     def __init__(self) -> None:
+        super().__init__()
         self.data = bytearray()
-        self.complete = False
 
     def write(self, data: bytes) -> int:
         if len(self.data) + len(data) > MAX_ENVELOPE:
@@ -34,32 +35,16 @@ class EnvelopePart:
         self.data += data
         return len(data)
 
-    def seek(self, offset: int, whence: int = 0) -> int:
-        self.complete = True
-        return 0
 
-    def read(self, _size: int = -1) -> bytes:
-        return b""
-
-    def readline(self, _size: int = -1) -> bytes:
-        return b""
-
-    def tell(self) -> int:
-        return 0
-
-    def close(self) -> None:
-        pass
-
-
-class CiphertextUpload:
+class CiphertextUpload(WriteOnlyPart):
     """An attachment stream written to a blob exactly as the browser encrypted it."""
 
-    def __init__(self, writer: BlobWriter, blob_id: str, spend: "Spend") -> None:
+    def __init__(self, writer: BlobWriter, blob_id: str, budget: Budget) -> None:
+        super().__init__()
         self.blob_id = blob_id
         self._writer = writer
-        self._spend = spend
+        self._budget = budget
         self.prefix = b""
-        self.complete = False
 
     @property
     def stored_size(self) -> int:
@@ -71,45 +56,17 @@ class CiphertextUpload:
         return self._writer.blake2b
 
     def write(self, data: bytes) -> int:
-        self._spend(len(data))
+        self._budget.spend(len(data))
         if len(self.prefix) < 4:
             self.prefix += bytes(data[: 4 - len(self.prefix)])
         self._writer.write(bytes(data))
         return len(data)
 
-    def seek(self, offset: int, whence: int = 0) -> int:
-        if not self.complete:
-            self._writer.commit()
-            self.complete = True
-        return 0
-
-    def read(self, _size: int = -1) -> bytes:
-        return b""
-
-    def readline(self, _size: int = -1) -> bytes:
-        return b""
-
-    def tell(self) -> int:
-        return 0
-
-    def close(self) -> None:
-        pass
+    def finish(self) -> None:
+        self._writer.commit()
 
     def discard(self) -> None:
         self._writer.discard()
-
-
-class Spend:
-    """Callable budget: ``spend(n)`` raises once the request's ciphertext passes ``limit``."""
-
-    def __init__(self, limit: int) -> None:
-        self.limit = limit
-        self.used = 0
-
-    def __call__(self, count: int) -> None:
-        self.used += count
-        if self.used > self.limit:
-            raise RequestEntityTooLarge()
 
 
 def ciphertext_limit(max_upload_bytes: int) -> int:
@@ -118,10 +75,10 @@ def ciphertext_limit(max_upload_bytes: int) -> int:
     return max_upload_bytes + max_upload_bytes // 8 + 1024 * 1024
 
 
-def open_part(store: BlobStore, filename: str, spend: Spend) -> EnvelopePart | CiphertextUpload:
+def open_part(store: BlobStore, filename: str, budget: Budget) -> EnvelopePart | CiphertextUpload:
     """The container for one file part of a browser-path upload, chosen by its file name."""
     if filename in ENVELOPE_FILES:
         return EnvelopePart()
     if not _BLOB_ID.fullmatch(filename) or store.path(filename).exists():
         raise BadRequest()
-    return CiphertextUpload(store.create(filename), filename, spend)
+    return CiphertextUpload(store.create(filename), filename, budget)

@@ -35,8 +35,9 @@ from werkzeug.formparser import FormDataParser, MultiPartParser
 from crypto.payload import normalise_media_type
 from crypto.stream import StreamEncryptor, new_key
 
+from .file_parts import Budget, WriteOnlyPart
 from .models import new_id
-from .sealed_upload import MAX_ENVELOPE, CiphertextUpload, Spend, ciphertext_limit, open_part
+from .sealed_upload import MAX_ENVELOPE, CiphertextUpload, ciphertext_limit, open_part
 from .services import services
 from .store import BlobStore, BlobWriter
 
@@ -62,21 +63,21 @@ class UploadTooLarge(RequestEntityTooLarge):
     """The files of one submission add up to more than ``max_upload_bytes``."""
 
 
-class EncryptedUpload:
+class EncryptedUpload(WriteOnlyPart):
     """The writable container Werkzeug streams one uploaded file into.
 
     ``write`` encrypts; Werkzeug's ``seek(0)`` at the end of the part finishes the stream
     and commits the blob. Reading gives nothing: the plaintext is gone.
     """
 
-    def __init__(self, writer: BlobWriter, blob_id: str, media_type: str, budget: "Budget"):
+    def __init__(self, writer: BlobWriter, blob_id: str, media_type: str, budget: Budget):
+        super().__init__()
         self.blob_id = blob_id
         self.key = new_key()
         self.media_type = media_type
         self._encryptor = StreamEncryptor(self.key)
         self._writer = writer
         self._budget = budget
-        self.complete = False
 
     @property
     def size(self) -> int:
@@ -100,57 +101,20 @@ class EncryptedUpload:
             self._writer.write(out)
         return len(data)
 
-    def seek(self, offset: int, whence: int = 0) -> int:
-        if not self.complete:
-            for piece in self._encryptor.finish():
-                self._writer.write(piece)
-            self._writer.commit()
-            self.complete = True
-        return 0
-
-    def read(self, _size: int = -1) -> bytes:
-        return b""
-
-    def readline(self, _size: int = -1) -> bytes:
-        return b""
-
-    def tell(self) -> int:
-        return 0
-
-    def close(self) -> None:
-        """Werkzeug closes request files at the end; the blob stays until teardown."""
+    def finish(self) -> None:
+        for piece in self._encryptor.finish():
+            self._writer.write(piece)
+        self._writer.commit()
 
     def discard(self) -> None:
         self._writer.discard()
 
 
-class _EmptyInput:
+class _EmptyInput(WriteOnlyPart):
     """An empty file input (no file chosen): whatever arrives is dropped."""
 
     def write(self, data: bytes) -> int:
         return len(data)
-
-    def seek(self, offset: int, whence: int = 0) -> int:
-        return 0
-
-    def read(self, _size: int = -1) -> bytes:
-        return b""
-
-    def close(self) -> None:
-        pass
-
-
-class Budget:
-    """Plaintext bytes one request may upload in all its files together."""
-
-    def __init__(self, limit: int) -> None:
-        self.limit = limit
-        self.used = 0
-
-    def spend(self, count: int) -> None:
-        self.used += count
-        if self.used > self.limit:
-            raise UploadTooLarge()
 
 
 class LargeReads:
@@ -242,7 +206,7 @@ class VarselRequest(Request):
         state = _state(self)
         if self.blueprint == BROWSER_PATH_BLUEPRINT:
             # Already encrypted in the browser: stored as it comes (portal/sealed_upload.py).
-            part = open_part(state.store, filename, state.spend)
+            part = open_part(state.store, filename, state.sealed_budget)
             if isinstance(part, CiphertextUpload):
                 state.uploads.append(part)
             return part  # type: ignore[return-value]
@@ -258,8 +222,8 @@ class VarselRequest(Request):
 class _UploadState:
     def __init__(self, store: BlobStore, limit: int) -> None:
         self.store = store
-        self.budget = Budget(limit)
-        self.spend = Spend(ciphertext_limit(limit))
+        self.budget = Budget(limit, UploadTooLarge)  # plaintext, without JavaScript
+        self.sealed_budget = Budget(ciphertext_limit(limit))  # ciphertext, with it
         self.uploads: list[EncryptedUpload | CiphertextUpload] = []
         self.claimed: set[str] = set()  # blob ids a stored submission refers to
 
