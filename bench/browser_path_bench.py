@@ -17,10 +17,8 @@ import argparse
 import http.client
 import os
 import re
-import socket
 import statistics
 import subprocess
-import sys
 import tempfile
 import textwrap
 import threading
@@ -30,15 +28,13 @@ import uuid
 from http.cookiejar import CookieJar
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from common import BIN, ROOT, free_port, in_threads, multipart, wait_up
 
-from crypto import envelope, stream  # noqa: E402
-from crypto.encoding import b64encode  # noqa: E402
-from crypto.keys import SecretIdentity  # noqa: E402
-from crypto.payload import AttachmentRef, OwnCopy, Report, encode_payload  # noqa: E402
+from crypto import envelope, stream
+from crypto.encoding import b64encode
+from crypto.keys import SecretIdentity
+from crypto.payload import AttachmentRef, OwnCopy, Report, encode_payload
 
-BIN = Path(sys.executable).parent
 ROUNDS = 3
 GUNICORN = ["--workers", "2", "--threads", "4", "--timeout", "300"]  # the Dockerfile's
 
@@ -54,40 +50,6 @@ BARE_APP = textwrap.dedent('''
 ''')
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
-def wait_up(port: int, proc: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(f"server on port {port} exited early")
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=2).close()
-            return
-        except OSError:
-            time.sleep(0.2)
-    raise SystemExit(f"server on port {port} did not start")
-
-
-def multipart(fields: dict[str, str], files: list[tuple[str, str, bytes]]) -> tuple[bytes, str]:
-    boundary = uuid.uuid4().hex
-    out = []
-    for name, value in fields.items():
-        out.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'
-                   f"{value}\r\n".encode())
-    for name, filename, data in files:
-        out.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; '
-                   f'filename="{filename}"\r\nContent-Type: application/octet-stream\r\n\r\n'
-                   .encode() + data + b"\r\n")
-    out.append(f"--{boundary}--\r\n".encode())
-    return b"".join(out), f"multipart/form-data; boundary={boundary}"
-
-
 def sealed_report(office_pk: bytes, token: str) -> tuple[bytes, str]:
     """One small report as the browser seals it: one 2 kB file."""
     reporter = SecretIdentity.generate().public.encryption_key
@@ -95,8 +57,8 @@ def sealed_report(office_pk: bytes, token: str) -> tuple[bytes, str]:
     ref = AttachmentRef("notat.txt", 2000, "text/plain", key, blob)
     report = Report({"what_happened": "Det skjedde på årsmøtet. " * 20}, reporter, (ref,))
     return multipart(
-        {"csrf_token": token, "login_key": b64encode(os.urandom(32)),
-         "reporter_public_key": b64encode(reporter)},
+        [("csrf_token", token), ("login_key", b64encode(os.urandom(32))),
+         ("reporter_public_key", b64encode(reporter))],
         [("envelope", "envelope.vse", envelope.seal(encode_payload(report), [office_pk])),
          ("own_copy", "own_copy.vse",
           envelope.seal(encode_payload(OwnCopy("x", ("notat.txt",))), [reporter])),
@@ -131,15 +93,10 @@ def hammer(port: int, bodies: list[tuple[bytes, str]], cookie: str, seconds: flo
                 return
             done[i] += 1
 
-    threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
-    start = time.monotonic()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    seconds_taken = in_threads(client, clients)
     if failed:
         raise SystemExit(f"a request failed: {failed[0]}")
-    return sum(done) / (time.monotonic() - start)
+    return sum(done) / seconds_taken
 
 
 def split_one_report(office: SecretIdentity, reports: int = 300) -> tuple[float, float, float]:
@@ -258,8 +215,8 @@ def main() -> None:
              "bare_app:app"], cwd=tmp, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
             base = f"http://127.0.0.1:{portal_port}"
-            wait_up(portal_port, portal)
-            wait_up(bare_port, bare)
+            wait_up(base, portal, "the portal")
+            wait_up(f"http://127.0.0.1:{bare_port}", bare, "the bare endpoint")
             jar = CookieJar()
             opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
             html = opener.open(base + "/report").read().decode()

@@ -14,9 +14,7 @@ import http.client
 import os
 import re
 import secrets
-import socket
 import subprocess
-import sys
 import tempfile
 import time
 import urllib.parse
@@ -25,15 +23,9 @@ from collections.abc import Iterator
 from http.cookiejar import CookieJar
 from pathlib import Path
 
-BIN = Path(sys.executable).parent
+from common import BIN, free_port, wait_up
+
 CHUNK = 1024 * 1024
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 def peak_rss_mib(pid: int) -> float:
@@ -93,12 +85,7 @@ def main() -> None:
         )
         base = f"http://127.0.0.1:{port}"
         try:
-            for _ in range(300):
-                try:
-                    urllib.request.urlopen(base + "/", timeout=1).close()
-                    break
-                except OSError:
-                    time.sleep(0.1)
+            wait_up(base, server, "varsel-portal run")
             print(f"server idle peak RSS: {peak_rss_mib(server.pid):.0f} MiB")
 
             jar = CookieJar()

@@ -19,34 +19,22 @@ import argparse
 import os
 import re
 import secrets
-import socket
 import statistics
 import subprocess
-import sys
 import tempfile
-import threading
 import time
 import urllib.error
 import urllib.request
 from http.cookiejar import CookieJar
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from common import BIN, ROOT, free_port, in_threads, multipart, wait_up
 
-from crypto.keys import SecretIdentity  # noqa: E402
-from crypto.receipt import derive_receipt_keys, generate_receipt  # noqa: E402
-from portal.config import Settings  # noqa: E402
+from crypto.keys import SecretIdentity
+from crypto.receipt import derive_receipt_keys, generate_receipt
+from portal.config import Settings
 
-BIN = Path(sys.executable).parent
 TOKEN = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 def ceiling(seconds: float, concurrency: int) -> float:
@@ -60,27 +48,15 @@ def ceiling(seconds: float, concurrency: int) -> float:
             derive_receipt_keys(generate_receipt(), salt)
             done[i] += 1
 
-    threads = [threading.Thread(target=work, args=(i,)) for i in range(concurrency)]
-    start = time.monotonic()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return sum(done) / (time.monotonic() - start)
+    return sum(done) / in_threads(work, concurrency)
 
 
 def report_body(token: str) -> tuple[bytes, str]:
     """The report form as a browser without JavaScript posts it."""
-    boundary = "----bench" + secrets.token_hex(8)
     fields = [("csrf_token", token), ("pow", ""), ("website", ""),
               ("what_happened", "Det skjedde på årsmøtet. " * 20), ("when", "i vår"),
               ("understood", "y")]
-    parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'
-             for k, v in fields]
-    parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="attachments"; '
-                 'filename=""\r\nContent-Type: application/octet-stream\r\n\r\n\r\n')
-    parts.append(f"--{boundary}--\r\n")
-    return "".join(parts).encode(), f"multipart/form-data; boundary={boundary}"
+    return multipart(fields, [("attachments", "", b"")])  # no file chosen
 
 
 def submit_rate(base: str, seconds: float, clients: int) -> float:
@@ -111,15 +87,10 @@ def submit_rate(base: str, seconds: float, clients: int) -> float:
                 return
             done[i] += 1
 
-    threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
-    start = time.monotonic()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    seconds_taken = in_threads(client, clients)
     if failed:
         raise SystemExit(f"a report failed: {failed[0]}")
-    return sum(done) / (time.monotonic() - start)
+    return sum(done) / seconds_taken
 
 
 def main() -> None:
@@ -145,15 +116,7 @@ def main() -> None:
             env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         base = f"http://127.0.0.1:{port}"
         try:
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    urllib.request.urlopen(base + "/", timeout=2).close()
-                    break
-                except OSError:
-                    if portal.poll() is not None or time.monotonic() > deadline:
-                        raise SystemExit("gunicorn did not start") from None
-                    time.sleep(0.2)
+            wait_up(base, portal, "gunicorn")
             anchors, rates = [], []
             for _ in range(args.rounds):
                 anchors.append(ceiling(args.seconds, concurrency))

@@ -23,10 +23,8 @@ import http.client
 import os
 import re
 import secrets
-import socket
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 import urllib.parse
@@ -35,24 +33,15 @@ from collections.abc import Iterator
 from http.cookiejar import CookieJar
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from common import BIN, ROOT, free_port, wait_up
 
-from crypto.keys import SecretIdentity  # noqa: E402
-from crypto.stream import StreamEncryptor, new_key  # noqa: E402
-from portal.store import BlobStore  # noqa: E402
+from crypto.keys import SecretIdentity
+from crypto.stream import StreamEncryptor, new_key
+from portal.store import BlobStore
 
-BIN = Path(sys.executable).parent
 MIB = 1024 * 1024
 TOKEN = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
 WORD = re.compile(r'<span class="w">([a-z]+)</span>')
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 def anchor(directory: Path, size: int, block: bytes) -> float:
@@ -86,17 +75,7 @@ class Portal:
         self.base = f"http://127.0.0.1:{port}"
         self.process = subprocess.Popen(command, env=env, cwd=ROOT,
                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 60
-        while True:
-            if self.process.poll() is not None:
-                raise SystemExit(f"{name} exited early")
-            try:
-                urllib.request.urlopen(self.base + "/", timeout=2).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise SystemExit(f"{name} did not start") from None
-                time.sleep(0.2)
+        wait_up(self.base, self.process, name)
         jar = CookieJar()
         opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
         token = self._token(opener.open(self.base + "/report").read().decode())
