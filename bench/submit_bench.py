@@ -48,7 +48,8 @@ def ceiling(seconds: float, concurrency: int) -> float:
             derive_receipt_keys(generate_receipt(), salt)
             done[i] += 1
 
-    return sum(done) / in_threads(work, concurrency)
+    seconds_taken = in_threads(work, concurrency)
+    return sum(done) / seconds_taken
 
 
 def report_body(token: str) -> tuple[bytes, str]:
