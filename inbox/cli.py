@@ -33,6 +33,7 @@ from .cli_base import (
 )
 from .editor import edit_text
 from .errors import InboxError
+from .files import open_input
 from .home import Home, default_home, unlock
 from .importer import import_bundle
 from .init import check_new_passphrase, init_home
@@ -172,12 +173,9 @@ def import_(ctx: Ctx, bundle_file: Path, expect_fingerprint: str | None) -> None
     grunnen) og kvitteres, mens resten importeres. Å importere samme pakke to ganger legger
     ikke til noe.
     """
-    try:
-        # Opened here (a missing file is reported before the passphrase is asked for);
-        # read only once the key is unlocked, a piece at a time (inbox.importer).
-        bundle = bundle_file.open("rb", buffering=0)
-    except OSError as exc:
-        raise InboxError(f"Kan ikke lese {bundle_file}: {exc.strerror}.") from exc
+    # Opened here (a missing file is reported before the passphrase is asked for); read
+    # only once the key is unlocked, a piece at a time (inbox.importer).
+    bundle = open_input(bundle_file)
     console = out()
     with bundle, ctx.open() as (unlocked, store):
         progress = Progress(

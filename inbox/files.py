@@ -66,10 +66,11 @@ def read_span(f: BinaryIO, length: int | None, size: int = PIECE) -> Iterator[by
         yield piece
 
 
-def read_input(path: Path) -> bytes:
-    """The bytes of a file the office chose, or one clear message why it cannot be read."""
+def open_input(path: Path) -> BinaryIO:
+    """A file the office chose, open for reading a piece at a time (unbuffered), or one
+    clear message why it cannot be opened."""
     try:
-        return path.read_bytes()
+        return path.open("rb", buffering=0)
     except OSError as exc:
         raise InboxError(f"Kan ikke lese {path}: {exc.strerror}.") from exc
 

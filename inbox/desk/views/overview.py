@@ -1,7 +1,7 @@
 """The overview: what is new, what waits and for how long, and the bundles in and out."""
 
-import io
 from pathlib import Path
+from typing import BinaryIO
 
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
@@ -12,7 +12,7 @@ from crypto.bundle import signer_fingerprint
 
 from ... import outbox, threads
 from ...errors import InboxError
-from ...files import read_input
+from ...files import open_input
 from ...importer import import_bundle
 from ..context import desk_state, store, today
 from ..forms import ExportForm, ImportForm
@@ -56,20 +56,22 @@ def import_() -> Response:
         incomplete()
         return redirect(url_for(".index"))
     upload = form.bundle.data
+    bundle: BinaryIO
     if upload is not None and upload.filename:
-        data = upload.read()
+        bundle = upload.stream  # Werkzeug's spooled file: seekable, read a piece at a time
     elif form.path.data and form.path.data.strip():
-        data = read_input(chosen_path(form.path.data))
+        bundle = open_input(chosen_path(form.path.data))
     else:
         raise InboxError(_("Choose the bundle file from the portal first."))
-    state.last_import = import_bundle(
-        state.home,
-        store(),
-        state.unlocked,
-        io.BytesIO(data),
-        expect_fingerprint=(form.fingerprint.data or "").strip() or None,
-        today=today(),
-    )
+    with bundle:
+        state.last_import = import_bundle(
+            state.home,
+            store(),
+            state.unlocked,
+            bundle,
+            expect_fingerprint=(form.fingerprint.data or "").strip() or None,
+            today=today(),
+        )
     return redirect(url_for(".index") + "#siste-import")
 
 
