@@ -26,7 +26,7 @@ from ..forms import (
     SaveAttachmentsForm,
     StateForm,
 )
-from ..i18n import select_locale
+from ..i18n import select_locale, status_words
 from ..security import FILE_CSP
 from . import chosen_path, incomplete
 
@@ -105,7 +105,13 @@ def acknowledge(thread_id: str) -> Response:
         incomplete()
     else:
         outbox.queue_status(store(), thread_id, outbox.STATUS_WITHOUT_CASE, today=today())
-        flash(_("The status the reporter sees is now “Acknowledged” (queued)."), "success")
+        flash(
+            _(
+                "The status the reporter sees is now “%(status)s” (queued).",
+                status=status_words(outbox.STATUS_WITHOUT_CASE),
+            ),
+            "success",
+        )
     return redirect(url_for(".show", thread_id=thread_id))
 
 
