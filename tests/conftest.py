@@ -4,6 +4,9 @@
 - ``make_app``         factory: an app on a fresh data dir, with Settings overrides
 - ``app`` / ``client`` the Flask test app and client (CSRF stays ON, as in production)
 - ``live_server``      the real ``varsel-portal run`` in a subprocess (see :class:`LiveServer`)
+- ``browser``          a real Chromium, one per test module (tests/chromium.py)
+- ``office_home`` / ``server``  an inbox home and a live portal with its key
+                       (tests/inbox_process.py)
 """
 
 import os
@@ -16,7 +19,7 @@ import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from babel.messages.mofile import write_mo
@@ -29,13 +32,19 @@ from crypto.keys import PublicIdentity, SecretIdentity
 from portal import create_app
 from portal.config import Settings
 
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser
+
 # Property tests check behaviour, not speed: a per-example deadline only fails them on a
 # loaded machine. Timing targets live in bench/.
 settings.register_profile("varsel", deadline=None)
 settings.load_profile("varsel")
 
+pytest_plugins = ["inbox_process"]
+
 ROOT = Path(__file__).resolve().parent.parent
 TRANSLATIONS = ROOT / "portal" / "translations"
+BIN = Path(sys.executable).parent
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -111,54 +120,63 @@ class LiveServer:
     process: subprocess.Popen[bytes]
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
+        stop_process(self.process)
 
     @property
     def output(self) -> str:
         return self.output_path.read_text(encoding="utf-8", errors="replace")
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port: int = s.getsockname()[1]
         return port
 
 
-def start_live_server(
+def stop_process(process: "subprocess.Popen[Any]") -> None:
+    """Terminate (then kill) a process the test started, and wait for it."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+
+
+def start_portal(
     base: Path,
     identity: SecretIdentity | PublicIdentity | None,
+    command: Callable[[int], list[str]],
+    name: str,
     extra_env: dict[str, str] | None = None,
+    seconds: float = 30,
 ) -> LiveServer:
-    """Start ``varsel-portal run`` with its own data dir and TMPDIR under ``base``."""
+    """Start the portal as ``command(port)`` runs it, with its own data dir and TMPDIR
+    under ``base``, and wait (``seconds`` at most) until its front page answers 200; its
+    output goes to ``base/<name>-output.log``."""
     data_dir, tmp_dir = base / "data", base / "tmp"
     data_dir.mkdir(parents=True)
     tmp_dir.mkdir()
     if identity is not None:
         install_office_key(data_dir, identity)
-    port = _free_port()
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("VARSEL_")}
     env.update(
         VARSEL_DATA_DIR=str(data_dir), TMPDIR=str(tmp_dir), PYTHONDONTWRITEBYTECODE="1"
     )
     env.update(extra_env or {})
-    output_path = base / "server-output.log"
-    command = [str(Path(sys.executable).parent / "varsel-portal"), "run", "--port", str(port)]
+    output_path = base / f"{name}-output.log"
     with output_path.open("wb") as out:
         process = subprocess.Popen(
-            command, env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT
+            command(port), env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT
         )
     server = LiveServer(f"http://127.0.0.1:{port}", data_dir, tmp_dir, env, output_path, process)
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + seconds
     while True:
         if process.poll() is not None:
-            raise RuntimeError(f"portal exited early:\n{server.output}")
+            raise RuntimeError(f"{name} exited early:\n{server.output}")
         try:
             with urllib.request.urlopen(server.url + "/", timeout=2) as response:
                 if response.status == 200:
@@ -167,8 +185,23 @@ def start_live_server(
             pass
         if time.monotonic() > deadline:
             server.stop()
-            raise RuntimeError(f"portal did not start:\n{server.output}")
+            raise RuntimeError(f"{name} did not start:\n{server.output}")
         time.sleep(0.1)
+
+
+def start_live_server(
+    base: Path,
+    identity: SecretIdentity | PublicIdentity | None,
+    extra_env: dict[str, str] | None = None,
+) -> LiveServer:
+    """Start ``varsel-portal run`` with its own data dir and TMPDIR under ``base``."""
+    return start_portal(
+        base,
+        identity,
+        lambda port: [str(BIN / "varsel-portal"), "run", "--port", str(port)],
+        "server",
+        extra_env,
+    )
 
 
 @pytest.fixture
@@ -178,3 +211,11 @@ def live_server(tmp_path: Path, office_identity: SecretIdentity) -> Iterator[Liv
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator["Browser"]:
+    from chromium import launched  # Playwright only where a test asks for a browser
+
+    with launched() as chromium:
+        yield chromium

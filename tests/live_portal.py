@@ -5,26 +5,18 @@ Every server listens on 127.0.0.1 only and is stopped by the test that started i
 """
 
 import http.client
-import os
 import re
-import socket
 import sqlite3
 import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pyotp
-from conftest import ROOT, LiveServer, install_office_key
+from conftest import BIN, ROOT, LiveServer, start_portal
 from http_client import NoJsBrowser, Page
 
 from crypto.keys import PublicIdentity, SecretIdentity
-
-BIN = Path(sys.executable).parent
 
 
 @dataclass
@@ -129,13 +121,6 @@ def raw_request(
         connection.close()
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
 def start_gunicorn(
     base: Path,
     identity: SecretIdentity | PublicIdentity | None,
@@ -144,37 +129,17 @@ def start_gunicorn(
 ) -> LiveServer:
     """The portal as the Dockerfile runs it (gunicorn with portal/gunicorn_conf.py), on
     127.0.0.1 with ``workers`` worker processes."""
-    data_dir, tmp_dir = base / "data", base / "tmp"
-    data_dir.mkdir(parents=True)
-    tmp_dir.mkdir()
-    if identity is not None:
-        install_office_key(data_dir, identity)
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("VARSEL_")}
-    env.update(VARSEL_DATA_DIR=str(data_dir), TMPDIR=str(tmp_dir), PYTHONDONTWRITEBYTECODE="1")
-    env.update(extra_env or {})
-    output_path = base / "gunicorn-output.log"
-    command = [
-        str(BIN / "gunicorn"), "--config", "python:portal.gunicorn_conf",
-        "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "portal:create_app()",
-    ]
-    with output_path.open("wb") as out:
-        process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=out, stderr=out)
-    server = LiveServer(f"http://127.0.0.1:{port}", data_dir, tmp_dir, env, output_path, process)
-    deadline = time.monotonic() + 60
-    while True:
-        if process.poll() is not None:
-            raise RuntimeError(f"gunicorn exited early:\n{server.output}")
-        try:
-            with urllib.request.urlopen(server.url + "/", timeout=2) as response:
-                if response.status == 200:
-                    return server
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
-        if time.monotonic() > deadline:
-            server.stop()
-            raise RuntimeError(f"gunicorn did not start:\n{server.output}")
-        time.sleep(0.2)
+    return start_portal(
+        base,
+        identity,
+        lambda port: [
+            str(BIN / "gunicorn"), "--config", "python:portal.gunicorn_conf",
+            "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "portal:create_app()",
+        ],
+        "gunicorn",
+        extra_env,
+        seconds=60,
+    )
 
 
 def later(seconds: float) -> datetime:

@@ -10,7 +10,6 @@ asked again), but not this checkout: ``portal`` must come from the wheel.
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import sysconfig
@@ -18,6 +17,8 @@ import time
 import urllib.request
 import zipfile
 from pathlib import Path
+
+from conftest import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 LANGUAGES = ("nb", "nn", "en")
@@ -44,13 +45,6 @@ def _build_wheel(tmp: Path) -> Path:
     assert built.returncode == 0, built.stdout + built.stderr
     (wheel,) = (tmp / "dist").glob("varsel-*.whl")
     return wheel
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 def _get(url: str) -> tuple[str, bytes]:
@@ -106,7 +100,7 @@ def test_the_wheel_installs_and_serves_bokmal_with_its_css(tmp_path: Path) -> No
     ).stdout.strip()
     assert Path(where).is_relative_to(venv), where
 
-    port = _free_port()
+    port = free_port()
     log = tmp_path / "portal.log"
     with log.open("wb") as out:
         process = subprocess.Popen(

@@ -4,15 +4,13 @@ thread page (and unfolded without JavaScript), new replies marked, what happens 
 the privacy notice. Screenshots go to $VARSEL_SHOTS when set (360 and 1280 px, nb/nn/en).
 """
 
-import os
 import sqlite3
-from collections.abc import Iterator
 from datetime import date
-from pathlib import Path
 
 import pytest
+from chromium import shot
 from conftest import LiveServer
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 
 from crypto.envelope import seal
 from crypto.payload import Reply, encode_payload
@@ -20,26 +18,8 @@ from portal.models import new_id
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run",
-                 "--disable-quic"]
 REPORT = "At the summer gathering someone kept touching me."
 REPLY = "Takk for varselet. Vi tar kontakt innen en uke."
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
-def _shot(page: Page, name: str) -> None:
-    shots = os.environ.get("VARSEL_SHOTS")
-    if shots:
-        Path(shots).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=f"{shots}/{name}.png", full_page=True)
 
 
 def _report_and_log_in(page: Page, base: str, lang: str) -> None:
@@ -82,14 +62,14 @@ def test_the_first_question_comes_early_and_the_pages_fit(
         assert top is not None and top["y"] < 800, f"first question at {top} px on {width}"
         lead = page.locator("#form-lead").inner_text()
         assert lead and ("2" in lead or "To " in lead or "Two" in lead), lead
-        _shot(page, f"form-{lang}-{width}")
+        shot(page, f"form-{lang}-{width}")
         for path, name in (("/", "landing"), ("/privacy", "privacy")):
             page.goto(f"{live_server.url}{path}")
             overflow = page.evaluate(
                 "document.scrollingElement.scrollWidth - document.documentElement.clientWidth"
             )
             assert overflow <= 0, f"{name} scrolls sideways at {width}"
-            _shot(page, f"{name}-{lang}-{width}")
+            shot(page, f"{name}-{lang}-{width}")
     finally:
         context.close()
 
@@ -113,7 +93,7 @@ def test_the_own_report_is_folded_and_new_replies_are_marked_without_javascript(
         page.reload()
         office = page.locator(".item-office")
         assert office.count() == 1 and "New" in office.locator(".badge-new").inner_text()
-        _shot(page, "thread-new-reply-en-360")
+        shot(page, "thread-new-reply-en-360")
 
         page.locator("#text").fill("Thank you, here is more.")
         page.locator("form[action='/thread'] button[type=submit]").click()

@@ -13,8 +13,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from conftest import LiveServer
-from playwright.sync_api import Browser, sync_playwright
-from test_reporter_browser import CHROMIUM, CHROMIUM_ARGS
+from playwright.sync_api import Browser
 
 pytestmark = pytest.mark.browser
 
@@ -77,14 +76,6 @@ def proxy(live_server: LiveServer) -> Iterator[CountingProxy]:
         yield counting
     finally:
         counting.close()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 def settle() -> None:

@@ -14,7 +14,8 @@ from typing import IO
 # The full loop's helpers (tests/e2e/test_full_loop.py) serve the desk's tests too.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "e2e"))
 
-from test_full_loop import PASSPHRASE
+from conftest import stop_process
+from inbox_process import PASSPHRASE
 
 BIN = Path(sys.executable).parent
 
@@ -31,13 +32,7 @@ class Desk:
 
     def stop(self) -> str:
         """End the process (if the test did not lock it) and return what it printed."""
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
+        stop_process(self.process)
         printed = []
         while not self.lines.empty():
             printed.append(self.lines.get())

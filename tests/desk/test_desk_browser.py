@@ -26,16 +26,13 @@ import pytest
 from conftest import ROOT, LiveServer
 from desk_process import BIN, Desk, start_desk
 from http_client import NoJsBrowser
+from inbox_process import PASSPHRASE, run_inbox
 from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright
 from reporter_pages import filled, form, receipt_words
 from test_full_loop import (  # noqa: F401 (fixtures)
-    PASSPHRASE,
     Office,
     _reporter_thread,
     office,
-    office_home,
-    run_inbox,
-    server,
 )
 
 pytestmark = pytest.mark.browser
@@ -71,7 +68,7 @@ def browser() -> Iterator[Browser]:
 
 
 @pytest.fixture
-def desk_for(office_home: Path) -> Iterator[list[Desk]]:  # noqa: F811 (fixture)
+def desk_for(office_home: Path) -> Iterator[list[Desk]]:
     started: list[Desk] = []
     yield started
     for desk in started:
@@ -314,7 +311,7 @@ def _get(url: str, headers: dict[str, str] | None = None) -> int:
 
 
 def test_only_the_session_the_secret_starts_is_served(
-    browser: Browser, office_home: Path, desk_for: list[Desk]  # noqa: F811
+    browser: Browser, office_home: Path, desk_for: list[Desk]
 ) -> None:
     desk = start_desk(office_home)
     desk_for.append(desk)
@@ -344,7 +341,7 @@ def test_only_the_session_the_secret_starts_is_served(
     context.close()
 
 
-def test_an_idle_desk_locks_itself(office_home: Path, desk_for: list[Desk]) -> None:  # noqa: F811
+def test_an_idle_desk_locks_itself(office_home: Path, desk_for: list[Desk]) -> None:
     desk = start_desk(office_home, "--idle-minutes", "0.05")  # 3 seconds
     desk_for.append(desk)
     assert desk.wait_for_exit(30) == 0
@@ -386,7 +383,7 @@ def test_a_report_of_html_and_script_shows_as_text(
     assert errors == [], errors
 
 
-def test_the_desk_command_refuses_a_wrong_passphrase(office_home: Path) -> None:  # noqa: F811
+def test_the_desk_command_refuses_a_wrong_passphrase(office_home: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("VARSEL_")}
     env["VARSEL_INBOX_PASSPHRASE"] = PASSPHRASE + " feil"
     result = subprocess.run(

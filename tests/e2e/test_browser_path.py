@@ -10,41 +10,27 @@ CSP violation is logged, every request is same-origin, and axe-core finds nothin
 import hashlib
 import json
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, LiveServer
-from playwright.sync_api import Browser, ConsoleMessage, Page, Request, sync_playwright
+from chromium import axe_violations
+from conftest import LiveServer
+from playwright.sync_api import Browser, ConsoleMessage, Page, Request
 from recording_proxy import RecordingProxy
 from test_full_loop import (  # noqa: F401 (fixtures)
     Office,
     _files_containing,
     _reporter_thread,
     office,
-    office_home,
-    server,
 )
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run",
-                 "--disable-quic"]  # fmt: skip
-AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 REPORT_CANARY = "KANARI-rapport-7f3a: han tok meg på låret under nachspielet"
 DETAIL_CANARY = "KANARI-detalj-19be"
 MESSAGE_CANARY = "KANARI-melding-c0de: det skjedde igjen"
 FILE_CANARY = b"KANARI-fil-5a5a"
 REPLY = "Takk. Vi har lest varselet og tar kontakt her (KANARI-svar-0ff1)."
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 class Watch:
@@ -64,12 +50,6 @@ class Watch:
     def _console(self, message: ConsoleMessage) -> None:
         if message.type in ("error", "warning"):
             self.errors.append(message.text)
-
-
-def axe_violations(page: Page) -> list[str]:
-    page.evaluate(AXE.read_text(encoding="utf-8"))
-    result = page.evaluate("async () => (await axe.run(document)).violations")
-    return [f"{v['id']}: {v['help']}" for v in result]
 
 
 def big_file(tmp: Path) -> Path:

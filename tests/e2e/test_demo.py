@@ -11,16 +11,11 @@ import time
 import urllib.request
 from pathlib import Path
 
+from conftest import free_port
+
 from crypto.keys import PublicIdentity
 
 BIN = Path(sys.executable).parent
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 def _start_demo(data_dir: Path, port: int, log: Path) -> tuple[subprocess.Popen[bytes], str]:
@@ -49,7 +44,7 @@ def _start_demo(data_dir: Path, port: int, log: Path) -> tuple[subprocess.Popen[
 
 
 def test_demo_sets_up_an_office_prints_the_url_and_serves(tmp_path: Path) -> None:
-    data_dir, port = tmp_path / "var", _free_port()
+    data_dir, port = tmp_path / "var", free_port()
     process, printed = _start_demo(data_dir, port, tmp_path / "first.log")
     try:
         url = re.search(r"Reporter pages:\s+(\S+)", printed)
@@ -77,7 +72,7 @@ def test_demo_sets_up_an_office_prints_the_url_and_serves(tmp_path: Path) -> Non
         process.wait(timeout=10)
 
     # A second run keeps the key and the inbox, and gives a fresh code while setup is open.
-    process, again = _start_demo(data_dir, _free_port(), tmp_path / "second.log")
+    process, again = _start_demo(data_dir, free_port(), tmp_path / "second.log")
     process.terminate()
     process.wait(timeout=10)
     assert "Created a demo office key" not in again

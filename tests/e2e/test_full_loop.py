@@ -10,21 +10,20 @@ Then the refusals: a flipped bit (both directions), a replay, another signer.
 """
 
 import json
-import os
 import re
 import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 import pyotp
 import pytest
-from conftest import LiveServer, start_live_server
+from conftest import LiveServer
 from http_client import NoJsBrowser
+from inbox_process import run_inbox
 from reporter_pages import csrf_token, filled, form, receipt_words
 
 from crypto.bundle import (
@@ -38,7 +37,6 @@ from crypto.bundle import (
 from crypto.keys import PublicIdentity, SecretIdentity
 
 BIN = Path(sys.executable).parent
-PASSPHRASE = "korrekt hest batteri stift"
 REPORT_TEXT = "Ved middagen på landsmøtet kom han med gjentatte kommentarer om kroppen min."
 ATTACHMENT = ("skjermbilde av meldinger.txt", "Melding kl 23:14: «du vet hva jeg vil»\n" * 40)
 REPLY_TEXT = "Takk for varselet. Vi tar kontakt innen en uke, slik retningslinjene §9.1 sier."
@@ -74,23 +72,6 @@ class Office:
             [("bundle", "svar.bundle", bundle)],
         )
         return page.html
-
-
-def run_inbox(home: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    """The installed ``varsel-inbox`` as its own process, as the office would run it."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("VARSEL_")}
-    env["VARSEL_INBOX_PASSPHRASE"] = PASSPHRASE
-    result = subprocess.run(
-        [str(BIN / "varsel-inbox"), "--home", str(home), *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    if check:
-        assert result.returncode == 0, result.stdout + result.stderr
-    return result
 
 
 def _db_rows(data_dir: Path, sql: str) -> list[tuple[object, ...]]:
@@ -138,23 +119,6 @@ def _enrol_office_user(server: LiveServer, browser: NoJsBrowser, name: str) -> N
          ("code", totp.at(int(time.time()) + 30))],
     )
     assert page.url.endswith("/kontor/"), page.html
-
-
-@pytest.fixture
-def office_home(tmp_path: Path) -> Path:
-    home = tmp_path / "inbox-home"
-    run_inbox(home, "init")
-    return home
-
-
-@pytest.fixture
-def server(tmp_path: Path, office_home: Path) -> Iterator[LiveServer]:
-    public = PublicIdentity.from_text((office_home / "office.pub").read_text())
-    live = start_live_server(tmp_path / "portal", public)
-    try:
-        yield live
-    finally:
-        live.stop()
 
 
 @pytest.fixture

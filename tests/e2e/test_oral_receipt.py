@@ -21,8 +21,6 @@ from test_full_loop import (  # noqa: F401 (fixtures)
     _db_rows,
     _files_containing,
     office,
-    office_home,
-    server,
 )
 
 from crypto.bundle import read_outbound

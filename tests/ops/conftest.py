@@ -8,7 +8,6 @@ deployed files are used as they are, with only paths and ports replaced (``deplo
 import os
 import re
 import shlex
-import socket
 import subprocess
 import sys
 import time
@@ -19,7 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from conftest import install_office_key
+from conftest import free_port, install_office_key
+from conftest import stop_process as stop
 
 from crypto.keys import SecretIdentity
 
@@ -28,13 +28,6 @@ DEPLOY = ROOT / "deploy"
 VENV_BIN = Path(sys.executable).parent
 NGINX = "/usr/sbin/nginx"
 TOR = "/usr/sbin/tor"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 def wait_until_http(
@@ -55,16 +48,6 @@ def wait_until_http(
         if time.monotonic() > deadline:
             raise RuntimeError(f"{url} did not answer:\n{log.read_text(errors='replace')}")
         time.sleep(0.1)
-
-
-def stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
 
 
 def unit_exec_start(unit: str) -> list[str]:
@@ -147,6 +130,19 @@ class Nginx:
     site: str = field(repr=False)
 
 
+def self_signed(directory: Path, subject: str, *extra: str) -> tuple[Path, Path]:
+    """A one-day self-signed P-256 certificate and its key (openssl), in ``directory``."""
+    cert, key = directory / "cert.pem", directory / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+         "-nodes", "-days", "1", "-subj", subject, *extra, "-keyout", str(key), "-out", str(cert)],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+    return cert, key
+
+
 def deployed_site(prefix: Path, upstream_port: int) -> tuple[str, dict[str, int]]:
     """deploy/nginx/ laid out under ``prefix`` the way the operator guide installs it, with
     ports, certificate and log paths replaced; returns the site text and the ports."""
@@ -158,30 +154,7 @@ def deployed_site(prefix: Path, upstream_port: int) -> tuple[str, dict[str, int]
         proxy.replace("127.0.0.1:8000", f"127.0.0.1:{upstream_port}")
     )
     ports = {"https": free_port(), "http": free_port(), "onion": free_port()}
-    cert, key = conf / "cert.pem", conf / "key.pem"
-    subprocess.run(
-        [
-            "openssl",
-            "req",
-            "-x509",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:P-256",
-            "-nodes",
-            "-days",
-            "1",
-            "-subj",
-            "/CN=varsel.example.org",
-            "-keyout",
-            str(key),
-            "-out",
-            str(cert),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=60,
-    )
+    cert, key = self_signed(conf, "/CN=varsel.example.org")
     site = (DEPLOY / "nginx" / "varsel.conf").read_text()
     replacements = [
         ("listen 443 ssl http2;", f"listen 127.0.0.1:{ports['https']} ssl http2;"),

@@ -21,7 +21,7 @@ from reporter_pages import csrf_token
 from portal.clock import today
 from portal.services import services
 
-from .conftest import VENV_BIN, free_port
+from .conftest import VENV_BIN, free_port, self_signed
 
 CANARY = "KANARI-VARSLING-9c41"
 
@@ -46,34 +46,10 @@ def _authenticate(server, session, envelope, mechanism, auth_data) -> AuthResult
 
 @pytest.fixture(scope="module")
 def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    d = tmp_path_factory.mktemp("smtp-cert")
-    cert, key = d / "cert.pem", d / "key.pem"
-    subprocess.run(
-        [
-            "openssl",
-            "req",
-            "-x509",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:P-256",
-            "-nodes",
-            "-days",
-            "1",
-            "-subj",
-            "/CN=localhost",
-            "-addext",
-            "subjectAltName=DNS:localhost,IP:127.0.0.1",
-            "-keyout",
-            str(key),
-            "-out",
-            str(cert),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=60,
+    return self_signed(
+        tmp_path_factory.mktemp("smtp-cert"), "/CN=localhost",
+        "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
     )
-    return cert, key
 
 
 @pytest.fixture(params=["starttls", "tls"])

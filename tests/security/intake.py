@@ -2,7 +2,6 @@
 of the multipart body, the real ``varsel-inbox`` and ``varsel-portal`` as processes."""
 
 import json
-import os
 import secrets
 import subprocess
 import sys
@@ -20,25 +19,6 @@ from crypto.encoding import b64encode
 from crypto.keys import PublicIdentity, SecretIdentity
 
 BIN = Path(sys.executable).parent
-PASSPHRASE = "korrekt hest batteri stift"
-
-
-def run_inbox(home: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    """The installed ``varsel-inbox`` as its own process, as the office runs it."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("VARSEL_")}
-    env["VARSEL_INBOX_PASSPHRASE"] = PASSPHRASE
-    env["COLUMNS"] = "200"
-    result = subprocess.run(
-        [str(BIN / "varsel-inbox"), "--home", str(home), *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    if check:
-        assert result.returncode == 0, result.stdout + result.stderr
-    return result
 
 
 def run_portal(server: LiveServer, *args: str) -> subprocess.CompletedProcess[str]:

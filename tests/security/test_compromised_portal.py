@@ -14,14 +14,13 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from inbox_process import PASSPHRASE, run_inbox
 from intake import (
     FAST_KDF,
-    PASSPHRASE,
     HostilePortal,
     attachment,
     new_thread,
     raw_payload,
-    run_inbox,
 )
 from nacl.public import PrivateKey
 

@@ -14,12 +14,11 @@ every part real (``varsel-portal run`` over HTTP, the ``varsel-portal`` and
 
 import json
 import sqlite3
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-from conftest import LiveServer, start_live_server
-from intake import export_inbound, portal_identity, run_inbox, run_portal, submit
+from conftest import LiveServer
+from inbox_process import run_inbox
+from intake import export_inbound, portal_identity, run_portal, submit
 
 from crypto import bundle as bundles
 from crypto.encoding import b64encode
@@ -28,23 +27,6 @@ from crypto.keys import PublicIdentity
 
 POISON_TYPE = "application/" + "x" * 300
 LONG_NAME = "e" * 300 + ".pdf"
-
-
-@pytest.fixture
-def office_home(tmp_path: Path) -> Path:
-    home = tmp_path / "inbox-home"
-    run_inbox(home, "init")
-    return home
-
-
-@pytest.fixture
-def server(tmp_path: Path, office_home: Path) -> Iterator[LiveServer]:
-    public = PublicIdentity.from_text((office_home / "office.pub").read_text())
-    live = start_live_server(tmp_path / "portal", public)
-    try:
-        yield live
-    finally:
-        live.stop()
 
 
 def _threads(home: Path) -> list[dict[str, object]]:
