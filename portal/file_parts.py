@@ -7,7 +7,12 @@ here the end finishes the part (:meth:`WriteOnlyPart.finish`, once) and reading 
 nothing: what was written is already encrypted on disk, or held as ciphertext.
 """
 
+from typing import TYPE_CHECKING
+
 from werkzeug.exceptions import RequestEntityTooLarge
+
+if TYPE_CHECKING:
+    from .store import BlobWriter
 
 
 class WriteOnlyPart:
@@ -53,3 +58,25 @@ class Budget:
         self.used += count
         if self.used > self.limit:
             raise self._error()
+
+
+class BlobPart(WriteOnlyPart):
+    """A file part that ends up as one blob of the store: written through ``writer``."""
+
+    def __init__(self, writer: "BlobWriter", blob_id: str) -> None:
+        super().__init__()
+        self.blob_id = blob_id
+        self._writer = writer
+
+    @property
+    def stored_size(self) -> int:
+        """Ciphertext bytes on disk."""
+        return self._writer.size
+
+    @property
+    def blake2b(self) -> bytes:
+        """The blob's digest for inbound bundles (portal.store.BlobWriter.blake2b)."""
+        return self._writer.blake2b
+
+    def discard(self) -> None:
+        self._writer.discard()

@@ -13,7 +13,7 @@ import re
 
 from werkzeug.exceptions import BadRequest, RequestEntityTooLarge
 
-from .file_parts import Budget, WriteOnlyPart
+from .file_parts import BlobPart, Budget, WriteOnlyPart
 from .store import BlobStore, BlobWriter
 
 ENVELOPE_FILES = {"envelope.vse": "envelope", "own_copy.vse": "own_copy"}
@@ -36,24 +36,13 @@ class EnvelopePart(WriteOnlyPart):
         return len(data)
 
 
-class CiphertextUpload(WriteOnlyPart):
+class CiphertextUpload(BlobPart):
     """An attachment stream written to a blob exactly as the browser encrypted it."""
 
     def __init__(self, writer: BlobWriter, blob_id: str, budget: Budget) -> None:
-        super().__init__()
-        self.blob_id = blob_id
-        self._writer = writer
+        super().__init__(writer, blob_id)
         self._budget = budget
         self.prefix = b""
-
-    @property
-    def stored_size(self) -> int:
-        return self._writer.size
-
-    @property
-    def blake2b(self) -> bytes:
-        """The blob's digest for inbound bundles (portal.store.BlobWriter.blake2b)."""
-        return self._writer.blake2b
 
     def write(self, data: bytes) -> int:
         self._budget.spend(len(data))
@@ -64,9 +53,6 @@ class CiphertextUpload(WriteOnlyPart):
 
     def finish(self) -> None:
         self._writer.commit()
-
-    def discard(self) -> None:
-        self._writer.discard()
 
 
 def ciphertext_limit(max_upload_bytes: int) -> int:

@@ -35,7 +35,7 @@ from werkzeug.formparser import FormDataParser, MultiPartParser
 from crypto.payload import normalise_media_type
 from crypto.stream import StreamEncryptor, new_key
 
-from .file_parts import Budget, WriteOnlyPart
+from .file_parts import BlobPart, Budget, WriteOnlyPart
 from .models import new_id
 from .sealed_upload import MAX_ENVELOPE, CiphertextUpload, ciphertext_limit, open_part
 from .services import services
@@ -63,7 +63,7 @@ class UploadTooLarge(RequestEntityTooLarge):
     """The files of one submission add up to more than ``max_upload_bytes``."""
 
 
-class EncryptedUpload(WriteOnlyPart):
+class EncryptedUpload(BlobPart):
     """The writable container Werkzeug streams one uploaded file into.
 
     ``write`` encrypts; Werkzeug's ``seek(0)`` at the end of the part finishes the stream
@@ -71,28 +71,16 @@ class EncryptedUpload(WriteOnlyPart):
     """
 
     def __init__(self, writer: BlobWriter, blob_id: str, media_type: str, budget: Budget):
-        super().__init__()
-        self.blob_id = blob_id
+        super().__init__(writer, blob_id)
         self.key = new_key()
         self.media_type = media_type
         self._encryptor = StreamEncryptor(self.key)
-        self._writer = writer
         self._budget = budget
 
     @property
     def size(self) -> int:
         """The file's true (plaintext) size in bytes."""
         return self._encryptor.size
-
-    @property
-    def stored_size(self) -> int:
-        """Ciphertext bytes on disk (a padded bucket)."""
-        return self._writer.size
-
-    @property
-    def blake2b(self) -> bytes:
-        """The blob's digest for inbound bundles (portal.store.BlobWriter.blake2b)."""
-        return self._writer.blake2b
 
     def write(self, data: bytes) -> int:
         self._budget.spend(len(data))
@@ -105,9 +93,6 @@ class EncryptedUpload(WriteOnlyPart):
         for piece in self._encryptor.finish():
             self._writer.write(piece)
         self._writer.commit()
-
-    def discard(self) -> None:
-        self._writer.discard()
 
 
 class _EmptyInput(WriteOnlyPart):

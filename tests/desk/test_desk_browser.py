@@ -23,11 +23,12 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, LiveServer
+from chromium import axe_violations, shot
+from conftest import LiveServer
 from desk_process import BIN, Desk, start_desk
 from http_client import NoJsBrowser
 from inbox_process import PASSPHRASE, run_inbox
-from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright
+from playwright.sync_api import Browser, ConsoleMessage, Page
 from reporter_pages import filled, form, receipt_words
 from test_full_loop import (  # noqa: F401 (fixtures)
     Office,
@@ -37,10 +38,6 @@ from test_full_loop import (  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run",
-                 "--disable-quic"]  # fmt: skip
-AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 REPORT_TEXT = "På sommersamlingen tok han meg rundt livet flere ganger, selv om jeg sa nei."
 NOTE = "Referat: samtale med varsleren 12. juni. Hun ønsker at saken følges opp."
 REPLY = "Takk for at du varslet. Vi har lest varselet og tar kontakt med deg her innen en uke."
@@ -59,33 +56,12 @@ def _png_with_metadata() -> bytes:
     return out.getvalue()
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
 @pytest.fixture
 def desk_for(office_home: Path) -> Iterator[list[Desk]]:
     started: list[Desk] = []
     yield started
     for desk in started:
         desk.stop()
-
-
-def _shot(page: Page, name: str) -> None:
-    shots = os.environ.get("VARSEL_SHOTS")
-    if shots:
-        Path(shots).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=f"{shots}/desk-{name}.png", full_page=True)
-
-
-def _axe(page: Page) -> list[str]:
-    page.evaluate(AXE.read_text(encoding="utf-8"))
-    result = page.evaluate("async () => (await axe.run(document)).violations")
-    return [f"{v['id']}: {v['help']} {[n['target'] for n in v['nodes']]}" for v in result]
 
 
 def _submit(portal: LiveServer, what_happened: str, files: list[tuple[str, bytes]]) -> str:
@@ -101,6 +77,28 @@ def _submit(portal: LiveServer, what_happened: str, files: list[tuple[str, bytes
     )
     assert page.status == 200, page.html
     return " ".join(receipt_words(page.html))
+
+
+def _desk_with_a_download(
+    office: Office, desk_for: list[Desk], tmp_path: Path  # noqa: F811 (not the fixture)
+) -> tuple[Desk, Path]:
+    """The portal's next bundle on the "USB stick", and a desk started on the office's
+    home (stopped by ``desk_for``)."""
+    bundle = tmp_path / "inn.bundle"
+    bundle.write_bytes(office.download())
+    desk = start_desk(office.home)
+    desk_for.append(desk)
+    return desk, bundle
+
+
+def _import_and_read(page: Page, desk: Desk, bundle: Path) -> None:
+    """Open the desk, import ``bundle`` and open the new report."""
+    page.goto(desk.start_url)
+    page.set_input_files("#bundle", str(bundle))
+    page.locator("#import-button").click()
+    page.wait_for_load_state()
+    page.locator("#new-reports a").click()
+    page.wait_for_load_state()
 
 
 def _watch(page: Page) -> list[str]:
@@ -149,7 +147,7 @@ def test_a_new_staff_member_handles_a_report_through_the_desk_alone(
     page.goto(desk.start_url)
     assert page.url == desk.base + "/"
     assert "Ingen varsler ennå" in page.locator("main").inner_text()
-    _shot(page, "overview-empty-1280")
+    shot(page, "desk-overview-empty-1280")
 
     # Import the bundle from the USB stick through the file chooser.
     page.set_input_files("#bundle", str(stick / "fra-portalen.bundle"))
@@ -161,8 +159,8 @@ def test_a_new_staff_member_handles_a_report_through_the_desk_alone(
     assert "Bekreft mottak (innen 7 dager)" in deadlines and "om 7 dager" in deadlines
     assert "Tilbakemelding til varsleren (innen 3 måneder)" in deadlines
     assert page.locator("#new-reports li").count() == 1
-    _shot(page, "overview-1280")
-    axe["overview"] = _axe(page)
+    shot(page, "desk-overview-1280")
+    axe["overview"] = axe_violations(page)
 
     # Read the report: the answers under the form's questions.
     page.locator("#new-reports a").click()
@@ -172,8 +170,8 @@ def test_a_new_staff_member_handles_a_report_through_the_desk_alone(
     preview = page.locator("figure.preview img")
     assert preview.count() == 1
     assert page.evaluate("img => img.complete && img.naturalWidth", preview.element_handle()) == 40
-    _shot(page, "report-1280")
-    axe["report"] = _axe(page)
+    shot(page, "desk-report-1280")
+    axe["report"] = axe_violations(page)
 
     # Save the attachments: same bytes for the text file, the image without its metadata.
     out = tmp_path / "vedlegg"
@@ -190,7 +188,7 @@ def test_a_new_staff_member_handles_a_report_through_the_desk_alone(
     page.locator("#preview-button").click()
     page.wait_for_load_state()
     assert page.locator("#reply-preview .text").inner_text() == REPLY
-    _shot(page, "reply-preview-1280")
+    shot(page, "desk-reply-preview-1280")
     page.locator("#send-button").click()
     page.wait_for_load_state()
     assert page.locator(".entry-reply .text").inner_text() == REPLY
@@ -209,8 +207,8 @@ def test_a_new_staff_member_handles_a_report_through_the_desk_alone(
     page.locator("#note-button").click()
     page.wait_for_load_state()
     assert NOTE in page.locator("#case-log").inner_text()
-    _shot(page, "case-1280")
-    axe["case"] = _axe(page)
+    shot(page, "desk-case-1280")
+    axe["case"] = axe_violations(page)
 
     # Forward it sealed to the handler: declaration (§6d), then the fingerprint check.
     page.set_input_files("#key", str(handler_home / "office.pub"))
@@ -220,8 +218,8 @@ def test_a_new_staff_member_handles_a_report_through_the_desk_alone(
     page.wait_for_load_state()
     fingerprint = page.locator("#handler-fingerprint").inner_text()
     assert fingerprint in handler_fp
-    _shot(page, "forward-confirm-1280")
-    axe["forward"] = _axe(page)
+    shot(page, "desk-forward-confirm-1280")
+    axe["forward"] = axe_violations(page)
     sealed = stick / "sak.vscase"
     page.locator("#out").fill(str(sealed))
     page.locator("#confirm-button").click()  # without the tick: nothing is written
@@ -269,7 +267,7 @@ def test_a_new_staff_member_handles_a_report_through_the_desk_alone(
     assert "Kva skjedde" in page.locator("dl.answers").inner_text()
     assert page.locator("#samtale-h").inner_text() == "Varselet og samtalen"
     assert page.locator("dd[data-question=what_happened]").inner_text() == REPORT_TEXT
-    _shot(page, "report-nn-1280")
+    shot(page, "desk-report-nn-1280")
     page.goto(f"{desk.base}/sak/{thread_id}?lang=en")
     assert "What happened" in page.locator("dl.answers").inner_text()
     assert page.locator("#samtale-h").inner_text() == "Report and conversation"
@@ -283,7 +281,7 @@ def test_a_new_staff_member_handles_a_report_through_the_desk_alone(
             "document.scrollingElement.scrollWidth - document.documentElement.clientWidth"
         )
         assert overflow <= 0, f"{name} scrolls sideways at 360 px"
-        _shot(page, f"{name}-360")
+        shot(page, f"desk-{name}-360")
 
     # Lock: the server stops and the process ends.
     page.locator("#lock").click()
@@ -359,26 +357,18 @@ def test_a_report_of_html_and_script_shows_as_text(
         "\u202eevil\u202c {{ 7*7 }} <a href=\"javascript:alert(3)\">lenke</a>"
     )
     _submit(server, hostile, [("<img src=x onerror=alert(1)>.html", b"<script>alert(4)</script>")])
-    bundle = tmp_path / "inn.bundle"
-    bundle.write_bytes(office.download())
-    desk = start_desk(office.home)
-    desk_for.append(desk)
+    desk, bundle = _desk_with_a_download(office, desk_for, tmp_path)
     context = browser.new_context()
     page = context.new_page()
     errors = _watch(page)
-    page.goto(desk.start_url)
-    page.set_input_files("#bundle", str(bundle))
-    page.locator("#import-button").click()
-    page.wait_for_load_state()
-    page.locator("#new-reports a").click()
-    page.wait_for_load_state()
+    _import_and_read(page, desk, bundle)
     shown = page.locator("dd[data-question=what_happened]")
     expected = hostile.replace("\u202e", "").replace("\u202c", "")  # clean() drops bidi
     assert shown.inner_text() == expected
     assert page.locator("#bold").count() == 0 and page.locator("main script").count() == 0
     assert page.locator("main img").count() == 0, "an .html attachment is never previewed"
     assert "<img src=x onerror=alert(1)>.html" in page.locator("#vedlegg").inner_text()
-    _shot(page, "hostile-report-1280")
+    shot(page, "desk-hostile-report-1280")
     context.close()
     assert errors == [], errors
 
@@ -399,19 +389,11 @@ def test_a_case_goes_from_open_to_close_out_with_its_pdf(
     desk_for: list[Desk],
 ) -> None:
     _submit(server, REPORT_TEXT, [])
-    bundle = tmp_path / "inn.bundle"
-    bundle.write_bytes(office.download())
-    desk = start_desk(office.home)
-    desk_for.append(desk)
+    desk, bundle = _desk_with_a_download(office, desk_for, tmp_path)
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
     errors = _watch(page)
-    page.goto(desk.start_url)
-    page.set_input_files("#bundle", str(bundle))
-    page.locator("#import-button").click()
-    page.wait_for_load_state()
-    page.locator("#new-reports a").click()
-    page.wait_for_load_state()
+    _import_and_read(page, desk, bundle)
     thread_url = page.url
     page.locator("#open-button").click()
     page.wait_for_load_state()
@@ -465,7 +447,7 @@ def test_a_case_goes_from_open_to_close_out_with_its_pdf(
     page.wait_for_load_state()
     assert page.url == desk.base + "/"
     assert "slettet" in page.locator("#reports").inner_text()
-    _shot(page, "overview-after-close-out-1280")
+    shot(page, "desk-overview-after-close-out-1280")
     context.close()
     assert errors == [], errors
     assert json.loads(run_inbox(office.home, "list", "--json").stdout)[0]["deleted"] is True
@@ -481,19 +463,11 @@ def test_right_of_reply_decision_and_reaction_through_the_desk(
     desk_for: list[Desk],
 ) -> None:
     _submit(server, "Ola Hansen tok meg på låret på årsmøtet i Tromsø.", [])
-    bundle = tmp_path / "inn.bundle"
-    bundle.write_bytes(office.download())
-    desk = start_desk(office.home)
-    desk_for.append(desk)
+    desk, bundle = _desk_with_a_download(office, desk_for, tmp_path)
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
     errors = _watch(page)
-    page.goto(desk.start_url)
-    page.set_input_files("#bundle", str(bundle))
-    page.locator("#import-button").click()
-    page.wait_for_load_state()
-    page.locator("#new-reports a").click()
-    page.wait_for_load_state()
+    _import_and_read(page, desk, bundle)
     thread_url = page.url
     page.locator("#open-button").click()
     page.wait_for_load_state()
@@ -552,7 +526,7 @@ def test_right_of_reply_decision_and_reaction_through_the_desk(
     page.locator("#reaction-button").click()
     page.wait_for_load_state()
     assert page.locator("#case-state").inner_text().startswith("Suspensjon/reaksjon fastsatt")
-    _shot(page, "case-decided-1280")
+    shot(page, "desk-case-decided-1280")
     context.close()
     assert errors == [], errors
     thread_id = json.loads(run_inbox(office.home, "list", "--json").stdout)[0]["id"]
