@@ -67,13 +67,18 @@ def carry_inbound(portal: Portal, home: Path, path: Path, first: bool = False) -
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_rotate_between_two_reports(tmp_path: Path) -> None:
+def office_and_portal(tmp_path: Path) -> tuple[Path, Portal]:
+    """A new inbox home, and a portal started with its office key."""
     home = tmp_path / "office"
     assert inbox(home, "init").returncode == 0
     data = tmp_path / "portal" / "data"
     (data / "keys").mkdir(parents=True)
     (data / "keys" / "office.pub").write_text((home / "office.pub").read_text())
-    portal = start_portal(tmp_path / "portal")
+    return home, start_portal(tmp_path / "portal")
+
+
+def test_rotate_between_two_reports(tmp_path: Path) -> None:
+    home, portal = office_and_portal(tmp_path)
     try:
         old_public = PublicIdentity.from_text((home / "office.pub").read_text())
         report(portal, "FØRSTE-VARSEL før nøkkelbyttet")
@@ -94,7 +99,7 @@ def test_rotate_between_two_reports(tmp_path: Path) -> None:
         applied = portal_cli(portal, "import-outbound", str(out_1))
         assert applied.returncode == 0, applied.stderr
         assert "rotated" in applied.stdout
-        installed = PublicIdentity.from_text((data / "keys" / "office.pub").read_text())
+        installed = PublicIdentity.from_text((portal.data_dir / "keys" / "office.pub").read_text())
         assert installed == new_public
 
         report(portal, "TREDJE-VARSEL etter byttet")
@@ -116,12 +121,7 @@ def test_rotate_between_two_reports(tmp_path: Path) -> None:
 
 
 def test_the_portal_refuses_a_new_key_not_signed_by_the_current_one(tmp_path: Path) -> None:
-    home = tmp_path / "office"
-    assert inbox(home, "init").returncode == 0
-    data = tmp_path / "portal" / "data"
-    (data / "keys").mkdir(parents=True)
-    (data / "keys" / "office.pub").write_text((home / "office.pub").read_text())
-    portal = start_portal(tmp_path / "portal")
+    home, portal = office_and_portal(tmp_path)
     try:
         carry_inbound(portal, home, tmp_path / "inn-1.bundle", first=True)
         office = unlock_identity((home / "office.key").read_text(), PASSPHRASE)
@@ -144,11 +144,11 @@ def test_the_portal_refuses_a_new_key_not_signed_by_the_current_one(tmp_path: Pa
         }
         bad = tmp_path / "ut-falsk.bundle"
         bad.write_bytes(bundles._seal(manifest, [], office))
-        before = (data / "keys" / "office.pub").read_text()
+        before = (portal.data_dir / "keys" / "office.pub").read_text()
         refused = portal_cli(portal, "import-outbound", str(bad))
         assert refused.returncode == 1
         assert "refused and nothing was applied" in refused.stderr
-        assert (data / "keys" / "office.pub").read_text() == before
+        assert (portal.data_dir / "keys" / "office.pub").read_text() == before
         # Nothing was applied: sequence 1 is still free for the office's real bundle.
         good = tmp_path / "ut-1.bundle"
         assert inbox(home, "export-outbound", str(good)).returncode == 0
