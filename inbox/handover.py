@@ -146,6 +146,12 @@ def check_closable(store: Store, thread_id: str) -> cases.CaseView:
             f"{unconfirmed} svar til varsleren er ikke bekreftet mottatt av portalen ennå. "
             "Eksporter til portalen og importer en ny pakke først, så svarene ikke går tapt."
         )
+    if store.opening_unconfirmed(thread_id):
+        raise CaseError(
+            "Tråden varsleren fikk kvitteringsord til, er ikke bekreftet opprettet på portalen "
+            "ennå. Eksporter til portalen og importer en ny pakke først, så varsleren ser at "
+            "saken er avsluttet."
+        )
     return case
 
 

@@ -734,6 +734,14 @@ class Store:
             (thread_id, day, self.seal(f"openings/{thread_id}", json.dumps(content).encode())),
         )
 
+    def opening_unconfirmed(self, thread_id: str) -> bool:
+        """Whether the thread waits to be opened on the portal and no inbound bundle has
+        confirmed an outbound bundle that carried it."""
+        row = self._db.execute(
+            "SELECT exported_in FROM openings WHERE thread = ?", (thread_id,)
+        ).fetchone()
+        return row is not None and (row[0] is None or row[0] > self.get_meta(LAST_CONFIRMED))
+
     def unconfirmed_openings(self) -> list[OpeningRow]:
         """Threads to open that no inbound bundle has confirmed; with the status now."""
         return [

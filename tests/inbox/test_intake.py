@@ -151,3 +151,97 @@ def test_a_receipt_is_made_exactly_as_the_portal_makes_one(office: Office, tmp_p
     assert isinstance(copy, OwnCopy) and "Han sendte meldinger om natta." in copy.text
     assert "E-post." not in copy.text  # the minutes stay in the inbox
     assert all(typed.encode() not in p.read_bytes() for p in office.files())
+
+
+def handle_to_avsluttet(office: Office, thread: str, *tell: str) -> None:
+    """Kontradiksjon (§9.2, §10.2), a decision (§10.4) and a reaction (§14), then closed."""
+    for state in ("bekreftet", "anklagedes-versjon"):
+        office.ok("case", "state", thread, state)
+    office.ok("case", "accused-told", thread)
+    for state in ("omforent-losning", "undersokelse", "kontradiksjon"):
+        office.ok("case", "state", thread, state)
+    reply_by = (date.today() + timedelta(days=14)).isoformat()
+    office.ok("case", "access", thread, "--reply-by", reply_by)
+    office.ok("case", "decide", thread, "--facts", "Berøringen skjedde.", "--reasons",
+              "Samstemte forklaringer.", "--outcome", "trakassering", "--decided-by",
+              "Partisekretæren", *tell)  # fmt: skip
+    office.ok("case", "reaction", thread, "--type", "reaksjon", "--what", "Advarsel",
+              "--from", day(0), "--review", (date.today() + timedelta(days=90)).isoformat(),
+              "--decided-by", "Partisekretæren", "--told", "Lokallaget")  # fmt: skip
+    office.ok("case", "state", thread, "avsluttet")
+
+
+def tombstone_of(office: Office, thread: str) -> tuple:
+    import sqlite3
+
+    db = sqlite3.connect(office.home.database)
+    try:
+        return db.execute(
+            "SELECT received_day, closed_day, final_state FROM closed_threads WHERE thread = ?",
+            (thread,),
+        ).fetchone()
+    finally:
+        db.close()
+
+
+def mentions(out: bundles.OutboundBundle, thread: str) -> list[str]:
+    """Everything in an outbound bundle addressed to ``thread``."""
+    return [
+        *(f"status {s.status}" for s in out.statuses if s.thread == thread),
+        *("reply" for r in out.replies if r.thread == thread),
+        *("open" for o in out.open_threads if o.id == thread),
+    ]
+
+
+def test_an_oral_report_goes_through_kontradiksjon_and_a_decision_to_close_out(
+    office: Office, portal: Portal, tmp_path: Path
+) -> None:
+    portal.report(Reporter(), answers())
+    office.ok("import", write(tmp_path, portal.bundle()))
+    thread = intake(office)
+    handle_to_avsluttet(office, thread)
+    told = office.run("case", "close-out", thread, "--yes")
+    assert told.exit_code == 0, told.output
+    assert "overlevert og slettet" in told.output
+    assert tombstone_of(office, thread) == (
+        (date.today() - timedelta(days=2)).isoformat(), date.today().isoformat(), "overlevert"
+    )
+    row = {r["id"]: r for r in json.loads(office.ok("list", "--json").output)}[thread]
+    assert row["deleted"] is True and row["items"] == 0 and row["deadlines"] == []
+    assert all(CANARY.encode() not in p.read_bytes() for p in office.files())
+    path = tmp_path / "ut.vsb"
+    office.ok("export-outbound", str(path))
+    out = bundles.read_outbound(path.read_bytes(), office.public.verify_key)
+    assert mentions(out, thread) == []
+
+
+def test_an_oral_report_with_a_receipt_is_closed_out_like_a_portal_thread(
+    office: Office, portal: Portal, tmp_path: Path
+) -> None:
+    # The portal's key and receipt salt come with a signed inbound bundle.
+    params = bundles.PortalParameters(portal.identity.public.encryption_key, bytes(range(16)))
+    first_in = bundles.InboundBundle(day(), 0, (), (), portal=params)
+    office.ok("import", write(tmp_path, bundles.write_inbound(first_in, portal.identity)))
+    thread = intake(office, "--receipt")
+    handle_to_avsluttet(office, thread)
+    # The thread was never carried to the portal: closing it out now would leave the
+    # reporter's receipt words opening nothing, so it waits as an unconfirmed reply does.
+    early = office.run("case", "close-out", thread, "--yes")
+    assert early.exit_code == 1 and "portalen" in early.output, early.output
+    first = tmp_path / "ut1.vsb"
+    office.ok("export-outbound", str(first))
+    out = bundles.read_outbound(first.read_bytes(), office.public.verify_key)
+    assert "open" in mentions(out, thread)
+    (opening,) = [o for o in out.open_threads if o.id == thread]
+    assert opening.status == "closed"
+    still = office.run("case", "close-out", thread, "--yes")
+    assert still.exit_code == 1, still.output
+    office.ok("import", write(tmp_path, portal.bundle(last_outbound_sequence=1), "inn2.vsb"))
+    office.ok("case", "close-out", thread, "--yes")
+    assert tombstone_of(office, thread)[2] == "overlevert"
+    assert all(CANARY.encode() not in p.read_bytes() for p in office.files())
+    # The portal already has "closed" for the thread; nothing more goes for it.
+    second = tmp_path / "ut2.vsb"
+    office.ok("export-outbound", str(second))
+    out = bundles.read_outbound(second.read_bytes(), office.public.verify_key)
+    assert mentions(out, thread) == []
