@@ -2,7 +2,8 @@
 
 - :func:`launched`        a Chromium for a ``with`` block (the ``browser`` fixture in
                           tests/conftest.py is one per test module)
-- :func:`shot`            keeps a full-page screenshot when ``VARSEL_SHOTS=<dir>`` is set
+- :func:`shot`            keeps a full-page screenshot in the folder given, else in
+                          ``$VARSEL_SHOTS`` when that is set
 - :func:`axe_violations`  what axe-core (node_modules) finds on the page, one line each
 """
 
@@ -37,8 +38,8 @@ def launched() -> Iterator[Browser]:
             browser.close()
 
 
-def shot(page: Page, name: str) -> None:
-    shots = os.environ.get("VARSEL_SHOTS")
+def shot(page: Page, name: str, folder: Path | None = None) -> None:
+    shots = folder or os.environ.get("VARSEL_SHOTS")
     if shots:
         Path(shots).mkdir(parents=True, exist_ok=True)
         page.screenshot(path=f"{shots}/{name}.png", full_page=True)

@@ -37,7 +37,7 @@ def lock() -> str:
 
 
 def refused() -> Response:
-    return Response(render_template("refused.html"), status=403)
+    return Response(render_template("refused.html"), status=403, mimetype="text/html")
 
 
 def _gate() -> Response | None:

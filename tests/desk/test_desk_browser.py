@@ -7,8 +7,9 @@ acknowledges, opens a case, writes minutes, forwards it sealed to a handler's ke
 the §6d declaration and the fingerprint check), and writes the outbound bundle; the portal
 applies it and the reporter reads the reply. The commands see the same store. Then: no
 session, a reused secret, another Host and locking are refused; a report of HTML and
-script shows as text; axe-core finds nothing; screenshots at 1280 and 360 px go to
-$VARSEL_SHOTS when set.
+script shows as text, and an image preview is only redrawn pixels; axe-core finds nothing
+on any page (forms with their <details> opened); screenshots at 1280 and 360 px are
+always kept in build/screenshots/desk/ (git-ignored) for a person to look at.
 """
 
 import io
@@ -24,7 +25,7 @@ from pathlib import Path
 
 import pytest
 from chromium import axe_violations, shot
-from conftest import LiveServer
+from conftest import ROOT, LiveServer
 from desk_process import BIN, Desk, start_desk
 from http_client import NoJsBrowser
 from inbox_process import PASSPHRASE, run_inbox
@@ -43,6 +44,7 @@ NOTE = "Referat: samtale med varsleren 12. juni. Hun ønsker at saken følges op
 REPLY = "Takk for at du varslet. Vi har lest varselet og tar kontakt med deg her innen en uke."
 TEXT_FILE = ("meldinger fra ham.txt", "Melding kl 23:14: «kom opp på rommet»\n" * 20)
 GPS_CANARY = b"GPS-KANARI 60.39N 5.32E"
+SHOTS = ROOT / "build" / "screenshots" / "desk"  # git-ignored; README, "Testing"
 
 
 def _png_with_metadata() -> bytes:
@@ -101,6 +103,14 @@ def _import_and_read(page: Page, desk: Desk, bundle: Path) -> None:
     page.wait_for_load_state()
 
 
+def _shot(page: Page, name: str) -> None:
+    shot(page, name, SHOTS)
+
+
+def _open_all_details(page: Page) -> None:
+    page.evaluate("document.querySelectorAll('details').forEach(d => { d.open = true; })")
+
+
 def _watch(page: Page) -> list[str]:
     errors: list[str] = []
 
@@ -147,7 +157,7 @@ def test_a_new_staff_member_handles_a_report_through_the_desk_alone(
     page.goto(desk.start_url)
     assert page.url == desk.base + "/"
     assert "Ingen varsler ennå" in page.locator("main").inner_text()
-    shot(page, "desk-overview-empty-1280")
+    _shot(page, "overview-empty-1280")
 
     # Import the bundle from the USB stick through the file chooser.
     page.set_input_files("#bundle", str(stick / "fra-portalen.bundle"))
@@ -159,7 +169,7 @@ def test_a_new_staff_member_handles_a_report_through_the_desk_alone(
     assert "Bekreft mottak (innen 7 dager)" in deadlines and "om 7 dager" in deadlines
     assert "Tilbakemelding til varsleren (innen 3 måneder)" in deadlines
     assert page.locator("#new-reports li").count() == 1
-    shot(page, "desk-overview-1280")
+    _shot(page, "overview-1280")
     axe["overview"] = axe_violations(page)
 
     # Read the report: the answers under the form's questions.
@@ -170,7 +180,7 @@ def test_a_new_staff_member_handles_a_report_through_the_desk_alone(
     preview = page.locator("figure.preview img")
     assert preview.count() == 1
     assert page.evaluate("img => img.complete && img.naturalWidth", preview.element_handle()) == 40
-    shot(page, "desk-report-1280")
+    _shot(page, "report-1280")
     axe["report"] = axe_violations(page)
 
     # Save the attachments: same bytes for the text file, the image without its metadata.
@@ -188,7 +198,8 @@ def test_a_new_staff_member_handles_a_report_through_the_desk_alone(
     page.locator("#preview-button").click()
     page.wait_for_load_state()
     assert page.locator("#reply-preview .text").inner_text() == REPLY
-    shot(page, "desk-reply-preview-1280")
+    _shot(page, "reply-preview-1280")
+    axe["reply-preview"] = axe_violations(page)
     page.locator("#send-button").click()
     page.wait_for_load_state()
     assert page.locator(".entry-reply .text").inner_text() == REPLY
@@ -207,7 +218,7 @@ def test_a_new_staff_member_handles_a_report_through_the_desk_alone(
     page.locator("#note-button").click()
     page.wait_for_load_state()
     assert NOTE in page.locator("#case-log").inner_text()
-    shot(page, "desk-case-1280")
+    _shot(page, "case-1280")
     axe["case"] = axe_violations(page)
 
     # Forward it sealed to the handler: declaration (§6d), then the fingerprint check.
@@ -218,7 +229,7 @@ def test_a_new_staff_member_handles_a_report_through_the_desk_alone(
     page.wait_for_load_state()
     fingerprint = page.locator("#handler-fingerprint").inner_text()
     assert fingerprint in handler_fp
-    shot(page, "desk-forward-confirm-1280")
+    _shot(page, "forward-confirm-1280")
     axe["forward"] = axe_violations(page)
     sealed = stick / "sak.vscase"
     page.locator("#out").fill(str(sealed))
@@ -267,7 +278,7 @@ def test_a_new_staff_member_handles_a_report_through_the_desk_alone(
     assert "Kva skjedde" in page.locator("dl.answers").inner_text()
     assert page.locator("#samtale-h").inner_text() == "Varselet og samtalen"
     assert page.locator("dd[data-question=what_happened]").inner_text() == REPORT_TEXT
-    shot(page, "desk-report-nn-1280")
+    _shot(page, "report-nn-1280")
     page.goto(f"{desk.base}/sak/{thread_id}?lang=en")
     assert "What happened" in page.locator("dl.answers").inner_text()
     assert page.locator("#samtale-h").inner_text() == "Report and conversation"
@@ -281,13 +292,17 @@ def test_a_new_staff_member_handles_a_report_through_the_desk_alone(
             "document.scrollingElement.scrollWidth - document.documentElement.clientWidth"
         )
         assert overflow <= 0, f"{name} scrolls sideways at 360 px"
-        shot(page, f"desk-{name}-360")
+        _shot(page, f"{name}-360")
 
     # Lock: the server stops and the process ends.
     page.locator("#lock").click()
     page.wait_for_load_state()
     assert "Skrivebordet er låst" in page.locator("h1").inner_text()
     assert desk.wait_for_exit(15) == 0
+    _shot(page, "locked-360")
+    axe["locked"] = axe_violations(page)
+    page.set_viewport_size({"width": 1280, "height": 900})
+    _shot(page, "locked-1280")
     context.close()
     assert axe == {name: [] for name in axe}, axe
     assert errors == [], errors
@@ -325,9 +340,22 @@ def test_only_the_session_the_secret_starts_is_served(
     assert "unsafe-inline" not in headers["content-security-policy"]
     assert headers["x-content-type-options"] == "nosniff"
     # The one-time secret does not work a second time, not even in another browser.
-    other = browser.new_context()
-    again = other.new_page().goto(desk.start_url)
+    other = browser.new_context(viewport={"width": 1280, "height": 900})
+    refused = other.new_page()
+    again = refused.goto(desk.start_url)
     assert again is not None and again.status == 403
+    assert again.headers["content-type"].startswith("text/html")  # a page, not its source
+    assert "ikke åpent for deg" in refused.locator("h1").inner_text()
+    _shot(refused, "refused-1280")
+    assert axe_violations(refused) == []
+    refused.set_viewport_size({"width": 360, "height": 800})
+    _shot(refused, "refused-360")
+    # A page that cannot be shown says so in one line, with the way back.
+    failed = page.goto(desk.base + "/sak/finnes-ikke")
+    assert failed is not None and failed.status == 400
+    assert page.locator(".flash-error").inner_text() != ""
+    _shot(page, "error-1280")
+    assert axe_violations(page) == []
     assert _get(desk.start_url) == 403
     # Another name for this address (DNS rebinding) is refused whatever the cookie.
     port = desk.base.rsplit(":", 1)[1]
@@ -368,9 +396,42 @@ def test_a_report_of_html_and_script_shows_as_text(
     assert page.locator("#bold").count() == 0 and page.locator("main script").count() == 0
     assert page.locator("main img").count() == 0, "an .html attachment is never previewed"
     assert "<img src=x onerror=alert(1)>.html" in page.locator("#vedlegg").inner_text()
-    shot(page, "desk-hostile-report-1280")
+    _shot(page, "hostile-report-1280")
+    assert axe_violations(page) == []
     context.close()
     assert errors == [], errors
+
+
+def test_an_image_preview_is_redrawn_pixels_and_nothing_else_is_previewed(
+    browser: Browser, server: LiveServer, office: Office, tmp_path: Path,  # noqa: F811
+    desk_for: list[Desk],
+) -> None:
+    svg = (b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(5)</script>'
+           b"<text>GPS-KANARI</text></svg>")  # fmt: skip
+    _submit(server, REPORT_TEXT, [("bilde.png", _png_with_metadata()), ("x.png", svg)])
+    desk, bundle = _desk_with_a_download(office, desk_for, tmp_path)
+    context = browser.new_context()
+    page = context.new_page()
+    _import_and_read(page, desk, bundle)
+    images = page.locator("figure.preview img")
+    assert images.count() == 2  # both are offered by name; the pixels decide
+    sources = [images.nth(i).get_attribute("src") or "" for i in range(2)]
+    # The real image: a PNG drawn anew, without the text chunk that carried the canary,
+    # sent so that the browser may only show it as an image.
+    real = page.request.get(desk.base + sources[0])
+    assert real.status == 200
+    body = real.body()
+    assert body.startswith(b"\x89PNG") and GPS_CANARY not in body and b"GPS" not in body
+    assert real.headers["content-type"] == "image/png"
+    assert real.headers["content-security-policy"] == "default-src 'none'; sandbox"
+    assert real.headers["x-content-type-options"] == "nosniff"
+    assert real.headers["content-disposition"].startswith("attachment")
+    # SVG (script and all) under a .png name: no preview, not a byte of it.
+    fake = page.request.get(desk.base + sources[1])
+    assert fake.status == 404 and b"alert" not in fake.body() and b"<svg" not in fake.body()
+    # Without the session, not even the real one.
+    assert _get(desk.base + sources[0]) == 403
+    context.close()
 
 
 def test_the_desk_command_refuses_a_wrong_passphrase(office_home: Path) -> None:
@@ -447,7 +508,7 @@ def test_a_case_goes_from_open_to_close_out_with_its_pdf(
     page.wait_for_load_state()
     assert page.url == desk.base + "/"
     assert "slettet" in page.locator("#reports").inner_text()
-    shot(page, "desk-overview-after-close-out-1280")
+    _shot(page, "overview-after-close-out-1280")
     context.close()
     assert errors == [], errors
     assert json.loads(run_inbox(office.home, "list", "--json").stdout)[0]["deleted"] is True
@@ -487,6 +548,13 @@ def test_right_of_reply_decision_and_reaction_through_the_desk(
     page.wait_for_load_state()
     log = page.locator("#case-log").inner_text()
     assert f"frist for uttale {reply_by.isoformat()}" in log
+    _open_all_details(page)
+    _shot(page, "case-right-of-reply-1280")
+    axe: dict[str, list[str]] = {"right-of-reply": axe_violations(page)}
+    page.set_viewport_size({"width": 360, "height": 800})
+    _shot(page, "case-right-of-reply-360")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(thread_url)  # the <details> as the page opens them
 
     # Marks, then the extract for the accused: the marked name is hidden.
     page.locator("#mark-details summary").click()
@@ -526,8 +594,11 @@ def test_right_of_reply_decision_and_reaction_through_the_desk(
     page.locator("#reaction-button").click()
     page.wait_for_load_state()
     assert page.locator("#case-state").inner_text().startswith("Suspensjon/reaksjon fastsatt")
-    shot(page, "desk-case-decided-1280")
+    _open_all_details(page)
+    _shot(page, "case-decided-1280")
+    axe["reaction"] = axe_violations(page)
     context.close()
+    assert axe == {name: [] for name in axe}, axe
     assert errors == [], errors
     thread_id = json.loads(run_inbox(office.home, "list", "--json").stdout)[0]["id"]
     shown = json.loads(run_inbox(office.home, "case", "show", thread_id, "--json").stdout)
