@@ -123,7 +123,9 @@ def init(ctx: Ctx, handler: bool) -> None:
     console.print(
         f"Bær filen {home.office_pub} (på en minnepinne) til driftsansvarlig, som kjører\n"
         "«varsel-portal set-office-key». Sammenlign deretter fingeravtrykket på portalens\n"
-        "kontorside med fingeravtrykket over – tegn for tegn."
+        "kontorside med fingeravtrykket over – tegn for tegn.\n"
+        "Legg så «Varsel – innboks» i programmenyen og på skrivebordet med\n"
+        "«varsel-inbox install-launcher»."
     )
 
 
@@ -439,6 +441,25 @@ def desk(ctx: Ctx, no_browser: bool, idle_minutes: float) -> None:
         say=lambda line: click.echo(line),
     )
     click.echo("Skrivebordet er lukket, og innboksen er låst.")
+
+
+@main.command("install-launcher")
+@pass_ctx
+def install_launcher(ctx: Ctx) -> None:
+    """Legg «Varsel – innboks» i programmenyen og på skrivebordet (én gang per PC).
+
+    Etterpå starter et dobbeltklikk på «Varsel – innboks» skrivebordet for denne innboksen
+    (samme som «varsel-inbox desk»): et lite vindu spør om passordfrasen, og nettleseren
+    åpnes av seg selv. Kjør kommandoen på nytt hvis programmet eller innboksen flyttes.
+    """
+    from . import launcher
+
+    for path in launcher.install(ctx.home):
+        click.echo(f"Lagt inn: {path}")
+    click.echo(
+        f"Dobbeltklikk på «{launcher.NAME}» (i programmenyen eller på skrivebordet) for å "
+        "åpne skrivebordet."
+    )
 
 
 # -- for the case handler --------------------------------------------------------------------

@@ -5,7 +5,8 @@
 # throwaway cluster from /usr/lib/postgresql/<version>/bin), nginx and tor (tests/ops runs
 # the reverse proxy and an offline onion service from deploy/ and docs/OPERATOR-GUIDE.md),
 # zbar-tools (zbarimg decodes the poster's QR code), systemd (systemd-analyze verify checks
-# the unit files in deploy/systemd/).
+# the unit files in deploy/systemd/), desktop-file-utils (desktop-file-validate checks the
+# launcher «varsel-inbox install-launcher» writes).
 set -euo pipefail
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
@@ -16,6 +17,7 @@ compgen -G '/usr/lib/postgresql/*/bin/pg_ctl' >/dev/null || missing+=(postgresql
 [ -x /usr/sbin/tor ] || missing+=(tor)
 command -v zbarimg >/dev/null 2>&1 || missing+=(zbar-tools)
 command -v systemd-analyze >/dev/null 2>&1 || missing+=(systemd)
+command -v desktop-file-validate >/dev/null 2>&1 || missing+=(desktop-file-utils)
 [ ${#missing[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" != 0 ]; then
   echo "Missing Debian packages: ${missing[*]} (sudo apt-get install ${missing[*]})" >&2
