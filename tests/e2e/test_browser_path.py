@@ -10,7 +10,10 @@ CSP violation is logged, every request is same-origin, and axe-core finds nothin
 import hashlib
 import json
 import os
+import urllib.request
+from base64 import b64decode, b64encode, urlsafe_b64encode
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from chromium import axe_violations
@@ -23,6 +26,8 @@ from test_full_loop import (  # noqa: F401 (fixtures)
     _reporter_thread,
     office,
 )
+
+from crypto.receipt import derive_receipt_keys
 
 pytestmark = pytest.mark.browser
 
@@ -50,6 +55,24 @@ class Watch:
     def _console(self, message: ConsoleMessage) -> None:
         if message.type in ("error", "warning"):
             self.errors.append(message.text)
+
+
+def _encodings(secret: bytes) -> list[bytes]:
+    """The forms a key could take in a request body: raw, hex and every base64 variant
+    (standard, URL-safe, unpadded, percent-encoded as a form field would carry it)."""
+    forms = [secret, secret.hex().encode()]
+    for text in (b64encode(secret), urlsafe_b64encode(secret)):
+        forms += [text, text.rstrip(b"="), quote(text, safe="").encode()]
+    return forms
+
+
+def _reporter_keys(server: LiveServer, receipt: str) -> tuple[bytes, bytes]:
+    """The reporter's key pair, derived in Python from the receipt and the portal's public
+    salt (docs/PROTOCOL.md, "Receipt")."""
+    with urllib.request.urlopen(f"{server.url}/api/v1/parameters", timeout=10) as response:
+        salt = b64decode(json.load(response)["receipt_salt"])
+    keys = derive_receipt_keys(receipt, salt)
+    return keys.reporter_public_key, keys.reporter_secret_key
 
 
 def big_file(tmp: Path) -> Path:
@@ -148,6 +171,12 @@ def test_js_report_reply_and_follow_up_never_send_plaintext(
                    receipt.upper().replace(" ", "-")):
         assert secret.encode() not in sent, secret
     assert FILE_CANARY not in sent and b"opptak.bin" not in sent
+    # The reporter's secret key never leaves the browser, in any encoding; the public key
+    # derived the same way did go out, so the derivation is the browser's own.
+    public_key, secret_key = _reporter_keys(server, receipt)
+    assert b64encode(public_key) in sent
+    for form in _encodings(secret_key):
+        assert form not in sent, form
 
     # The same thread with JavaScript off (the server path): the message sent from the
     # browser path is there, sealed to the same key.

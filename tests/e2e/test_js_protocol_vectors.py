@@ -93,8 +93,8 @@ def test_js_protocol_reproduces_the_vectors(browser: Browser, live_server: LiveS
         assert sizes == [c["padded"] for c in padding["cases"]]
 
         canonical = page.evaluate(
-            """texts => texts.map(t => self.sodium.to_base64(VarselProtocol.utf8(
-                VarselProtocol.canonicalJson(JSON.parse(t))), self.sodium.base64_variants.ORIGINAL))""",
+            """texts => texts.map(t => VarselProtocol.b64(VarselProtocol.utf8(
+                VarselProtocol.canonicalJson(JSON.parse(t)))))""",
             [c["bytes"] for c in payload["cases"]])
         assert [b64decode(b).decode("utf-8") for b in canonical] == [
             c["bytes"] for c in payload["cases"]]
@@ -106,8 +106,10 @@ def test_js_protocol_reproduces_the_vectors(browser: Browser, live_server: LiveS
                 var each = c.recipient_secret_keys.map(sk => s.to_hex(P.openEnvelope(
                     data, s.crypto_scalarmult_base(s.from_hex(sk)), s.from_hex(sk))));
                 var out = s.from_hex(outsider), refused;
-                try { P.openEnvelope(data, s.crypto_scalarmult_base(out), out); refused = "opened"; }
-                catch (e) { refused = e.message; }
+                try {
+                    P.openEnvelope(data, s.crypto_scalarmult_base(out), out);
+                    refused = "opened";
+                } catch (e) { refused = e.message; }
                 var sealed = P.sealEnvelope(s.from_hex(c.payload),
                     c.recipient_public_keys.map(pk => s.from_hex(pk)));
                 return { each: each, outsider: refused, sealed: P.b64(sealed) }; })""",
