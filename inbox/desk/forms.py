@@ -9,6 +9,7 @@ from wtforms import (
     HiddenField,
     RadioField,
     SelectField,
+    SelectMultipleField,
     StringField,
     SubmitField,
     TextAreaField,
@@ -106,6 +107,9 @@ class MarkForm(DeskForm):
     names = TextAreaField(validators=[Optional()])
     places = TextAreaField(validators=[Optional()])
     dates = TextAreaField(validators=[Optional()])
+    # Checked in innsyn.mark, as for the command's --attachment and --field.
+    attachments = SelectMultipleField(validate_choice=False)
+    fields = SelectMultipleField(validate_choice=False)
 
 
 class ExtractForm(DeskForm):

@@ -523,7 +523,8 @@ def test_right_of_reply_decision_and_reaction_through_the_desk(
     browser: Browser, server: LiveServer, office: Office, tmp_path: Path,  # noqa: F811
     desk_for: list[Desk],
 ) -> None:
-    _submit(server, "Ola Hansen tok meg på låret på årsmøtet i Tromsø.", [])
+    _submit(server, "Ola Hansen tok meg på låret på årsmøtet i Tromsø.",
+            [("skjermbilde-fra-kari.txt", b"Kari skrev dette")])
     desk, bundle = _desk_with_a_download(office, desk_for, tmp_path)
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
@@ -559,6 +560,8 @@ def test_right_of_reply_decision_and_reaction_through_the_desk(
     # Marks, then the extract for the accused: the marked name is hidden.
     page.locator("#mark-details summary").click()
     page.locator("#mark-names").fill("Ola Hansen")
+    page.locator("#mark-attachments label", has_text="skjermbilde-fra-kari.txt").click()
+    page.locator("#mark-field-when").check()
     page.locator("#mark-button").click()
     page.wait_for_load_state()
     extract = tmp_path / "innsyn.pdf"
@@ -568,6 +571,11 @@ def test_right_of_reply_decision_and_reaction_through_the_desk(
     page.locator("#extract-button").click()
     page.wait_for_load_state()
     assert extract.read_bytes().startswith(b"%PDF")
+    text = subprocess.run(["pdftotext", "-layout", str(extract), "-"], check=True,
+                          capture_output=True, text=True).stdout  # fmt: skip
+    assert "[skjult] tok meg på låret" in " ".join(text.split())
+    for marked in ("Ola Hansen", "skjermbilde-fra-kari", "I juni"):  # the answer to "when"
+        assert marked not in text, marked
     assert "Innsyn gitt den anklagede (§10.2)" in page.locator("#case-log").inner_text()
 
     # The accused's time to reply is among the deadlines, in plain words.
@@ -604,4 +612,6 @@ def test_right_of_reply_decision_and_reaction_through_the_desk(
     shown = json.loads(run_inbox(office.home, "case", "show", thread_id, "--json").stdout)
     assert shown["decision"]["outcome"] == "trakassering"
     assert shown["reactions"][0]["review_day"] == review.isoformat()
-    assert shown["marks"] == {"names": ["Ola Hansen"]}
+    assert shown["marks"] == {
+        "names": ["Ola Hansen"], "attachments": ["skjermbilde-fra-kari.txt"], "fields": ["when"]
+    }

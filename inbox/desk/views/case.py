@@ -231,6 +231,8 @@ def mark(thread_id: str) -> Response:
         kind: [line for line in (getattr(form, kind).data or "").splitlines() if line.strip()]
         for kind in ("names", "places", "dates")
     }
+    marks["attachments"] = list(form.attachments.data or [])
+    marks["fields"] = list(form.fields.data or [])
     innsyn.mark(store(), thread_id, {k: v for k, v in marks.items() if v}, today=today())
     flash(_("Marked as identifying; kept out of the extract."), "success")
     return _back(thread_id, "logg")
