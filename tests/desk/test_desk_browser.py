@@ -562,6 +562,7 @@ def test_right_of_reply_decision_and_reaction_through_the_desk(
     page.locator("#mark-names").fill("Ola Hansen")
     page.locator("#mark-attachments label", has_text="skjermbilde-fra-kari.txt").click()
     page.locator("#mark-field-when").check()
+    assert page.locator("#mark-field-identity").count() == 0  # never in the extract anyway
     page.locator("#mark-button").click()
     page.wait_for_load_state()
     extract = tmp_path / "innsyn.pdf"

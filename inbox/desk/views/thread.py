@@ -11,7 +11,7 @@ from werkzeug.wrappers import Response
 
 from ... import attachments as attachment_files
 from ... import case as cases
-from ... import decision, outbox, threads
+from ... import decision, innsyn, outbox, threads
 from ...render import answer_rows, human_size
 from ...untrusted import clean
 from ..context import store, today
@@ -47,6 +47,7 @@ def thread_page(thread_id: str, **extra: Any) -> str:
         view=view,
         case=case,
         answer_rows=lambda report: answer_rows(report, select_locale()),
+        never_disclosed=innsyn.NEVER_DISCLOSED,
         clean=clean,
         human_size=human_size,
         may_preview=attachment_files.may_preview,
