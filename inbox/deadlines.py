@@ -10,8 +10,11 @@ The portal's office dashboard and its alerts count overdue threads with the same
 "Feedback given" has one rule, the same as on the portal's office dashboard
 (portal/office.py, ``feedback_overdue_threads``): the office has sent the reporter at least
 one reply. A status alone tells the reporter nothing about what is being done. A report
-received outside the portal (inbox.intake) has no portal thread: there, a case note that
-the reporter was informed (§9.4) is the reply.
+received outside the portal (inbox.intake) may have no thread there: then a case note
+that the reporter was informed (§9.4) is the reply. Once the reporter has been given a
+receipt and the thread is opened on the portal, only replies count, as on the dashboard
+(inbox/store.py). The list, the deadlines and ``stats`` all use
+this rule.
 """
 
 import calendar

@@ -100,7 +100,7 @@ def collect(store: Store, today: date) -> list[Table]:
             levels.append(GONE)
             feedback.append(GONE)
             continue
-        replied = store.first_reply_day(thread)
+        replied = store.first_feedback_day(thread)
         feedback.append(_timing(received, replied, feedback_due(received), today))
         kinds.append(_kind(store, thread))
         case = store.case(thread)

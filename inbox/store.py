@@ -142,6 +142,12 @@ LAST_EXPORTED = "last_exported_sequence"
 LAST_CONFIRMED = "last_confirmed_sequence"
 NEXT_POSITION = "next_position"
 
+# "Feedback given" (inbox.deadlines): a case note that the reporter was informed (§9.4)
+# counts only for a report with no thread on the portal -- no acknowledgement ever goes
+# there and no thread was opened for it with a receipt. Where the portal has the thread,
+# only a reply counts, as on the portal's office dashboard. The condition is written out
+# in ``summary_rows`` and ``first_feedback_day`` (``l`` is the case log row).
+
 # Parameters per ``IN (...)`` query: old SQLite builds allow 999.
 _BATCH = 500
 
@@ -462,10 +468,10 @@ class Store:
             "(SELECT COUNT(*) FROM items i WHERE i.thread = t.id), "
             "(SELECT COUNT(*) FROM items i WHERE i.thread = t.id AND i.read = 0), z.closed_day, "
             "(SELECT COUNT(*) FROM outbox o WHERE o.thread = t.id AND o.kind = 'reply') + "
-            # A report received outside the portal (no acknowledgement to the portal, ever)
-            # is answered the way it came: a note that the reporter was informed counts (§9.4).
+            # "Feedback given" (see above the class ThreadMeta): a reply, or a note off the portal.
             "(SELECT COUNT(*) FROM case_log l WHERE l.thread = t.id AND l.kind = 'informert' "
-            " AND NOT EXISTS (SELECT 1 FROM outbox a WHERE a.thread = t.id AND a.kind = 'ack')), "
+            "AND NOT EXISTS (SELECT 1 FROM outbox a WHERE a.thread = l.thread AND a.kind = 'ack') "
+            "AND NOT EXISTS (SELECT 1 FROM openings p WHERE p.thread = l.thread)), "
             "c.review_day, c.sealed, "
             "(SELECT COUNT(*) FROM set_aside s WHERE s.thread = t.id) "
             "FROM threads t LEFT JOIN cases c ON c.thread = t.id "
@@ -711,9 +717,16 @@ class Store:
         ).fetchone()
         return None if row[0] is None else str(row[0])
 
-    def first_reply_day(self, thread_id: str) -> str | None:
+    def first_feedback_day(self, thread_id: str) -> str | None:
+        """The day feedback was first given, by the one rule (inbox.deadlines): a reply,
+        or, for a report with no thread on the portal, a note that the reporter was
+        informed."""
         row = self._db.execute(
-            "SELECT MIN(day) FROM outbox WHERE thread = ? AND kind = 'reply'", (thread_id,)
+            "SELECT MIN(d) FROM (SELECT day AS d FROM outbox WHERE thread = ? AND kind = 'reply' "
+            "UNION ALL SELECT l.day FROM case_log l WHERE l.thread = ? AND l.kind = 'informert' "
+            "AND NOT EXISTS (SELECT 1 FROM outbox a WHERE a.thread = l.thread AND a.kind = 'ack') "
+            "AND NOT EXISTS (SELECT 1 FROM openings p WHERE p.thread = l.thread))",
+            (thread_id, thread_id),
         ).fetchone()
         return None if row[0] is None else str(row[0])
 

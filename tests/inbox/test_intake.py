@@ -245,3 +245,32 @@ def test_an_oral_report_with_a_receipt_is_closed_out_like_a_portal_thread(
     office.ok("export-outbound", str(second))
     out = bundles.read_outbound(second.read_bytes(), office.public.verify_key)
     assert mentions(out, thread) == []
+
+
+def feedback_done(office: Office, thread: str) -> bool:
+    row = {r["id"]: r for r in json.loads(office.ok("list", "--json").output)}[thread]
+    return bool({d["what"]: d for d in row["deadlines"]}["tilbakemelding"]["done"])
+
+
+def test_feedback_has_one_rule_in_the_list_the_stats_and_on_the_portal(
+    office: Office, portal: Portal, tmp_path: Path
+) -> None:
+    """A note that the reporter was informed counts as feedback only while the portal has
+    no thread for the case; once it has one (a receipt), only a reply counts, as on the
+    portal's office dashboard, which sees nothing but replies."""
+    params = bundles.PortalParameters(portal.identity.public.encryption_key, bytes(range(16)))
+    first_in = bundles.InboundBundle(day(), 0, (), (), portal=params)
+    office.ok("import", write(tmp_path, bundles.write_inbound(first_in, portal.identity)))
+    oral = intake(office)
+    office.ok("case", "note", oral, "--kind", "informert", "-t", "Ringt tilbake.")
+    assert feedback_done(office, oral)
+    stats = office.ok("stats").output.split("Tilbakemelding", 1)[1].split("\n\n", 1)[0]
+    assert re.search(r"Innen fristen\s+<5$", stats, re.M), stats
+    office.ok("case", "receipt", oral)  # the thread is now (to be) on the portal
+    assert not feedback_done(office, oral)
+    stats = office.ok("stats").output.split("Tilbakemelding", 1)[1].split("\n\n", 1)[0]
+    assert re.search(r"Innen fristen\s+0$", stats, re.M), stats
+    office.ok("case", "state", oral, "bekreftet", "--tell", "Vi har fått varselet ditt.")
+    assert feedback_done(office, oral)
+    stats = office.ok("stats").output.split("Tilbakemelding", 1)[1].split("\n\n", 1)[0]
+    assert re.search(r"Innen fristen\s+<5$", stats, re.M), stats
