@@ -150,19 +150,9 @@ def encode_payload(payload: Payload) -> bytes:
     """
     obj: dict[str, Any]
     if isinstance(payload, Report):
-        obj = {
-            "type": "report",
-            "answers": payload.answers,
-            "reporter_public_key": b64encode(payload.reporter_public_key),
-            "attachments": [a.to_json() for a in payload.attachments],
-        }
+        obj = {"type": "report", "answers": payload.answers, **_from_reporter(payload)}
     elif isinstance(payload, Message):
-        obj = {
-            "type": "message",
-            "text": payload.text,
-            "reporter_public_key": b64encode(payload.reporter_public_key),
-            "attachments": [a.to_json() for a in payload.attachments],
-        }
+        obj = {"type": "message", "text": payload.text, **_from_reporter(payload)}
     elif isinstance(payload, Reply):
         obj = {"type": "reply", "text": payload.text}
     else:
@@ -170,6 +160,14 @@ def encode_payload(payload: Payload) -> bytes:
     obj["v"] = VERSION
     check_payload(obj)
     return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def _from_reporter(payload: Report | Message) -> dict[str, Any]:
+    """The fields a report and a message share: the reporter's key and the attachments."""
+    return {
+        "reporter_public_key": b64encode(payload.reporter_public_key),
+        "attachments": [a.to_json() for a in payload.attachments],
+    }
 
 
 def decode_payload(data: bytes) -> Payload:
