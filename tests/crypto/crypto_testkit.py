@@ -5,7 +5,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from crypto import casefile, stream
+from crypto import bundle, casefile, stream
 from crypto.keys import SecretIdentity
 
 VECTORS = Path(__file__).resolve().parent.parent / "vectors"
@@ -44,6 +44,25 @@ def edit(data: bytes, change: list[Any]) -> bytes:
         return data[: args[0]] + new + data[args[0] + len(new) :]
     assert kind == "append"
     return data + bytes.fromhex(args[0])
+
+
+def small_inbound_bundle() -> bundle.InboundBundle:
+    """An inbound bundle of one thread with one report: its envelope and one attachment."""
+    return bundle.InboundBundle(
+        "2025-01-02",
+        3,
+        (bundle.InboundThread("thread-0000001", bytes(32), "2025-01-01", "received"),),
+        (
+            bundle.InboundItem(
+                "item-00000001",
+                "thread-0000001",
+                "report",
+                "2025-01-02",
+                b"env",
+                (bundle.Blob("blob-00000001", b"stream"),),
+            ),
+        ),
+    )
 
 
 def read_casefile(data: bytes, handler: SecretIdentity) -> tuple[casefile.Header, list[bytes]]:

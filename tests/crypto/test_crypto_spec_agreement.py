@@ -8,7 +8,15 @@ from typing import Any
 
 import pytest
 import spec_reader as spec
-from crypto_testkit import edit, flip, identity, read_casefile, vector, write_casefile
+from crypto_testkit import (
+    edit,
+    flip,
+    identity,
+    read_casefile,
+    small_inbound_bundle,
+    vector,
+    write_casefile,
+)
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -56,6 +64,17 @@ def test_envelopes_agree_both_ways(payload: bytes, count: int) -> None:
     assert envelope.open_envelope(by_spec, pks[0], recipients[0].encryption_secret) == payload
 
 
+def damaged(data: st.DataObject, good: bytes, fault: str, *, most_appended: int = 0) -> bytes:
+    """``good`` with a ``fault`` drawn from ``data``: one bit flipped, cut short, or with 1
+    to ``most_appended`` bytes appended."""
+    if fault == "flip":
+        return flip(good, data.draw(st.integers(0, len(good) * 8 - 1)))
+    if fault == "truncate":
+        return good[: data.draw(st.integers(0, len(good) - 1))]
+    assert fault == "append"
+    return good + data.draw(st.binary(min_size=1, max_size=most_appended))
+
+
 @settings(max_examples=60, deadline=None)
 @given(st.data())
 def test_envelope_faults_raise_the_same_error(data: st.DataObject) -> None:
@@ -63,10 +82,7 @@ def test_envelope_faults_raise_the_same_error(data: st.DataObject) -> None:
     pk, sk = r.public.encryption_key, r.encryption_secret
     sealed = envelope.seal(b"kontradiksjon", [pk, identity("committee").public.encryption_key])
     fault = data.draw(st.sampled_from(["flip", "truncate"]))
-    if fault == "flip":
-        bad = flip(sealed, data.draw(st.integers(0, len(sealed) * 8 - 1)))
-    else:
-        bad = sealed[: data.draw(st.integers(0, len(sealed) - 1))]
+    bad = damaged(data, sealed, fault)
     with pytest.raises(CryptoError) as ours:
         envelope.open_envelope(bad, pk, sk)
     with pytest.raises(spec.SpecError) as theirs:
@@ -96,17 +112,13 @@ def test_stream_faults_raise_the_same_error(data: st.DataObject) -> None:
     good = spec.encrypt_stream(key, bytes(range(256)) * (size // 256) + bytes(size % 256))
     fault = data.draw(st.sampled_from(["flip", "truncate", "append", "size"]))
     claimed = size
-    if fault == "flip":
-        bad = flip(good, data.draw(st.integers(0, len(good) * 8 - 1)))
-    elif fault == "truncate":
-        bad = good[: data.draw(st.integers(0, len(good) - 1))]
-    elif fault == "append":
-        bad = good + data.draw(st.binary(min_size=1, max_size=70_000))
-    else:
+    if fault == "size":
         bad = good
         claimed = data.draw(
             st.sampled_from([s for s in SIZES if padded_size(s) != padded_size(size)])
         )
+    else:
+        bad = damaged(data, good, fault, most_appended=70_000)
     with pytest.raises(CryptoError) as ours:
         b"".join(stream.decrypt_stream(key, claimed, [bad]))
     with pytest.raises(spec.SpecError) as theirs:
@@ -162,22 +174,7 @@ def test_payload_canonical_form_agrees() -> None:
 
 def test_bundles_agree() -> None:
     portal, office = identity("portal"), identity("office")
-    inbound = bundle.InboundBundle(
-        "2025-01-02",
-        3,
-        (bundle.InboundThread("thread-0000001", bytes(32), "2025-01-01", "received"),),
-        (
-            bundle.InboundItem(
-                "item-00000001",
-                "thread-0000001",
-                "report",
-                "2025-01-02",
-                b"env",
-                (bundle.Blob("blob-00000001", b"stream"),),
-            ),
-        ),
-    )
-    data = bundle.write_inbound(inbound, portal)
+    data = bundle.write_inbound(small_inbound_bundle(), portal)
     manifest, blobs = spec.read_bundle(data, portal.public.verify_key, "inbound")
     assert manifest["last_outbound_sequence"] == 3
     assert blobs == {"item-00000001.envelope": b"env", "blob-00000001": b"stream"}
@@ -297,14 +294,10 @@ def test_casefile_faults_raise_the_same_error(data: st.DataObject) -> None:
     good, _ = _small_casefile((10, 2000))
     fault = data.draw(st.sampled_from(["flip", "truncate", "append", "reader"]))
     reader = handler
-    if fault == "flip":
-        bad = flip(good, data.draw(st.integers(0, len(good) * 8 - 1)))
-    elif fault == "truncate":
-        bad = good[: data.draw(st.integers(0, len(good) - 1))]
-    elif fault == "append":
-        bad = good + data.draw(st.binary(min_size=1, max_size=3000))
-    else:
+    if fault == "reader":
         bad, reader = good, identity("committee")
+    else:
+        bad = damaged(data, good, fault, most_appended=3000)
     with pytest.raises(CryptoError) as ours:
         read_casefile(bad, reader)
     with pytest.raises(spec.SpecError) as theirs:

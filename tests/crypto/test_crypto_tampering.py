@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 import spec_reader
-from crypto_testkit import flip, identity
+from crypto_testkit import flip, identity, small_inbound_bundle
 
 from crypto import bundle, envelope, payload, stream
 from crypto.errors import (
@@ -186,22 +186,7 @@ def test_stream_size_is_not_bound_inside_its_bucket() -> None:
 
 
 def small_inbound() -> bytes:
-    b = bundle.InboundBundle(
-        "2025-02-01",
-        0,
-        (bundle.InboundThread("thread-00000001", bytes(32), "2025-02-01", "received"),),
-        (
-            bundle.InboundItem(
-                "item-00000001",
-                "thread-00000001",
-                "report",
-                "2025-02-01",
-                b"envelope",
-                (bundle.Blob("blob-00000001", b"stream"),),
-            ),
-        ),
-    )
-    return bundle.write_inbound(b, PORTAL)
+    return bundle.write_inbound(small_inbound_bundle(), PORTAL)
 
 
 def read(data: bytes) -> bundle.InboundBundle:
