@@ -14,6 +14,7 @@ COPY pyproject.toml setup.py README.md ./
 COPY crypto ./crypto
 COPY portal ./portal
 COPY inbox ./inbox
+COPY report_form ./report_form
 COPY templates ./templates
 COPY static ./static
 COPY babel.cfg ./

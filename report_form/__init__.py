@@ -1,4 +1,4 @@
-"""The harassment report's questions as data (``report_form.catalogue``).
+"""The harassment report's questions as data: ``questions.toml``, read by ``catalogue``.
 
 One entry per question drives the portal's form, the validation of a ``report`` payload,
 the reporter's own copy, the inbox's display and the case file PDF. Standard library

@@ -1,11 +1,13 @@
 """The report's questions, as data: one entry per question (docs/PROTOCOL.md, "Report answers").
 
-Each :class:`Question` says everything the project needs to know about it: its key in a
-``report`` payload's answers, its kind (a line or a longer free text, one choice or
-several), its choices, its bounds (the form's longest answer; a message when it is
-required), the paragraph of the guidelines it serves, and its words in bokmål, nynorsk
-and English -- for the reporter (label, help text, choice labels) and for the office
-(the inbox's shorter labels, which cite the guidelines).
+The entries are in ``report_form/questions.toml``; this module reads that file once, at
+import, checks it strictly (:func:`load`) and gives the project immutable objects:
+:data:`GROUPS` and :data:`QUESTIONS`. Each :class:`Question` says everything the project
+needs to know about it: its key in a ``report`` payload's answers, its kind (a line or a
+longer free text, one choice or several), its choices, its bounds (the form's longest
+answer; a message when it is required), the paragraph of the guidelines it serves, and
+its words in bokmål, nynorsk and English -- for the reporter (label, help text, choice
+labels) and for the office (the inbox's shorter labels, which cite the guidelines).
 
 It drives, with nothing else to edit when a question is added:
 
@@ -16,22 +18,32 @@ It drives, with nothing else to edit when a question is added:
 - the reporter's own copy (:func:`summary`),
 - the inbox's display, terminal, desk and PDF (``inbox.render.answer_rows``).
 
-The words are literal here, in each language, rather than msgids in the Flask-Babel
-catalogues: the inbox has no gettext at all (it runs offline, in bokmål, with nynorsk and
-English in the desk), and a label in a ``.po`` file is a second place to edit. One entry
-holds the question whole, so a reviewer reads its three wordings side by side. The page
-around the questions still speaks through Flask-Babel (portal/translations).
+The words are literal in the data file, in each language, rather than msgids in the
+Flask-Babel catalogues: the inbox has no gettext at all (it runs offline, in bokmål, with
+nynorsk and English in the desk), and a label in a ``.po`` file is a second place to
+edit. One entry holds the question whole, so a reviewer reads its three wordings side by
+side. The page around the questions still speaks through Flask-Babel (portal/translations).
+
+The data file is TOML because the standard library reads it (``tomllib``), it takes
+comments, and a question's keys and wordings stand one to a line. A mistake in it is a
+:class:`CatalogueError` that names the question, when the package is imported: the
+portal and the inbox do not start with a catalogue they would read differently.
 
 Readers look the catalogue up when they run (``catalogue.QUESTIONS``), never copy it at
 import, so a test may give the whole project an extended catalogue by replacing this
-one constant. This package imports only the standard library: ``crypto`` may use it.
+one constant (with what :func:`load` makes of the data file and an added entry). This
+package imports only the standard library: ``crypto`` may use it.
 """
 
+import re
+import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
+from importlib import resources
 from types import MappingProxyType
+from typing import Any
 
 LANGUAGES = ("nb", "nn", "en")
 DEFAULT_LANGUAGE = "nb"
@@ -101,622 +113,165 @@ class Question:
         return next((c for c in self.choices if c.value == value), None)
 
 
-YES = Choice("yes", Text("Ja", "Ja", "Yes"), office=Text("Ja", "Ja", "Yes"))
-NO = Choice("no", Text("Nei", "Nei", "No"), office=Text("Nei", "Nei", "No"))
-UNKNOWN = Choice(
-    "unknown",
-    Text("Vet ikke", "Veit ikkje", "I don't know"),
-    office=Text("Vet ikke", "Veit ikkje", "Don't know"),
-)
-SHORT = 500  # one-line answers on the form
-
-GROUPS: tuple[Group, ...] = (
-    Group("what", Text("Hva som skjedde", "Kva som hende", "What happened")),
-    Group("who", Text("Hvem som er involvert", "Kven som er involvert", "Who is involved")),
-    Group("contact", Text("Kontakt", "Kontakt", "Contact")),
+DATA_FILE = "questions.toml"  # in this package
+_KEY = re.compile(r"[a-z][a-z0-9_]*")  # keys and choice values: plain in HTML, JSON, CSV
+# A question's keys in the data file: (required, optional).
+_QUESTION_KEYS = (
+    ("key", "kind", "group", "serves", "label", "office"),
+    ("hint", "required", "max_length", "rows", "choice"),
 )
 
 
-# The form's order: the reporter's, the own copy's and the office's.
-QUESTIONS: tuple[Question, ...] = (
-    Question(
-        key="what_happened",
-        kind=TEXT,
-        group="what",
-        serves="§9.1 (record all relevant information)",
-        label=Text("Hva skjedde?", "Kva hende?", "What happened?"),
-        office=Text("Hva skjedde", "Kva skjedde", "What happened"),
-        hint=Text(
-            "Beskriv det med dine egne ord. Ta den tiden du trenger.",
-            "Skildre det med dine eigne ord. Ta den tida du treng.",
-            "Describe it in your own words. Take the time you need.",
-        ),
-        required=Text(
-            "Beskriv hva som skjedde.",
-            "Skildre kva som hende.",
-            "Please describe what happened.",
-        ),
-        rows=10,
-    ),
-    Question(
-        key="when",
-        kind=LINE,
-        group="what",
-        serves="§9.1",
-        label=Text("Når skjedde det?", "Når hende det?", "When did it happen?"),
-        office=Text("Når (omtrent)", "Når (omtrent)", "When (roughly)"),
-        hint=Text(
-            "Omtrent er godt nok, for eksempel «våren 2025» eller «på årsmøtet».",
-            "Omtrent er godt nok, til dømes «våren 2025» eller «på årsmøtet».",
-            "An approximate time is fine, for example “spring 2025” or “at the annual meeting”.",
-        ),
-        max_length=SHORT,
-    ),
-    Question(
-        key="where",
-        kind=ONE,
-        group="what",
-        serves="Bergen rule 11 (gatherings with overnight stay); §1 (the digital sphere)",
-        label=Text("Hvor skjedde det?", "Kvar hende det?", "Where did it happen?"),
-        office=Text("Hvor", "Kvar", "Where"),
-        choices=(
-            Choice(
-                "meeting",
-                Text("På et møte", "På eit møte", "At a meeting"),
-                office=Text("I et møte", "I eit møte", "In a meeting"),
-            ),
-            Choice(
-                "overnight_event",
-                Text(
-                    "På en samling eller et arrangement med overnatting",
-                    "På ei samling eller eit arrangement med overnatting",
-                    "At a gathering or event with an overnight stay",
-                ),
-                office=Text(
-                    (
-                        "På en samling eller et arrangement med overnatting (Bergen, kjøreregel "
-                        "11: kontaktpersoner skal være kunngjort)"
-                    ),
-                    (
-                        "På ei samling eller eit arrangement med overnatting (Bergen, køyreregel "
-                        "11: kontaktpersonar skal vere kunngjorde)"
-                    ),
-                    (
-                        "At a gathering or event with an overnight stay (Bergen, rule 11: contact "
-                        "persons are to be announced)"
-                    ),
-                ),
-            ),
-            Choice(
-                "online",
-                Text(
-                    "På nett eller digitalt (sosiale medier, meldinger, e-post)",
-                    "På nett eller digitalt (sosiale medium, meldingar, e-post)",
-                    "Online or digitally (social media, messages, e-mail)",
-                ),
-                office=Text("Digitalt / på nett", "Digitalt / på nett", "Digital / online"),
-            ),
-            Choice(
-                "other",
-                Text("Et annet sted", "Ein annan stad", "Somewhere else"),
-                office=Text("Et annet sted", "Ein annan stad", "Somewhere else"),
-            ),
-        ),
-    ),
-    Question(
-        key="where_detail",
-        kind=LINE,
-        group="what",
-        serves="§9.1",
-        label=Text(
-            "Mer om stedet (valgfritt)",
-            "Meir om staden (valfritt)",
-            "More about the place (optional)",
-        ),
-        office=Text("Mer om stedet", "Meir om staden", "More about the place"),
-        hint=Text(
-            "For eksempel hva slags møte eller arrangement, eller hvilken kanal på nett.",
-            "Til dømes kva slags møte eller arrangement, eller kva kanal på nett.",
-            "For example the kind of meeting or event, or the channel online.",
-        ),
-        max_length=SHORT,
-    ),
-    Question(
-        key="county_party",
-        kind=LINE,
-        group="what",
-        serves="§8.2 (at which level the case is handled)",
-        label=Text(
-            "Hvilket fylkesparti gjelder det? (valgfritt)",
-            "Kva fylkesparti gjeld det? (valfritt)",
-            "Which county party does it concern? (optional)",
-        ),
-        office=Text("Fylkesparti (§8.2)", "Fylkesparti (§8.2)", "County party (§8.2)"),
-        hint=Text(
-            (
-                "Det hjelper partikontoret å avgjøre hvem som skal håndtere saken. La feltet stå "
-                "tomt hvis det kan vise hvem du er."
-            ),
-            (
-                "Det hjelper partikontoret å avgjere kven som skal handsame saka. La feltet stå "
-                "tomt dersom det kan vise kven du er."
-            ),
-            (
-                "This helps the party office decide who should handle the case. Leave it empty if "
-                "it could show who you are."
-            ),
-        ),
-        max_length=SHORT,
-    ),
-    Question(
-        key="local_branch",
-        kind=LINE,
-        group="what",
-        serves="§8.2; Bergen rule 11 applies to Arbeiderpartiet i Bergen",
-        label=Text(
-            "Hvilket lokallag, møte eller hvilken samling? (valgfritt)",
-            "Kva lokallag, møte eller samling? (valfritt)",
-            "Which local branch, meeting or gathering? (optional)",
-        ),
-        office=Text(
-            "Lokallag, møte eller samling (§8.2)",
-            "Lokallag, møte eller samling (§8.2)",
-            "Local branch, meeting or gathering (§8.2)",
-        ),
-        max_length=SHORT,
-    ),
-    Question(
-        key="contact_persons_announced",
-        kind=ONE,
-        group="what",
-        serves="Bergen rule 11 (contact persons announced at overnight gatherings)",
-        label=Text(
-            (
-                "Hvis det var en samling med overnatting: ble det kunngjort kontaktpersoner ved "
-                "møtestart?"
-            ),
-            (
-                "Dersom det var ei samling med overnatting: vart det kunngjort kontaktpersonar ved "
-                "møtestart?"
-            ),
-            (
-                "If it was a gathering with an overnight stay: were contact persons announced at "
-                "the start?"
-            ),
-        ),
-        office=Text(
-            "Ble kontaktpersoner kunngjort ved møtestart? (Bergen, kjøreregel 11)",
-            "Vart kontaktpersonar kunngjorde ved møtestart? (Bergen, køyreregel 11)",
-            "Were contact persons announced at the start of the meeting? (Bergen, rule 11)",
-        ),
-        hint=Text(
-            (
-                "På samlinger med overnatting skal partiet ved møtestart kunngjøre hvem som er "
-                "kvinnelig og mannlig kontaktperson hvis ubehagelige situasjoner oppstår."
-            ),
-            (
-                "På samlingar med overnatting skal partiet ved møtestart kunngjere kven som er "
-                "kvinneleg og mannleg kontaktperson dersom ubehagelege situasjonar oppstår."
-            ),
-            (
-                "At gatherings with an overnight stay, the party should announce at the start who "
-                "the female and male contact persons are if unpleasant situations arise."
-            ),
-        ),
-        choices=(
-            Choice(
-                "yes",
-                Text("Ja", "Ja", "Yes"),
-                office=Text("Ja", "Ja", "Yes"),
-            ),
-            Choice(
-                "no",
-                Text("Nei", "Nei", "No"),
-                office=Text(
-                    "Nei – kjøreregel 11 (Bergen) sier at de skal kunngjøres",
-                    "Nei – køyreregel 11 (Bergen) seier at dei skal kunngjerast",
-                    "No – rule 11 (Bergen) says they are to be announced",
-                ),
-            ),
-            Choice(
-                "unknown",
-                Text("Vet ikke", "Veit ikkje", "I don't know"),
-                office=Text("Vet ikke", "Veit ikkje", "Don't know"),
-            ),
-        ),
-    ),
-    Question(
-        key="contact_persons_contacted",
-        kind=ONE,
-        group="what",
-        serves="Bergen rule 11",
-        label=Text(
-            "Tok du eller noen andre kontakt med dem?",
-            "Tok du eller nokon andre kontakt med dei?",
-            "Did you or anyone else contact them?",
-        ),
-        office=Text(
-            "Ble kontaktpersonene kontaktet?",
-            "Vart kontaktpersonane kontakta?",
-            "Were the contact persons contacted?",
-        ),
-        choices=(YES, NO, UNKNOWN),
-    ),
-    Question(
-        key="kind",
-        kind=ONE,
-        group="what",
-        serves="§1, §2",
-        label=Text(
-            "Hva slags situasjon gjelder det?",
-            "Kva slags situasjon gjeld det?",
-            "What kind of situation is it?",
-        ),
-        office=Text("Hva slags forhold", "Kva slags forhold", "What kind of matter"),
-        hint=Text(
-            "Velg «Jeg er usikker» hvis du ikke vet hva du skal kalle det.",
-            "Vel «Eg er usikker» viss du ikkje veit kva du skal kalle det.",
-            "Choose “I am not sure” if you do not know what to call it.",
-        ),
-        choices=(
-            Choice(
-                "harassment",
-                Text("Trakassering", "Trakassering", "Harassment"),
-                office=Text("Trakassering", "Trakassering", "Harassment"),
-            ),
-            Choice(
-                "sexual_harassment",
-                Text(
-                    "Seksuell trakassering",
-                    "Seksuell trakassering",
-                    "Sexual harassment",
-                ),
-                office=Text(
-                    "Seksuell trakassering",
-                    "Seksuell trakassering",
-                    "Sexual harassment",
-                ),
-            ),
-            Choice(
-                "other",
-                Text("Noe annet", "Noko anna", "Something else"),
-                office=Text("Noe annet", "Noko anna", "Something else"),
-            ),
-            Choice(
-                "unsure",
-                Text("Jeg er usikker", "Eg er usikker", "I am not sure"),
-                office=Text("Usikker", "Usikker", "Unsure"),
-            ),
-        ),
-    ),
-    Question(
-        key="involved_roles",
-        kind=SEVERAL,
-        group="who",
-        serves="§3, §4 (AUF)",
-        label=Text("Hvem er involvert?", "Kven er involvert?", "Who is involved?"),
-        office=Text(
-            "Involverte, etter rolle (§3, §4)",
-            "Involverte, etter rolle (§3, §4)",
-            "People involved, by role (§3, §4)",
-        ),
-        hint=Text(
-            "Kryss av for rollene til de involverte. Du kan krysse av for flere.",
-            "Kryss av for rollene til dei involverte. Du kan krysse av for fleire.",
-            "Tick the roles of the people involved. You can tick several.",
-        ),
-        choices=(
-            Choice(
-                "folkevalgt",
-                Text("Folkevalgt", "Folkevald", "Elected representative (folkevalgt)"),
-                office=Text("Folkevalgt (§3)", "Folkevald (§3)", "Elected representative (§3)"),
-            ),
-            Choice(
-                "tillitsvalgt",
-                Text(
-                    "Tillitsvalgt i partiet",
-                    "Tillitsvald i partiet",
-                    "Elected officer in the party (tillitsvalgt)",
-                ),
-                office=Text("Tillitsvalgt (§3)", "Tillitsvald (§3)", "Elected officer (§3)"),
-            ),
-            Choice(
-                "partimedlem",
-                Text("Partimedlem", "Partimedlem", "Party member"),
-                office=Text("Partimedlem (§3)", "Partimedlem (§3)", "Party member (§3)"),
-            ),
-            Choice(
-                "oppnevnt",
-                Text(
-                    "Oppnevnt i en politisk posisjon",
-                    "Oppnemnd i ein politisk posisjon",
-                    "Appointed to a political position",
-                ),
-                office=Text(
-                    "Oppnevnt i politisk posisjon (§3)",
-                    "Oppnemnd i politisk posisjon (§3)",
-                    "Appointed to a political position (§3)",
-                ),
-            ),
-            Choice(
-                "ansatt",
-                Text("Ansatt i partiet", "Tilsett i partiet", "Employed by the party"),
-                office=Text(
-                    "Ansatt i partiet (§3)",
-                    "Tilsett i partiet (§3)",
-                    "Employed by the party (§3)",
-                ),
-            ),
-            Choice(
-                "innleid",
-                Text("Innleid personell", "Innleigt personell", "Hired staff"),
-                office=Text(
-                    "Innleid personell (§3)",
-                    "Innleigt personell (§3)",
-                    "Hired staff (§3)",
-                ),
-            ),
-            Choice(
-                "auf_medlem",
-                Text("AUF-medlem", "AUF-medlem", "AUF member"),
-                office=Text("AUF-medlem (§4)", "AUF-medlem (§4)", "AUF member (§4)"),
-            ),
-            Choice(
-                "annet",
-                Text("Noen andre", "Nokon andre", "Someone else"),
-                office=Text("Annet", "Anna", "Other"),
-            ),
-        ),
-    ),
-    Question(
-        key="involved_detail",
-        kind=TEXT,
-        group="who",
-        serves="§3",
-        label=Text(
-            "Beskriv hvem som er involvert (valgfritt)",
-            "Skildre kven som er involvert (valfritt)",
-            "Describe who is involved (optional)",
-        ),
-        office=Text(
-            "Mer om de involverte",
-            "Meir om dei involverte",
-            "More about those involved",
-        ),
-        hint=Text(
-            (
-                "Roller er nok, for eksempel «lokallagslederen». Du bestemmer selv om du vil oppgi "
-                "navn."
-            ),
-            (
-                "Roller er nok, til dømes «lokallagsleiaren». Du bestemmer sjølv om du vil oppgi "
-                "namn."
-            ),
-            "Roles are enough, for example “the branch leader”. You decide whether to give names.",
-        ),
-    ),
-    Question(
-        key="reporter_relation",
-        kind=ONE,
-        group="who",
-        serves="§9.1 (a witness: the office contacts the affected person)",
-        label=Text(
-            "Skjedde det med deg, eller med noen andre?",
-            "Hende det deg, eller nokon andre?",
-            "Did it happen to you, or to someone else?",
-        ),
-        office=Text(
-            "Varslerens forhold til saken (§9.1)",
-            "Forholdet varslaren har til saka (§9.1)",
-            "The reporter's relation to the matter (§9.1)",
-        ),
-        hint=Text(
-            "Skjedde det med noen andre, må partikontoret også snakke med den personen.",
-            "Hende det nokon andre, må partikontoret òg snakke med den personen.",
-            (
-                "If it happened to someone else, the party office will also need to talk to that "
-                "person."
-            ),
-        ),
-        choices=(
-            Choice(
-                "affected",
-                Text("Det skjedde med meg", "Det hende meg", "It happened to me"),
-                office=Text("Selv utsatt", "Sjølv utsett", "Affected myself"),
-            ),
-            Choice(
-                "witness",
-                Text(
-                    "Det skjedde med noen andre (jeg er vitne eller har fått vite om det)",
-                    "Det hende nokon andre (eg er vitne eller har fått vite om det)",
-                    "It happened to someone else (I am a witness or was told about it)",
-                ),
-                office=Text(
-                    "Vitne – partiet må også kontakte den som er utsatt (§9.1)",
-                    "Vitne – partiet må òg kontakte den som er utsett (§9.1)",
-                    "Witness – the party must also contact the person affected (§9.1)",
-                ),
-            ),
-        ),
-    ),
-    Question(
-        key="party_employee_involved",
-        kind=ONE,
-        group="who",
-        serves="§11 (employer responsibility)",
-        label=Text(
-            "Er noen av de involverte ansatt i partiet?",
-            "Er nokon av dei involverte tilsette i partiet?",
-            "Is anyone involved employed by the party?",
-        ),
-        office=Text(
-            "Er noen av de involverte ansatt i partiet? (§11)",
-            "Er nokon av dei involverte tilsette i partiet? (§11)",
-            "Is anyone involved employed by the party? (§11)",
-        ),
-        hint=Text(
-            "Da må også arbeidsgiveren involveres i behandlingen av saken.",
-            "Då må òg arbeidsgivaren involverast i behandlinga av saka.",
-            "Then the employer must also be involved in handling the case.",
-        ),
-        choices=(
-            Choice(
-                "yes",
-                Text("Ja", "Ja", "Yes"),
-                office=Text(
-                    "Ja – arbeidsgiver må involveres (§11)",
-                    "Ja – arbeidsgivar må involverast (§11)",
-                    "Yes – the employer must be involved (§11)",
-                ),
-            ),
-            Choice(
-                "no",
-                Text("Nei", "Nei", "No"),
-                office=Text("Nei", "Nei", "No"),
-            ),
-            Choice(
-                "unknown",
-                Text("Vet ikke", "Veit ikkje", "I don't know"),
-                office=Text("Vet ikke", "Veit ikkje", "Don't know"),
-            ),
-        ),
-    ),
-    Question(
-        key="central_office",
-        kind=ONE,
-        group="who",
-        serves="§8.2 (central office-holder: the party office handles it)",
-        label=Text(
-            "Har den du varsler om, et sentralt verv i partiet?",
-            "Har den du varslar om, eit sentralt verv i partiet?",
-            "Does the person you report hold a central position in the party?",
-        ),
-        office=Text(
-            "Har den det varsles om et sentralt verv? (§8.2)",
-            "Har den det blir varsla om, eit sentralt verv? (§8.2)",
-            "Does the person reported hold a central office? (§8.2)",
-        ),
-        hint=Text(
-            "Da behandler partikontoret alltid saken selv.",
-            "Då behandlar partikontoret alltid saka sjølv.",
-            "Then the party office always handles the case itself.",
-        ),
-        choices=(
-            Choice(
-                "yes",
-                Text("Ja", "Ja", "Yes"),
-                office=Text(
-                    "Ja – partikontoret håndterer alltid (§8.2)",
-                    "Ja – partikontoret handterer alltid (§8.2)",
-                    "Yes – the party office always handles it (§8.2)",
-                ),
-            ),
-            Choice(
-                "no",
-                Text("Nei", "Nei", "No"),
-                office=Text("Nei", "Nei", "No"),
-            ),
-            Choice(
-                "unknown",
-                Text("Vet ikke", "Veit ikkje", "I don't know"),
-                office=Text("Vet ikke", "Veit ikkje", "Don't know"),
-            ),
-        ),
-    ),
-    Question(
-        key="ongoing",
-        kind=ONE,
-        group="who",
-        serves="§9.3 (ongoing harassment must stop)",
-        label=Text("Pågår det fortsatt?", "Held det framleis fram?", "Is it still going on?"),
-        office=Text("Pågår det fortsatt?", "Held det fram?", "Is it still going on?"),
-        choices=(YES, NO, UNKNOWN),
-    ),
-    Question(
-        key="contact_wanted",
-        kind=ONE,
-        group="contact",
-        serves="§9.1 (contact without undue delay)",
-        label=Text(
-            "Vil du at partikontoret skal kontakte deg?",
-            "Vil du at partikontoret skal kontakte deg?",
-            "Do you want the party office to contact you?",
-        ),
-        office=Text(
-            "Ønsker varsleren kontakt?",
-            "Ønskjer varslaren kontakt?",
-            "Does the reporter want contact?",
-        ),
-        hint=Text(
-            "Partikontoret svarer her i portalen. Du leser svarene med kvitteringen din.",
-            "Partikontoret svarar her i portalen. Du les svara med kvitteringa di.",
-            (
-                "The party office will answer here, in the portal. You read the answers with your "
-                "receipt."
-            ),
-        ),
-        choices=(YES, NO),
-    ),
-    Question(
-        key="contact_how",
-        kind=TEXT,
-        group="contact",
-        serves="§9.1",
-        label=Text(
-            "Hvordan vil du bli kontaktet? (valgfritt)",
-            "Korleis vil du bli kontakta? (valfritt)",
-            "How would you like to be contacted? (optional)",
-        ),
-        office=Text("Hvordan kontakt", "Korleis kontakt", "How to make contact"),
-        hint=Text(
-            (
-                "Det tryggeste er gjennom denne portalen. Oppgir du telefonnummer eller "
-                "e-postadresse, vet partikontoret hvem du er."
-            ),
-            (
-                "Det tryggaste er gjennom denne portalen. Oppgir du telefonnummer eller "
-                "e-postadresse, veit partikontoret kven du er."
-            ),
-            (
-                "The safest is through this portal. If you give a phone number or an e-mail "
-                "address, the party office will know who you are."
-            ),
-        ),
-        max_length=2 * SHORT,
-        rows=3,
-    ),
-    Question(
-        key="identity",
-        kind=LINE,
-        group="contact",
-        serves="§6a (confidentiality; identity only inside the envelope)",
-        label=Text(
-            "Navnet ditt (valgfritt)",
-            "Namnet ditt (valfritt)",
-            "Your name (optional)",
-        ),
-        office=Text(
-            "Varslerens identitet (frivillig oppgitt)",
-            "Identiteten til varslaren (frivillig oppgitt)",
-            "The reporter's identity (given voluntarily)",
-        ),
-        hint=Text(
-            (
-                "Du kan være anonym. Oppgir du navnet ditt, blir det kryptert sammen med resten av "
-                "varselet."
-            ),
-            (
-                "Du kan vere anonym. Oppgir du namnet ditt, blir det kryptert saman med resten av "
-                "varselet."
-            ),
-            (
-                "You can stay anonymous. If you give your name, it is encrypted with the rest of "
-                "the report."
-            ),
-        ),
-        max_length=SHORT,
-    ),
-)
+class CatalogueError(ValueError):
+    """The data file is not a catalogue this module reads; the message says where."""
+
+
+def _table(value: object, where: str, required: tuple[str, ...],
+           optional: tuple[str, ...] = ()) -> dict[str, Any]:
+    """``value`` as a TOML table with all of ``required``, and nothing but those and
+    ``optional``."""
+    if not isinstance(value, dict):
+        raise CatalogueError(f"{where}: expected a table, found {type(value).__name__}")
+    unknown = sorted(set(value) - set(required) - set(optional))
+    if unknown:
+        known = ", ".join(required + optional)
+        raise CatalogueError(f"{where}: unknown key {unknown[0]!r} (known: {known})")
+    missing = [k for k in required if k not in value]
+    if missing:
+        raise CatalogueError(f"{where}: {missing[0]!r} is missing")
+    return value
+
+
+def _string(value: object, where: str, pattern: re.Pattern[str] | None = None) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise CatalogueError(f"{where}: expected a non-empty string")
+    if pattern is not None and not pattern.fullmatch(value):
+        raise CatalogueError(f"{where}: {value!r} is not a-z, 0-9 and _ (a-z first)")
+    return value
+
+
+def _text(value: object, where: str) -> Text:
+    """A wording, in every language the project speaks."""
+    table = _table(value, where, LANGUAGES)
+    return Text(**{lang: _string(table[lang], f"{where}.{lang}") for lang in LANGUAGES})
+
+
+def _count(value: object, where: str) -> int:
+    if type(value) is not int or value < 1:
+        raise CatalogueError(f"{where}: expected a whole number of at least 1")
+    return value
+
+
+def _entries(value: object, header: str, where: str, name: str) -> list[tuple[str, object]]:
+    """An array of tables (``[[header]]``), each with its place for errors: ``where`` and
+    its ``name`` key where it has one, else its number. A ``name`` given twice is an
+    error."""
+    if not isinstance(value, list):
+        raise CatalogueError(f"{where}: expected [[{header}]] entries")
+    places, seen = [], set()
+    for number, entry in enumerate(value, 1):
+        given = entry.get(name) if isinstance(entry, dict) else None
+        if isinstance(given, str) and given in seen:
+            raise CatalogueError(f"{where} {given!r}: given twice")
+        seen.add(given)
+        places.append((f"{where} {given!r}" if isinstance(given, str) else f"{where} {number}",
+                       entry))
+    return places
+
+
+def _choice(value: object, where: str, shared: Mapping[str, Choice]) -> Choice:
+    """A choice; one whose value names a shared choice takes the words it lacks from it."""
+    own = _table(value, where, ("value",), ("label", "office"))
+    name = _string(own["value"], f"{where}, value", _KEY)
+    words = {f: _text(own[f], f"{where}, {f}") for f in ("label", "office") if f in own}
+    base = shared.get(name)
+    if base is not None:
+        words = {"label": base.label, "office": base.office, **words}
+    for field in ("label", "office"):
+        if field not in words:
+            raise CatalogueError(f"{where}: {field!r} is missing (no shared_choice {name!r})")
+    return Choice(name, words["label"], office=words["office"])
+
+
+def _question(value: object, where: str, groups: Mapping[str, Group],
+              shared: Mapping[str, Choice]) -> Question:
+    q = _table(value, where, *_QUESTION_KEYS)
+    try:
+        kind = Kind(q["kind"])
+    except ValueError:
+        kinds = ", ".join(k.value for k in Kind)
+        raise CatalogueError(f"{where}: kind {q['kind']!r} is none of {kinds}") from None
+    if q["group"] not in groups:
+        raise CatalogueError(f"{where}: group {q['group']!r} is no [[group]]'s key")
+    choices = tuple(
+        _choice(c, at, shared)
+        for at, c in _entries(q.get("choice", []), "question.choice", f"{where}, choice",
+                              "value")
+    )
+    # What a kind takes: free text no choices, a choice question at least one; the
+    # form's bounds and its required message only where the form applies them.
+    free = kind in FREE_TEXT
+    if free == bool(choices):
+        takes = "no choices" if free else "at least one [[question.choice]]"
+        raise CatalogueError(f"{where}: a {kind.value!r} question takes {takes}")
+    for name, applies in (("required", free), ("max_length", free), ("rows", kind is TEXT)):
+        if name in q and not applies:
+            raise CatalogueError(f"{where}: {name!r} is not for a {kind.value!r} question")
+    return Question(
+        key=_string(q["key"], f"{where}, key", _KEY),
+        kind=kind,
+        group=q["group"],
+        serves=_string(q["serves"], f"{where}, serves"),
+        label=_text(q["label"], f"{where}, label"),
+        office=_text(q["office"], f"{where}, office"),
+        hint=_text(q["hint"], f"{where}, hint") if "hint" in q else None,
+        choices=choices,
+        required=_text(q["required"], f"{where}, required") if "required" in q else None,
+        max_length=_count(q["max_length"], f"{where}, max_length") if "max_length" in q else None,
+        rows=_count(q["rows"], f"{where}, rows") if "rows" in q else 4,
+    )
+
+
+def load(source: str, name: str = DATA_FILE) -> tuple[tuple[Group, ...], tuple[Question, ...]]:
+    """The groups and the questions of a catalogue's TOML text; ``name`` says where it
+    came from. CatalogueError, naming the place, for anything the comment at the top of
+    ``questions.toml`` does not describe: an unknown or missing key, a wording without
+    one of the languages, a kind without choices, a key or a choice given twice."""
+    try:
+        data = _table(tomllib.loads(source), "the file", ("group", "question"),
+                      ("shared_choice",))
+        shared_words = data.get("shared_choice", {})
+        if not isinstance(shared_words, dict):
+            raise CatalogueError("shared_choice: expected [shared_choice.<value>] tables")
+        shared = {}
+        for value, words in shared_words.items():
+            at = f"shared_choice {value!r}"
+            shared[value] = _choice({"value": value, **_table(words, at, ("label", "office"))},
+                                    at, {})
+        groups = {}
+        for at, entry in _entries(data["group"], "group", "group", "key"):
+            group = _table(entry, at, ("key", "legend"))
+            key = _string(group["key"], f"{at}, key", _KEY)
+            groups[key] = Group(key, _text(group["legend"], f"{at}, legend"))
+        questions = tuple(_question(q, at, groups, shared)
+                          for at, q in _entries(data["question"], "question", "question", "key"))
+        empty = next((g for g in groups if all(q.group != g for q in questions)), None)
+        if empty is not None:
+            raise CatalogueError(f"group {empty!r}: no question stands in it")
+    except tomllib.TOMLDecodeError as error:
+        raise CatalogueError(f"{name}: not TOML: {error}") from None
+    except CatalogueError as error:
+        raise CatalogueError(f"{name}: {error}") from None
+    return tuple(groups.values()), questions
+
+
+def read_data() -> str:
+    """The text of the package's data file (``report_form/questions.toml``)."""
+    return resources.files(__package__).joinpath(DATA_FILE).read_text(encoding="utf-8")
+
+
+# The catalogue, in the form's order: the reporter's, the own copy's and the office's.
+GROUPS, QUESTIONS = load(read_data())
 
 
 @cache

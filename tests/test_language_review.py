@@ -1,6 +1,6 @@
 """Errors a language review found in the catalogues and the office guide stay fixed
 (issue 9, item 14). Each pair is (wrong, right) in a file's text as people read it. The
-report's questions carry their words in the question catalogue (report_form/catalogue.py),
+report's questions carry their words in the question catalogue (report_form/questions.toml),
 so a language's text is its Flask-Babel catalogue and its words there."""
 
 from dataclasses import fields

@@ -38,6 +38,11 @@ def test_dockerfile_names_only_things_that_exist() -> None:
     for src in re.findall(r"^COPY\s+(\S+)", text, flags=re.M):
         for part in src.split():
             assert (ROOT / part).exists(), f"Dockerfile copies missing {part}"
+    # Every package the wheel carries is copied in before `pip install .` builds it.
+    find = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+    copied = re.findall(r"^COPY\s+(\S+)", text, flags=re.M)
+    for package in find["packages"]["find"]["include"]:
+        assert package.rstrip("*") in copied, f"Dockerfile does not copy {package}"
     cmd = re.search(r"^CMD\s+(\[.*?\])", text, flags=re.M | re.S)
     assert cmd, "Dockerfile has a CMD"
     assert "portal:create_app()" in cmd.group(1)

@@ -61,8 +61,9 @@ def test_the_wheel_installs_and_serves_bokmal_with_its_css(tmp_path: Path) -> No
         top = name.split("/", 1)[0]
         if top in ("templates", "static"):
             assert f"portal/{name}" in names, f"{name} is missing from the wheel"
-        elif top in ("crypto", "portal", "inbox") and not name.endswith(".py"):
+        elif top in ("crypto", "portal", "inbox", "report_form") and not name.endswith(".py"):
             assert name in names, f"{name} is missing from the wheel"
+    assert "report_form/questions.toml" in names  # the report's questions
     for lang in LANGUAGES:
         assert f"portal/translations/{lang}/LC_MESSAGES/messages.mo" in names
     for lang in ("nb", "nn"):  # click's words in varsel-inbox
@@ -123,6 +124,9 @@ def test_the_wheel_installs_and_serves_bokmal_with_its_css(tmp_path: Path) -> No
         kind, body = _get(f"http://127.0.0.1:{port}{css.group(1)}")
         assert kind.startswith("text/css") and b"{" in body
         assert (workdir / "var" / "keys" / "office.pub").is_file(), "data beside, not inside"
+        # The report form asks the questions of the installed report_form/questions.toml.
+        kind, body = _get(f"http://127.0.0.1:{port}/report")
+        assert kind.startswith("text/html") and "Hva skjedde?" in body.decode()
     finally:
         process.terminate()
         process.wait(timeout=10)

@@ -1,6 +1,8 @@
-"""The question catalogue is the one place a question lives (report_form/catalogue.py).
+"""The question catalogue is the one place a question lives (report_form/questions.toml,
+read by report_form/catalogue.py).
 
-The proof: questions added to the catalogue -- and nowhere else -- appear on the form, are
+The proof: questions added to the catalogue's data file -- and nowhere else -- appear on
+the form, are
 sealed in the report by the portal, pass the one validator in the inbox, and show in the
 inbox's display, its JSON, the desk's languages and the case file PDF; the reporter's own
 copy carries them too. The rest of the module keeps the catalogue and its mirrors true.
@@ -8,6 +10,7 @@ copy carries them too. The rest of the module keeps the catalogue and its mirror
 
 import json
 import re
+import tomllib
 from collections.abc import Callable
 from pathlib import Path
 
@@ -24,51 +27,17 @@ from crypto.payload import Report, check_answers
 from inbox import render
 from portal.services import services
 from report_form import catalogue
-from report_form.catalogue import LINE, ONE, Choice, Question, Text
 
 from .conftest import Office
 from .test_case import pdftotext
 
-ROOT = Path(__file__).resolve().parent.parent.parent
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent.parent
 
-WITNESSES = Question(
-    key="witnesses",
-    kind=ONE,
-    group="who",
-    serves="§9.1 (record all relevant information)",
-    label=Text(
-        "Var det noen andre til stede?",
-        "Var det nokon andre til stades?",
-        "Was anyone else there?",
-    ),
-    office=Text("Andre til stede (§9.1)", "Andre til stades (§9.1)", "Others present (§9.1)"),
-    hint=Text(
-        "Andre som så det, kan støtte det du forteller.",
-        "Andre som såg det, kan støtte det du fortel.",
-        "Others who saw it can support what you tell.",
-    ),
-    choices=(
-        Choice(
-            "several",
-            Text("Ja, flere", "Ja, fleire", "Yes, several"),
-            office=Text("Flere vitner", "Fleire vitne", "Several witnesses"),
-        ),
-        Choice(
-            "none",
-            Text("Nei, ingen", "Nei, ingen", "No, nobody"),
-            office=Text("Ingen vitner", "Ingen vitne", "No witnesses"),
-        ),
-    ),
-)
-ROOM = Question(
-    key="room",
-    kind=LINE,
-    group="what",
-    serves="§9.1",
-    label=Text("Hvilket rom?", "Kva rom?", "Which room?"),
-    office=Text("Rom", "Rom", "Room"),
-    max_length=40,
-)
+# Two questions as a maintainer adds them: entries at the end of report_form/questions.toml.
+ADDED = (HERE / "added_questions.toml").read_text(encoding="utf-8")
+GROUPS, EXTENDED = catalogue.load(catalogue.read_data() + ADDED)
+WITNESSES, ROOM = EXTENDED[-2:]
 
 
 def _portal_command(app: Flask, *args: str) -> click.testing.Result:
@@ -87,8 +56,10 @@ def test_a_question_added_to_the_catalogue_goes_all_the_way(
     with pytest.raises(MalformedError, match="unknown question 'witnesses'"):
         check_answers(answers)  # not a question until the catalogue says so
 
-    # The one edit: two entries in the catalogue.
-    monkeypatch.setattr(catalogue, "QUESTIONS", (*catalogue.QUESTIONS, WITNESSES, ROOM))
+    # The one edit: two entries in the catalogue's data file.
+    assert GROUPS == catalogue.GROUPS and EXTENDED[:-2] == catalogue.QUESTIONS
+    assert (WITNESSES.key, ROOM.key, ROOM.max_length) == ("witnesses", "room", 40)
+    monkeypatch.setattr(catalogue, "QUESTIONS", EXTENDED)
     assert check_answers(answers) == answers
     with pytest.raises(MalformedError, match="not an allowed choice"):
         check_answers({**answers, "witnesses": "maybe"})
@@ -186,6 +157,43 @@ def test_every_question_has_its_words_group_and_choices() -> None:
         assert len(set(question.values)) == len(question.values), question.key
     required = [q.key for q in catalogue.QUESTIONS if q.required is not None]
     assert required == ["what_happened"]
+
+
+def test_a_shared_choice_gives_the_words_a_choice_does_not() -> None:
+    """``value = "yes"`` alone is the shared yes; a choice's own office words win over the
+    shared ones while the reporter keeps reading the shared label."""
+    questions = catalogue.by_key(catalogue.QUESTIONS)
+    ongoing = questions["ongoing"].choices
+    assert [(c.value, c.label.nn, c.office.en) for c in ongoing] == [
+        ("yes", "Ja", "Yes"), ("no", "Nei", "No"), ("unknown", "Veit ikkje", "Don't know"),
+    ]
+    assert questions["contact_persons_contacted"].choices == ongoing
+    assert questions["contact_wanted"].choices == ongoing[:2]
+    announced = questions["contact_persons_announced"].choices
+    assert announced[0] == ongoing[0] and announced[2] == ongoing[2]
+    assert announced[1].label == ongoing[1].label
+    assert announced[1].office.nb == "Nei – kjøreregel 11 (Bergen) sier at de skal kunngjøres"
+    employee = questions["party_employee_involved"].choices
+    assert employee[0].label.en == "Yes" and "(§11)" in employee[0].office.en
+    assert employee[1:] == ongoing[1:]
+
+
+MISTAKES = tomllib.loads((HERE / "catalogue_mistakes.toml").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("mistake", MISTAKES["mistake"], ids=lambda m: m["error"][:50])
+def test_a_mistake_in_the_data_file_is_refused_naming_the_question(
+    mistake: dict[str, str],
+) -> None:
+    text = catalogue.read_data()
+    if "old" in mistake:
+        assert mistake["old"] in text
+        text = text.replace(mistake["old"], mistake["new"], 1)
+    else:
+        text += mistake["new"]
+    with pytest.raises(catalogue.CatalogueError) as refused:
+        catalogue.load(text)
+    assert str(refused.value).startswith(f"questions.toml: {mistake['error']}")
 
 
 def test_protocol_describes_the_catalogue() -> None:
