@@ -75,6 +75,8 @@ FREE_TEXT = frozenset({LINE, TEXT})
 
 @dataclass(frozen=True)
 class Choice:
+    """One answer a ``one`` or ``several`` question offers, with its words."""
+
     value: str  # the wire value in the payload
     label: Text  # what the reporter reads on the form and in the own copy
     office: Text  # what the office reads in the inbox and the PDF
@@ -90,6 +92,8 @@ class Group:
 
 @dataclass(frozen=True)
 class Question:
+    """One question of the report: a ``[[question]]`` entry of ``questions.toml``."""
+
     key: str
     kind: Kind
     group: str  # a Group's key
