@@ -38,5 +38,6 @@ Modules, one per thing in the domain (tests/test_structure.py keeps this list tr
 - ``cli``             -- the ``varsel-inbox`` command
 - ``case_commands``   -- ``varsel-inbox case ...``, ``intake`` and ``stats``
 - ``desk``            -- ``varsel-inbox desk``: the same functions in a local browser window
+- ``web_headers``     -- the security headers of the desk and the portal, and SRI values
 - ``launcher``        -- ``varsel-inbox install-launcher``: the desk from a double click
 """

@@ -7,14 +7,14 @@ header is what Flask's redirects and URL adapter are made from; an unknown one w
 redirect to the attacker's host, and a malformed one broke URL building with a 500).
 """
 
-import base64
-import hashlib
 import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from flask import Flask, Response, request
+
+from inbox.web_headers import integrity, security_headers
 
 from .config import Settings
 
@@ -30,14 +30,8 @@ CSP = (
     "connect-src 'self'; worker-src 'self'"
 )
 
-HEADERS: tuple[tuple[str, str], ...] = (
-    ("Content-Security-Policy", CSP),
-    ("Referrer-Policy", "no-referrer"),
-    ("X-Frame-Options", "DENY"),
-    ("X-Content-Type-Options", "nosniff"),
-    ("Cross-Origin-Opener-Policy", "same-origin"),
-    ("Cross-Origin-Resource-Policy", "same-origin"),
-    ("Permissions-Policy", "camera=(), microphone=(), geolocation=(), interest-cohort=()"),
+HEADERS = security_headers(
+    CSP, "camera=(), microphone=(), geolocation=(), interest-cohort=()"
 )
 NO_STORE: tuple[tuple[str, str], ...] = (("Cache-Control", "no-store"), ("Pragma", "no-cache"))
 HSTS = ("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
@@ -147,8 +141,7 @@ def _sri_of(static: Path) -> Any:
 
     def static_sri(name: str) -> str:
         if name not in cache:
-            digest = hashlib.sha384((static / name).read_bytes()).digest()
-            cache[name] = "sha384-" + base64.b64encode(digest).decode("ascii")
+            cache[name] = integrity((static / name).read_bytes())
         return cache[name]
 
     return static_sri

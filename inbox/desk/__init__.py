@@ -2,8 +2,8 @@
 
 A small Flask application served only to the laptop itself, on 127.0.0.1, over the same
 encrypted store and the same functions as the commands: every view calls one function in
-``inbox`` and shows its result, so the desk and the commands cannot disagree. It shares no
-code path with the portal.
+``inbox`` and shows its result, so the desk and the commands cannot disagree. The only
+code it shares with the portal is the list of security headers (``inbox.web_headers``).
 
 - :mod:`inbox.desk.session`  the one-time secret, the session gate and locking
 - :mod:`inbox.desk.server`   the loopback server, the browser and the idle lock

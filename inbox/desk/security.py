@@ -3,13 +3,12 @@ style, nothing from elsewhere), is never cached, and is never framed. A request 
 ``Host`` is not the loopback address the desk bound to is refused before anything else
 (a web page elsewhere that points a name at 127.0.0.1 gets nothing)."""
 
-import base64
 import functools
-import hashlib
 from pathlib import Path
 
 from flask import Flask, Response, abort, request
 
+from ..web_headers import integrity, security_headers
 from .context import desk_state
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -21,14 +20,8 @@ CSP = (
 # as a download the browser may only show as an image.
 FILE_CSP = "default-src 'none'; sandbox"
 
-HEADERS: tuple[tuple[str, str], ...] = (
-    ("Content-Security-Policy", CSP),
-    ("Referrer-Policy", "no-referrer"),
-    ("X-Frame-Options", "DENY"),
-    ("X-Content-Type-Options", "nosniff"),
-    ("Cross-Origin-Opener-Policy", "same-origin"),
-    ("Cross-Origin-Resource-Policy", "same-origin"),
-    ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
+HEADERS = (
+    *security_headers(CSP, "camera=(), microphone=(), geolocation=()"),
     ("Cache-Control", "no-store"),
 )
 
@@ -36,8 +29,7 @@ HEADERS: tuple[tuple[str, str], ...] = (
 @functools.cache
 def sri(filename: str) -> str:
     """The ``integrity=`` value of one of the desk's own static files."""
-    digest = hashlib.sha384((STATIC / filename).read_bytes()).digest()
-    return "sha384-" + base64.b64encode(digest).decode("ascii")
+    return integrity((STATIC / filename).read_bytes())
 
 
 def _check_host() -> None:
