@@ -1,8 +1,9 @@
 """The desk's forms (Flask-WTF: every one carries the CSRF token). Labels are written in
 the templates, in the chosen language; the choices come from the inbox's own tables."""
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField
+from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     DateField,
@@ -22,7 +23,10 @@ from ..case import NOTE_KINDS
 
 
 class DeskForm(FlaskForm):  # type: ignore[misc]
-    """Every desk form: Flask-WTF's, with its CSRF token."""
+    """Every desk form: Flask-WTF's, with its CSRF token, and what the office is told when
+    it is sent back with the form incomplete (nothing is changed then)."""
+
+    missing = _l("Something is missing in the form. Nothing was changed.")
 
 
 class ImportForm(DeskForm):
@@ -70,7 +74,7 @@ class StateForm(DeskForm):
 
 
 class ForwardForm(DeskForm):
-    key = FileField()
+    key = FileField(validators=[FileRequired()])
     name = StringField(validators=[DataRequired()])
     declaration = RadioField(
         choices=list(cases.DECLARATIONS), default="habil", validators=[InputRequired()]
@@ -83,15 +87,18 @@ class ForwardConfirmForm(DeskForm):
     name = HiddenField(validators=[Optional()])
     out = StringField(validators=[DataRequired()])
     confirmed = BooleanField(validators=[DataRequired()])
+    missing = _l("Nothing was written: confirm that the fingerprint is right first.")
 
 
 class CaseFileForm(DeskForm):
     out = StringField(validators=[DataRequired()])
     understood = BooleanField(validators=[DataRequired()])
+    missing = _l("Nothing was written: tick that you understand the file is not encrypted.")
 
 
 class CloseOutForm(DeskForm):
     confirmed = BooleanField(validators=[DataRequired()])
+    missing = _l("Nothing was deleted: tick the box to confirm first.")
 
 
 class DayForm(DeskForm):

@@ -3,9 +3,13 @@ report with its conversation, and the handling of its case. Each view reads its 
 calls one function in ``inbox`` (the same one the command calls) and shows the result."""
 
 from pathlib import Path
+from typing import TypeVar
 
-from flask import flash
-from flask_babel import gettext as _
+from flask import abort, flash, redirect
+
+from ..forms import DeskForm
+
+FormT = TypeVar("FormT", bound=DeskForm)
 
 
 def chosen_path(text: str) -> Path:
@@ -13,5 +17,11 @@ def chosen_path(text: str) -> Path:
     return Path(text.strip()).expanduser()
 
 
-def incomplete() -> None:
-    flash(_("Something is missing in the form. Nothing was changed."), "error")
+def filled(form_class: type[FormT], back: str) -> FormT:
+    """The posted form, complete and valid. Otherwise nothing is done: the office is sent
+    back to the address ``back`` and told what the form misses."""
+    form = form_class()
+    if not form.validate_on_submit():
+        flash(str(form.missing), "error")
+        abort(redirect(back))
+    return form

@@ -2,6 +2,7 @@
 minutes, state changes, forwarding a sealed case file to a handler (§6a, §6d), the PDF
 case file, and close-out (§6b). Each is logged by the function the command calls."""
 
+from collections.abc import Callable
 from pathlib import Path
 
 from flask import Blueprint, flash, redirect, render_template, url_for
@@ -27,22 +28,41 @@ from ..forms import (
     ReactionForm,
     StateForm,
 )
-from . import chosen_path, incomplete
+from . import FormT, chosen_path, filled
 
 bp = Blueprint("case", __name__, url_prefix="/sak")
 
 
+def _at(thread_id: str, anchor: str) -> str:
+    return url_for("thread.show", thread_id=thread_id) + f"#{anchor}"
+
+
 def _back(thread_id: str, anchor: str = "behandling") -> Response:
-    return redirect(url_for("thread.show", thread_id=thread_id) + f"#{anchor}")
+    return redirect(_at(thread_id, anchor))
 
 
-@bp.post("/<thread_id>/behandling")
-def open_case(thread_id: str) -> Response:
-    thread_id = store().resolve_thread(thread_id)
-    form = OpenCaseForm()
-    if not form.validate_on_submit():
-        incomplete()
-        return _back(thread_id)
+def _step(
+    rule: str, form_class: type[FormT], back: str = "behandling", *, deleted_ok: bool = False
+) -> Callable[[Callable[[str, FormT], Response | str]], Callable[[str], Response | str]]:
+    """A step posted from the report's page to ``/sak/<thread_id>/<rule>``. The view is
+    given the thread's whole id and its form, complete and valid; otherwise nothing is done
+    and the office is back at ``#back`` on the report's page, told what was missing."""
+
+    def register(
+        view: Callable[[str, FormT], Response | str],
+    ) -> Callable[[str], Response | str]:
+        def step(thread_id: str) -> Response | str:
+            thread_id = store().resolve_thread(thread_id, deleted_ok=deleted_ok)
+            return view(thread_id, filled(form_class, _at(thread_id, back)))
+
+        bp.add_url_rule(f"/<thread_id>/{rule}", view.__name__, step, methods=["POST"])
+        return step
+
+    return register
+
+
+@_step("behandling", OpenCaseForm)
+def open_case(thread_id: str, form: OpenCaseForm) -> Response:
     _case, advice = cases.open_case(
         store(),
         thread_id,
@@ -59,25 +79,15 @@ def open_case(thread_id: str) -> Response:
     return _back(thread_id)
 
 
-@bp.post("/<thread_id>/notat")
-def note(thread_id: str) -> Response:
-    thread_id = store().resolve_thread(thread_id)
-    form = NoteForm()
-    if not form.validate_on_submit():
-        incomplete()
-        return _back(thread_id, "notat")
+@_step("notat", NoteForm, "notat")
+def note(thread_id: str, form: NoteForm) -> Response:
     cases.add_note(store(), thread_id, form.kind.data or "", form.text.data or "", today=today())
     flash(_("Written in the case log."), "success")
     return _back(thread_id, "logg")
 
 
-@bp.post("/<thread_id>/tilstand")
-def state(thread_id: str) -> Response:
-    thread_id = store().resolve_thread(thread_id)
-    form = StateForm()
-    if not form.validate_on_submit():
-        incomplete()
-        return _back(thread_id)
+@_step("tilstand", StateForm)
+def state(thread_id: str, form: StateForm) -> Response:
     tell = (form.tell.data or "").strip() or None
     cases.change_state(
         store(),
@@ -95,16 +105,11 @@ def state(thread_id: str) -> Response:
     return _back(thread_id)
 
 
-@bp.post("/<thread_id>/videresend")
-def forward(thread_id: str) -> Response | str:
+@_step("videresend", ForwardForm, "videresend")
+def forward(thread_id: str, form: ForwardForm) -> Response | str:
     state_ = desk_state()
     opened = store()
-    thread_id = opened.resolve_thread(thread_id)
-    form = ForwardForm()
     upload = form.key.data
-    if not form.validate_on_submit() or upload is None or not upload.filename:
-        incomplete()
-        return _back(thread_id, "videresend")
     source = clean(Path(upload.filename).name)
     recipient = handover.parse_handler_key(upload.read(64 * 1024), source)
     handover.check_recipient(state_.home.public_identity(), recipient, source)
@@ -135,15 +140,10 @@ def forward(thread_id: str) -> Response | str:
     )
 
 
-@bp.post("/<thread_id>/videresend/bekreft")
-def forward_confirmed(thread_id: str) -> Response:
+@_step("videresend/bekreft", ForwardConfirmForm, "videresend")
+def forward_confirmed(thread_id: str, form: ForwardConfirmForm) -> Response:
     state_ = desk_state()
     opened = store()
-    thread_id = opened.resolve_thread(thread_id)
-    form = ForwardConfirmForm()
-    if not form.validate_on_submit():
-        flash(_("Nothing was written: confirm that the fingerprint is right first."), "error")
-        return _back(thread_id, "videresend")
     recipient = handover.parse_handler_key((form.key_text.data or "").encode(), "nøkkelen")
     handover.check_recipient(state_.home.public_identity(), recipient, "nøkkelen")
     _declared, name = handover.declared_handler(opened, thread_id, recipient, form.name.data)
@@ -167,14 +167,8 @@ def forward_confirmed(thread_id: str) -> Response:
     return _back(thread_id, "logg")
 
 
-@bp.post("/<thread_id>/saksmappe")
-def casefile_pdf(thread_id: str) -> Response:
-    thread_id = store().resolve_thread(thread_id)
-    form = CaseFileForm()
-    if not form.validate_on_submit():
-        flash(_("Nothing was written: tick that you understand the file is not encrypted."),
-              "error")
-        return _back(thread_id, "saksmappe")
+@_step("saksmappe", CaseFileForm, "saksmappe")
+def casefile_pdf(thread_id: str, form: CaseFileForm) -> Response:
     path = chosen_path(form.out.data or "")
     casefile.export_plain(store(), thread_id, path, today=today())
     flash(_("The case file was written to %(path)s. It is NOT encrypted: give it only to "
@@ -183,12 +177,8 @@ def casefile_pdf(thread_id: str) -> Response:
     return _back(thread_id, "logg")
 
 
-@bp.post("/<thread_id>/avslutt")
-def close_out(thread_id: str) -> Response:
-    thread_id = store().resolve_thread(thread_id, deleted_ok=True)
-    if not CloseOutForm().validate_on_submit():
-        flash(_("Nothing was deleted: tick the box to confirm first."), "error")
-        return _back(thread_id, "avslutt")
+@_step("avslutt", CloseOutForm, "avslutt", deleted_ok=True)
+def close_out(thread_id: str, _form: CloseOutForm) -> Response:
     stone = handover.close_out(store(), thread_id, today=today())
     flash(_("Case %(case)s is handed over and its content deleted (%(day)s). Only its id, "
             "the day received and the state are left.", case=thread_id[:8],
@@ -196,37 +186,22 @@ def close_out(thread_id: str) -> Response:
     return redirect(url_for("overview.index"))
 
 
-@bp.post("/<thread_id>/orientert")
-def accused_told(thread_id: str) -> Response:
-    thread_id = store().resolve_thread(thread_id)
-    form = DayForm()
-    if not form.validate_on_submit() or form.day.data is None:
-        incomplete()
-        return _back(thread_id, "kontradiksjon")
+@_step("orientert", DayForm, "kontradiksjon")
+def accused_told(thread_id: str, form: DayForm) -> Response:
     innsyn.record_told(store(), thread_id, form.day.data, today=today())
     flash(_("Written in the case log."), "success")
     return _back(thread_id, "logg")
 
 
-@bp.post("/<thread_id>/innsyn")
-def access(thread_id: str) -> Response:
-    thread_id = store().resolve_thread(thread_id)
-    form = AccessForm()
-    if not form.validate_on_submit() or form.day.data is None or form.reply_by.data is None:
-        incomplete()
-        return _back(thread_id, "kontradiksjon")
+@_step("innsyn", AccessForm, "kontradiksjon")
+def access(thread_id: str, form: AccessForm) -> Response:
     innsyn.record_access(store(), thread_id, form.day.data, form.reply_by.data, today=today())
     flash(_("Written in the case log. The time to reply is among the deadlines."), "success")
     return _back(thread_id, "logg")
 
 
-@bp.post("/<thread_id>/merk")
-def mark(thread_id: str) -> Response:
-    thread_id = store().resolve_thread(thread_id)
-    form = MarkForm()
-    if not form.validate_on_submit():
-        incomplete()
-        return _back(thread_id, "kontradiksjon")
+@_step("merk", MarkForm, "kontradiksjon")
+def mark(thread_id: str, form: MarkForm) -> Response:
     marks = {
         kind: [line for line in (getattr(form, kind).data or "").splitlines() if line.strip()]
         for kind in ("names", "places", "dates")
@@ -238,13 +213,8 @@ def mark(thread_id: str) -> Response:
     return _back(thread_id, "logg")
 
 
-@bp.post("/<thread_id>/innsynsutdrag")
-def extract(thread_id: str) -> Response:
-    thread_id = store().resolve_thread(thread_id)
-    form = ExtractForm()
-    if not form.validate_on_submit():
-        incomplete()
-        return _back(thread_id, "kontradiksjon")
+@_step("innsynsutdrag", ExtractForm, "kontradiksjon")
+def extract(thread_id: str, form: ExtractForm) -> Response:
     path = chosen_path(form.out.data or "")
     innsyn.write_extract(store(), thread_id, form.to.data or "", path, today=today())
     flash(_("The extract was written to %(path)s. Read it through before it is given: only "
@@ -253,13 +223,8 @@ def extract(thread_id: str) -> Response:
     return _back(thread_id, "logg")
 
 
-@bp.post("/<thread_id>/avgjor")
-def decide(thread_id: str) -> Response:
-    thread_id = store().resolve_thread(thread_id)
-    form = DecideForm()
-    if not form.validate_on_submit():
-        incomplete()
-        return _back(thread_id, "kontradiksjon")
+@_step("avgjor", DecideForm, "kontradiksjon")
+def decide(thread_id: str, form: DecideForm) -> Response:
     decision.decide(
         store(),
         thread_id,
@@ -276,17 +241,8 @@ def decide(thread_id: str) -> Response:
     return _back(thread_id)
 
 
-@bp.post("/<thread_id>/reaksjon")
-def reaction(thread_id: str) -> Response:
-    thread_id = store().resolve_thread(thread_id)
-    form = ReactionForm()
-    if (
-        not form.validate_on_submit()
-        or form.from_day.data is None
-        or form.review_day.data is None
-    ):
-        incomplete()
-        return _back(thread_id, "kontradiksjon")
+@_step("reaksjon", ReactionForm, "kontradiksjon")
+def reaction(thread_id: str, form: ReactionForm) -> Response:
     decision.add_reaction(
         store(),
         thread_id,

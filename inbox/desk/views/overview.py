@@ -16,7 +16,7 @@ from ...files import open_input
 from ...importer import import_bundle
 from ..context import desk_state, store, today
 from ..forms import ExportForm, ImportForm
-from . import chosen_path, incomplete
+from . import chosen_path, filled
 
 bp = Blueprint("overview", __name__)
 
@@ -51,10 +51,7 @@ def index() -> str:
 @bp.post("/importer")
 def import_() -> Response:
     state = desk_state()
-    form = ImportForm()
-    if not form.validate_on_submit():
-        incomplete()
-        return redirect(url_for(".index"))
+    form = filled(ImportForm, url_for(".index"))
     upload = form.bundle.data
     bundle: BinaryIO
     if upload is not None and upload.filename:
@@ -78,10 +75,7 @@ def import_() -> Response:
 @bp.post("/eksporter")
 def export() -> Response:
     state = desk_state()
-    form = ExportForm()
-    if not form.validate_on_submit():
-        incomplete()
-        return redirect(url_for(".index"))
+    form = filled(ExportForm, url_for(".index"))
     summary = outbox.export_outbound(
         state.home, store(), state.unlocked, chosen_path(form.path.data or ""), today=today()
     )

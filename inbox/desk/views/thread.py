@@ -28,7 +28,7 @@ from ..forms import (
 )
 from ..i18n import select_locale, status_words
 from ..security import FILE_CSP
-from . import chosen_path, incomplete
+from . import chosen_path, filled
 
 bp = Blueprint("thread", __name__, url_prefix="/sak")
 
@@ -87,10 +87,7 @@ def show(thread_id: str) -> str:
 @bp.post("/<thread_id>/svar")
 def reply(thread_id: str) -> Response | str:
     thread_id = store().resolve_thread(thread_id)
-    form = ReplyForm()
-    if not form.validate_on_submit():
-        incomplete()
-        return redirect(url_for(".show", thread_id=thread_id) + "#svar")
+    form = filled(ReplyForm, url_for(".show", thread_id=thread_id) + "#svar")
     text = form.text.data or ""
     if form.send.data:
         outbox.queue_reply(store(), thread_id, text, today=today())
@@ -102,17 +99,15 @@ def reply(thread_id: str) -> Response | str:
 @bp.post("/<thread_id>/bekreft")
 def acknowledge(thread_id: str) -> Response:
     thread_id = store().resolve_thread(thread_id, deleted_ok=True)
-    if not AcknowledgeForm().validate_on_submit():
-        incomplete()
-    else:
-        outbox.queue_status(store(), thread_id, outbox.STATUS_WITHOUT_CASE, today=today())
-        flash(
-            _(
-                "The status the reporter sees is now “%(status)s” (queued).",
-                status=status_words(outbox.STATUS_WITHOUT_CASE),
-            ),
-            "success",
-        )
+    filled(AcknowledgeForm, url_for(".show", thread_id=thread_id))
+    outbox.queue_status(store(), thread_id, outbox.STATUS_WITHOUT_CASE, today=today())
+    flash(
+        _(
+            "The status the reporter sees is now “%(status)s” (queued).",
+            status=status_words(outbox.STATUS_WITHOUT_CASE),
+        ),
+        "success",
+    )
     return redirect(url_for(".show", thread_id=thread_id))
 
 
@@ -120,10 +115,7 @@ def acknowledge(thread_id: str) -> Response:
 def save_attachments(thread_id: str) -> Response:
     opened = store()
     thread_id = opened.resolve_thread(thread_id)
-    form = SaveAttachmentsForm()
-    if not form.validate_on_submit():
-        incomplete()
-        return redirect(url_for(".show", thread_id=thread_id) + "#vedlegg")
+    form = filled(SaveAttachmentsForm, url_for(".show", thread_id=thread_id) + "#vedlegg")
     written = attachment_files.write_all(
         opened,
         threads.load_thread(opened, thread_id),
