@@ -1,5 +1,7 @@
 """The desk's forms (Flask-WTF: every one carries the CSRF token). Labels are written in
-the templates, in the chosen language; the choices come from the inbox's own tables."""
+the templates, in the chosen language; the choices come from the inbox's own tables. A form
+that serves one function in ``inbox`` names its fields as that function's arguments, so
+that its view passes them whole (``views.answers``)."""
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm

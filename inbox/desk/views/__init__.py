@@ -3,7 +3,7 @@ report with its conversation, and the handling of its case. Each view reads its 
 calls one function in ``inbox`` (the same one the command calls) and shows the result."""
 
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from flask import abort, flash, redirect
 
@@ -25,3 +25,9 @@ def filled(form_class: type[FormT], back: str) -> FormT:
         flash(str(form.missing), "error")
         abort(redirect(back))
     return form
+
+
+def answers(form: DeskForm) -> dict[str, Any]:
+    """What a form holds, by field name, without its CSRF token: a form that serves one
+    function in ``inbox`` names its fields as that function's arguments."""
+    return {name: value for name, value in form.data.items() if name != "csrf_token"}

@@ -28,7 +28,7 @@ from ..forms import (
     ReactionForm,
     StateForm,
 )
-from . import FormT, chosen_path, filled
+from . import FormT, answers, chosen_path, filled
 
 bp = Blueprint("case", __name__, url_prefix="/sak")
 
@@ -63,16 +63,7 @@ def _step(
 
 @_step("behandling", OpenCaseForm)
 def open_case(thread_id: str, form: OpenCaseForm) -> Response:
-    _case, advice = cases.open_case(
-        store(),
-        thread_id,
-        level=form.level.data,
-        central_office=bool(form.central_office.data),
-        employer=bool(form.employer.data),
-        possible_crime=bool(form.possible_crime.data),
-        handler=form.handler.data,
-        today=today(),
-    )
+    _case, advice = cases.open_case(store(), thread_id, today=today(), **answers(form))
     flash(_("The report is now a case in handling."), "success")
     for line in advice:
         flash(line, "advice")
@@ -225,35 +216,14 @@ def extract(thread_id: str, form: ExtractForm) -> Response:
 
 @_step("avgjor", DecideForm, "kontradiksjon")
 def decide(thread_id: str, form: DecideForm) -> Response:
-    decision.decide(
-        store(),
-        thread_id,
-        facts=form.facts.data or "",
-        reasons=form.reasons.data or "",
-        outcome=form.outcome.data or "",
-        decided_by=form.decided_by.data or "",
-        county_consulted=bool(form.county_consulted.data),
-        committee_consulted=bool(form.committee_consulted.data),
-        tell=(form.tell.data or "").strip() or None,
-        today=today(),
-    )
+    decided = answers(form) | {"tell": (form.tell.data or "").strip() or None}
+    decision.decide(store(), thread_id, today=today(), **decided)
     flash(_("The decision is recorded and the case is decided."), "success")
     return _back(thread_id)
 
 
 @_step("reaksjon", ReactionForm, "kontradiksjon")
 def reaction(thread_id: str, form: ReactionForm) -> Response:
-    decision.add_reaction(
-        store(),
-        thread_id,
-        kind=form.kind.data or "",
-        what=form.what.data or "",
-        from_day=form.from_day.data,
-        until_day=form.until_day.data,
-        review_day=form.review_day.data,
-        decided_by=form.decided_by.data or "",
-        told=form.told.data or "",
-        today=today(),
-    )
+    decision.add_reaction(store(), thread_id, today=today(), **answers(form))
     flash(_("Recorded; the review date is among the deadlines."), "success")
     return _back(thread_id, "logg")
