@@ -33,11 +33,12 @@ def start(token: str) -> Response:
 @bp.post("/las")
 def lock() -> str:
     desk_state().lock()
-    return render_template("locked.html")
+    return render_template("closed.html", locked=True)
 
 
 def refused() -> Response:
-    return Response(render_template("refused.html"), status=403, mimetype="text/html")
+    page = render_template("closed.html", locked=False)
+    return Response(page, status=403, mimetype="text/html")
 
 
 def _gate() -> Response | None:
