@@ -29,7 +29,7 @@ from conftest import ROOT, LiveServer
 from desk_process import BIN, Desk, start_desk
 from http_client import NoJsBrowser
 from inbox_process import PASSPHRASE, run_inbox
-from playwright.sync_api import Browser, ConsoleMessage, Page
+from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page
 from reporter_pages import filled, form, receipt_words
 from test_full_loop import (  # noqa: F401 (fixtures)
     Office,
@@ -81,26 +81,34 @@ def _submit(portal: LiveServer, what_happened: str, files: list[tuple[str, bytes
     return " ".join(receipt_words(page.html))
 
 
-def _desk_with_a_download(
-    office: Office, desk_for: list[Desk], tmp_path: Path  # noqa: F811 (not the fixture)
-) -> tuple[Desk, Path]:
-    """The portal's next bundle on the "USB stick", and a desk started on the office's
-    home (stopped by ``desk_for``)."""
+def _report_in_the_desk(
+    browser: Browser, office: Office, desk_for: list[Desk], tmp_path: Path  # noqa: F811
+) -> tuple[Desk, BrowserContext, Page, list[str]]:
+    """The portal's next bundle on the "USB stick", a desk started on the office's home
+    (stopped by ``desk_for``), and a window (1280 px, its errors watched) that opened the
+    desk, imported the bundle and opened the new report."""
     bundle = tmp_path / "inn.bundle"
     bundle.write_bytes(office.download())
     desk = start_desk(office.home)
     desk_for.append(desk)
-    return desk, bundle
-
-
-def _import_and_read(page: Page, desk: Desk, bundle: Path) -> None:
-    """Open the desk, import ``bundle`` and open the new report."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    errors = _watch(page)
     page.goto(desk.start_url)
     page.set_input_files("#bundle", str(bundle))
     page.locator("#import-button").click()
     page.wait_for_load_state()
     page.locator("#new-reports a").click()
     page.wait_for_load_state()
+    return desk, context, page, errors
+
+
+def _open_case(page: Page) -> str:
+    """Take the open report into handling; returns the report's address."""
+    thread_url = page.url
+    page.locator("#open-button").click()
+    page.wait_for_load_state()
+    return thread_url
 
 
 def _shot(page: Page, name: str) -> None:
@@ -385,11 +393,7 @@ def test_a_report_of_html_and_script_shows_as_text(
         "\u202eevil\u202c {{ 7*7 }} <a href=\"javascript:alert(3)\">lenke</a>"
     )
     _submit(server, hostile, [("<img src=x onerror=alert(1)>.html", b"<script>alert(4)</script>")])
-    desk, bundle = _desk_with_a_download(office, desk_for, tmp_path)
-    context = browser.new_context()
-    page = context.new_page()
-    errors = _watch(page)
-    _import_and_read(page, desk, bundle)
+    _desk, context, page, errors = _report_in_the_desk(browser, office, desk_for, tmp_path)
     shown = page.locator("dd[data-question=what_happened]")
     expected = hostile.replace("\u202e", "").replace("\u202c", "")  # clean() drops bidi
     assert shown.inner_text() == expected
@@ -409,10 +413,7 @@ def test_an_image_preview_is_redrawn_pixels_and_nothing_else_is_previewed(
     svg = (b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(5)</script>'
            b"<text>GPS-KANARI</text></svg>")  # fmt: skip
     _submit(server, REPORT_TEXT, [("bilde.png", _png_with_metadata()), ("x.png", svg)])
-    desk, bundle = _desk_with_a_download(office, desk_for, tmp_path)
-    context = browser.new_context()
-    page = context.new_page()
-    _import_and_read(page, desk, bundle)
+    desk, context, page, _errors = _report_in_the_desk(browser, office, desk_for, tmp_path)
     images = page.locator("figure.preview img")
     assert images.count() == 2  # both are offered by name; the pixels decide
     sources = [images.nth(i).get_attribute("src") or "" for i in range(2)]
@@ -450,14 +451,8 @@ def test_a_case_goes_from_open_to_close_out_with_its_pdf(
     desk_for: list[Desk],
 ) -> None:
     _submit(server, REPORT_TEXT, [])
-    desk, bundle = _desk_with_a_download(office, desk_for, tmp_path)
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    errors = _watch(page)
-    _import_and_read(page, desk, bundle)
-    thread_url = page.url
-    page.locator("#open-button").click()
-    page.wait_for_load_state()
+    desk, context, page, errors = _report_in_the_desk(browser, office, desk_for, tmp_path)
+    thread_url = _open_case(page)
     assert page.locator("#case-state").inner_text().startswith("Mottatt")
 
     # Only the steps the guidelines allow are offered, each with what it asks first.
@@ -525,14 +520,8 @@ def test_right_of_reply_decision_and_reaction_through_the_desk(
 ) -> None:
     _submit(server, "Ola Hansen tok meg på låret på årsmøtet i Tromsø.",
             [("skjermbilde-fra-kari.txt", b"Kari skrev dette")])
-    desk, bundle = _desk_with_a_download(office, desk_for, tmp_path)
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    errors = _watch(page)
-    _import_and_read(page, desk, bundle)
-    thread_url = page.url
-    page.locator("#open-button").click()
-    page.wait_for_load_state()
+    desk, context, page, errors = _report_in_the_desk(browser, office, desk_for, tmp_path)
+    thread_url = _open_case(page)
     for state in ("bekreftet", "anklagedes-versjon", "omforent-losning", "undersokelse",
                   "kontradiksjon"):
         page.locator(f"#state-{state}").check()
