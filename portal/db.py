@@ -14,7 +14,7 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from flask import Flask, g
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import ColumnElement, Engine, create_engine, delete, event
 from sqlalchemy.orm import Session, sessionmaker
 
 from .services import services
@@ -146,6 +146,15 @@ def session_scope(app: Flask) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+def delete_where(session: Session, model: type, condition: ColumnElement[bool]) -> int:
+    """Delete the rows of ``model`` that match ``condition`` in one statement; returns how
+    many. The caller commits."""
+    result = session.execute(
+        delete(model).where(condition).execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def release_deleted(session: Session) -> None:

@@ -55,8 +55,8 @@ from .transfer import (
     MAX_OUTBOUND_BYTES,
     N_,
     TransferRefused,
-    apply_outbound,
-    export_inbound,
+    apply_for,
+    export_for,
     inbound_filename,
     last_outbound_sequence,
     next_download_number,
@@ -83,6 +83,22 @@ def login_required(view: View) -> View:
                 flash(_("Your session has ended. Please log in again."), "info")
             return redirect(url_for("office.login"))
         g.office_user = user
+        return view(*args, **kwargs)
+
+    return cast(View, wrapped)
+
+
+def setup_started(view: View) -> View:
+    """For the setup steps after the setup code: ``g.setup_user`` is the user whose setup
+    this browser started; without one, back to the first step."""
+
+    @wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> ResponseReturnValue:
+        user = office_session.setup_user(get_db(), utcnow())
+        if user is None:
+            flash(_("Start the setup with your name and setup code."), "info")
+            return redirect(url_for("office.setup"))
+        g.setup_user = user
         return view(*args, **kwargs)
 
     return cast(View, wrapped)
@@ -172,12 +188,9 @@ def setup() -> ResponseReturnValue:
 
 
 @bp.route("/oppsett/passord", methods=["GET", "POST"])
+@setup_started
 def setup_password() -> ResponseReturnValue:
-    db = get_db()
-    user = office_session.setup_user(db, utcnow())
-    if user is None:
-        flash(_("Start the setup with your name and setup code."), "info")
-        return redirect(url_for("office.setup"))
+    db, user = get_db(), g.setup_user
     if request.method == "POST":
         password = request.form.get("password", "")
         error = None
@@ -203,12 +216,9 @@ def setup_password() -> ResponseReturnValue:
 
 
 @bp.route("/oppsett/totp", methods=["GET", "POST"])
+@setup_started
 def setup_totp() -> ResponseReturnValue:
-    db = get_db()
-    user = office_session.setup_user(db, utcnow())
-    if user is None:
-        flash(_("Start the setup with your name and setup code."), "info")
-        return redirect(url_for("office.setup"))
+    db, user = get_db(), g.setup_user
     if not user.password_hash or not user.totp_secret:
         return redirect(url_for("office.setup_password"))
     status = 200
@@ -336,14 +346,7 @@ def download() -> ResponseReturnValue:
     except ValueError:
         part = 0
     try:
-        export = export_inbound(
-            get_db(),
-            services().settings,
-            services().secrets.portal_identity,
-            today(),
-            receipt_salt=services().secrets.receipt_salt,
-            part=part,
-        )
+        export = export_for(services(), get_db(), today(), part)
     except TransferRefused as refused:
         flash(_refusal_text(refused), "error")
         return redirect(url_for("office.dashboard"))
@@ -381,14 +384,7 @@ def upload() -> ResponseReturnValue:
     except TransferRefused as refused:
         return _upload_refused(refused)
     try:
-        summary = apply_outbound(
-            get_db(),
-            services().settings,
-            services().secrets.portal_identity,
-            data,
-            today(),
-            login_pepper=services().secrets.login_pepper,
-        )
+        summary = apply_for(services(), get_db(), data, today())
     except TransferRefused as refused:
         return _upload_refused(refused)
     log.info("office user %s applied outbound bundle %d", g.office_user.name, summary.sequence)

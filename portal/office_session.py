@@ -33,9 +33,31 @@ def _clear_session() -> None:
         session[LANGUAGE_KEY] = lang
 
 
+def _stamp(now: datetime) -> int:
+    """Naive UTC as Unix seconds, as the cookie keeps times."""
+    return int(now.replace(tzinfo=UTC).timestamp())
+
+
+def _entry(key: str, *stamps: str) -> tuple[str, int, list[datetime]] | None:
+    """The session's ``key`` entry: user id, epoch and the named times (naive UTC). None
+    when there is none; a malformed entry is dropped."""
+    data = session.get(key)
+    if not isinstance(data, dict):
+        return None
+    try:
+        uid, epoch = str(data["uid"]), int(data["epoch"])
+        times = [
+            datetime.fromtimestamp(int(data[name]), UTC).replace(tzinfo=None) for name in stamps
+        ]
+    except (KeyError, TypeError, ValueError, OverflowError, OSError):
+        session.pop(key, None)
+        return None
+    return uid, epoch, times
+
+
 def start_session(user: OfficeUser, now: datetime) -> None:
     _clear_session()
-    stamp = int(now.replace(tzinfo=UTC).timestamp())
+    stamp = _stamp(now)
     session[SESSION_KEY] = {
         "uid": user.id,
         "epoch": user.session_epoch,
@@ -55,16 +77,10 @@ def end_session(db: Session, user: OfficeUser | None) -> None:
 def session_user(db: Session, idle: timedelta, now: datetime) -> OfficeUser | None:
     """The logged-in user, or None (no session, expired, logged out elsewhere, or reset).
     Refreshes the idle clock."""
-    data = session.get(SESSION_KEY)
-    if not isinstance(data, dict):
+    entry = _entry(SESSION_KEY, "login", "seen")
+    if entry is None:
         return None
-    try:
-        uid, epoch = str(data["uid"]), int(data["epoch"])
-        login_at = datetime.fromtimestamp(int(data["login"]), UTC).replace(tzinfo=None)
-        seen_at = datetime.fromtimestamp(int(data["seen"]), UTC).replace(tzinfo=None)
-    except (KeyError, TypeError, ValueError, OverflowError, OSError):
-        session.pop(SESSION_KEY, None)
-        return None
+    uid, epoch, (login_at, seen_at) = entry
     if now - seen_at > idle or now - login_at > max(ABSOLUTE_SESSION, idle):
         session.pop(SESSION_KEY, None)
         return None
@@ -74,8 +90,7 @@ def session_user(db: Session, idle: timedelta, now: datetime) -> OfficeUser | No
     if user is None or user.session_epoch != epoch or not is_active(user):
         session.pop(SESSION_KEY, None)
         return None
-    data["seen"] = int(now.replace(tzinfo=UTC).timestamp())
-    session[SESSION_KEY] = data
+    session[SESSION_KEY] = {**session[SESSION_KEY], "seen": _stamp(now)}
     return user
 
 
@@ -84,21 +99,16 @@ def begin_setup(user: OfficeUser, now: datetime) -> None:
     session[SETUP_KEY] = {
         "uid": user.id,
         "epoch": user.session_epoch,
-        "at": int(now.replace(tzinfo=UTC).timestamp()),
+        "at": _stamp(now),
     }
 
 
 def setup_user(db: Session, now: datetime) -> OfficeUser | None:
     """The user whose setup this browser started (after the setup code was accepted)."""
-    data = session.get(SETUP_KEY)
-    if not isinstance(data, dict):
+    entry = _entry(SETUP_KEY, "at")
+    if entry is None:
         return None
-    try:
-        uid, epoch = str(data["uid"]), int(data["epoch"])
-        started = datetime.fromtimestamp(int(data["at"]), UTC).replace(tzinfo=None)
-    except (KeyError, TypeError, ValueError, OverflowError, OSError):
-        session.pop(SETUP_KEY, None)
-        return None
+    uid, epoch, (started,) = entry
     user = db.get(OfficeUser, uid)
     if (
         now - started > timedelta(minutes=SETUP_MINUTES)

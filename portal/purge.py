@@ -37,7 +37,7 @@ from inbox.files import shred
 from . import receipt_handoff
 from .clock import utcnow
 from .config import Settings
-from .db import release_deleted, session_scope
+from .db import delete_where, release_deleted, session_scope
 from .models import Attachment, Reply, ReporterSession, ShredPending, Submission, Thread
 from .office_users import forget_spent_steps
 from .reporter_session import purge_abandoned_sessions
@@ -83,7 +83,9 @@ def purge_expired(
         )
         submissions = _count(session, Submission, Submission.thread_id.in_(thread_ids))
         replies = _count(session, Reply, Reply.thread_id.in_(thread_ids))
-        reporter_sessions = _delete(session, ReporterSession.thread_id.in_(thread_ids))
+        reporter_sessions = delete_where(
+            session, ReporterSession, ReporterSession.thread_id.in_(thread_ids)
+        )
         for thread in session.scalars(select(Thread).where(Thread.id.in_(thread_ids))):
             session.delete(thread)  # cascades to submissions, attachments and replies
         session.add_all(ShredPending(id=blob_id) for blob_id in blob_ids)
@@ -138,13 +140,6 @@ def _gone(remove: Callable[[T], None], what: T) -> int:
 
 def _count(session: Session, model: type, condition: ColumnElement[bool]) -> int:
     return int(session.scalar(select(func.count()).select_from(model).where(condition)) or 0)
-
-
-def _delete(session: Session, condition: ColumnElement[bool]) -> int:
-    result = session.execute(
-        delete(ReporterSession).where(condition).execution_options(synchronize_session=False)
-    )
-    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def shred_pending(session: Session, store: BlobStore, ids: Iterable[str] | None = None) -> int:

@@ -22,14 +22,13 @@ import base64
 import hashlib
 import secrets
 from datetime import date, timedelta
-from typing import Any, cast
 
-from sqlalchemy import CursorResult, delete
 from sqlalchemy.orm import Session
 
 from crypto.errors import CryptoError
 from crypto.wrap import KEY_BYTES, unwrap, wrap
 
+from .db import delete_where
 from .models import SentForm
 
 COOKIE_NAME = "varsel_receipt"
@@ -90,12 +89,7 @@ def take_receipt(db: Session, form_id: bytes) -> str | None:
 
 def purge(db: Session, today: date) -> int:
     """Delete rows whose ``purge_day`` is before today; returns how many. Caller commits."""
-    result = db.execute(
-        delete(SentForm)
-        .where(SentForm.purge_day < today)
-        .execution_options(synchronize_session=False)
-    )
-    return int(cast(CursorResult[Any], result).rowcount or 0)
+    return delete_where(db, SentForm, SentForm.purge_day < today)
 
 
 def cookie_value(form_id: bytes) -> str:

@@ -24,16 +24,16 @@ import secrets
 import struct
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, cast
 
 import nacl.hash
 from nacl.encoding import RawEncoder
-from sqlalchemy import CursorResult, delete
+from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from crypto import wrap
 from crypto.errors import CryptoError
 
+from .db import delete_where
 from .models import ReporterSession, Thread
 
 COOKIE_NAME = "varsel_reporter"
@@ -147,12 +147,7 @@ def destroy(db: Session, cookie: str | None) -> None:
 def purge_abandoned_sessions(db: Session, today: date) -> int:
     """Delete every session row whose ``purge_day`` is before ``today`` (UTC); returns how
     many. One indexed DELETE, cheap enough for every request. Caller commits."""
-    result = db.execute(
-        delete(ReporterSession)
-        .where(ReporterSession.purge_day < today)
-        .execution_options(synchronize_session=False)
-    )
-    return int(cast(CursorResult[Any], result).rowcount or 0)
+    return delete_where(db, ReporterSession, ReporterSession.purge_day < today)
 
 
 def _b64(data: bytes) -> str:

@@ -45,6 +45,16 @@ class NotAccepting(Exception):
 
 
 @dataclass(frozen=True)
+class SealedBlob:
+    """An encrypted attachment stream (sealed in the browser, or by the portal as it came
+    in): its blob id, ciphertext size and digest (portal.store.BlobWriter.blake2b)."""
+
+    blob_id: str
+    stored_size: int
+    blake2b: bytes
+
+
+@dataclass(frozen=True)
 class File:
     """One uploaded file: its name (kept only inside envelopes) and its encrypted blob."""
 
@@ -59,6 +69,9 @@ class File:
             key=self.upload.key,
             blob=self.upload.blob_id,
         )
+
+    def sealed(self) -> SealedBlob:
+        return SealedBlob(self.upload.blob_id, self.upload.stored_size, self.upload.blake2b)
 
 
 def recipient_keys(keys_dir: Path, include_committee: bool) -> list[bytes]:
@@ -83,16 +96,7 @@ def create_report(
     recipients: Sequence[bytes],
 ) -> Thread:
     """A new thread holding the report. The caller commits."""
-    day = today()
-    thread = Thread(
-        login_hash=login_hash(keys.login_key, pepper),
-        reporter_public_key=keys.reporter_public_key,
-        created_day=day,
-        last_activity_day=day,
-        status="received",
-        next_position=0,
-    )
-    db.add(thread)
+    thread = _new_thread(db, login_hash(keys.login_key, pepper), keys.reporter_public_key)
     report = Report(
         answers=answers,
         reporter_public_key=keys.reporter_public_key,
@@ -116,11 +120,7 @@ def add_message(
         reporter_public_key=thread.reporter_public_key,
         attachments=tuple(f.ref() for f in files),
     )
-    submission = _store(
-        db, thread, "message", message, OwnCopy(text, _names(files)), files, recipients
-    )
-    thread.last_activity_day = today()
-    return submission
+    return _store(db, thread, "message", message, OwnCopy(text, _names(files)), files, recipients)
 
 
 def committee_was_chosen(thread: Thread) -> bool:
@@ -143,6 +143,20 @@ def _names(files: Sequence[File]) -> tuple[str, ...]:
     return tuple(normalise_name(f.name) for f in files)
 
 
+def _new_thread(db: Session, login_hash: bytes, reporter_public_key: bytes) -> Thread:
+    day = today()
+    thread = Thread(
+        login_hash=login_hash,
+        reporter_public_key=reporter_public_key,
+        created_day=day,
+        last_activity_day=day,
+        status="received",
+        next_position=0,
+    )
+    db.add(thread)
+    return thread
+
+
 def _store(
     db: Session,
     thread: Thread,
@@ -156,32 +170,8 @@ def _store(
     office_envelope = seal(encode_payload(payload), recipients)
     fitted = OwnCopy(fit_text(own_copy.text), own_copy.file_names)
     own_envelope = seal(encode_payload(fitted), [thread.reporter_public_key])
-    submission = Submission(
-        position=thread.take_position(),
-        kind=kind,
-        day=today(),
-        office_envelope=office_envelope,
-        own_copy=own_envelope,
-        acknowledged=False,
-    )
-    thread.submissions.append(submission)
-    for f in files:
-        submission.attachments.append(
-            Attachment(
-                id=f.upload.blob_id, stored_size=f.upload.stored_size, blake2b=f.upload.blake2b
-            )
-        )
-    return submission
-
-
-@dataclass(frozen=True)
-class SealedBlob:
-    """An attachment stream the browser encrypted: its blob id, ciphertext size and digest
-    (portal.store.BlobWriter.blake2b)."""
-
-    blob_id: str
-    stored_size: int
-    blake2b: bytes
+    blobs = [f.sealed() for f in files]
+    return add_sealed(db, thread, kind, office_envelope, own_envelope, blobs)
 
 
 def create_sealed_report(
@@ -195,16 +185,7 @@ def create_sealed_report(
 ) -> Thread:
     """A new thread from the browser path: everything arrives sealed. The caller has
     checked the shapes and commits."""
-    day = today()
-    thread = Thread(
-        login_hash=login_hash,
-        reporter_public_key=reporter_public_key,
-        created_day=day,
-        last_activity_day=day,
-        status="received",
-        next_position=0,
-    )
-    db.add(thread)
+    thread = _new_thread(db, login_hash, reporter_public_key)
     add_sealed(db, thread, "report", office_envelope, own_copy, blobs)
     return thread
 
@@ -217,7 +198,7 @@ def add_sealed(
     own_copy: bytes,
     blobs: Sequence[SealedBlob],
 ) -> Submission:
-    """Record a submission sealed in the browser (a report or a message)."""
+    """Record a sealed submission (a report or a message) and the thread's activity day."""
     submission = Submission(
         position=thread.take_position(),
         kind=kind,

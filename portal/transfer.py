@@ -22,7 +22,8 @@ docs/THREAT-MODEL.md, requirements 5 and 6.
   with a reason, and the rest of the bundle is applied. Acknowledged attachment streams
   are shredded only after that transaction commits.
 
-The office pages and the ``varsel-portal`` commands both call these two functions.
+The office pages and the ``varsel-portal`` commands both call these two functions, with
+the app's settings and instance secrets (:func:`export_for`, :func:`apply_for`).
 """
 
 import logging
@@ -76,6 +77,7 @@ from .models import (
 )
 from .purge import shred_pending
 from .recipients import RecipientError, load_office
+from .services import Services
 from .store import READ_CHUNK, BlobStore
 
 log = logging.getLogger("varsel.transfer")
@@ -451,6 +453,30 @@ def export_inbound(
         part=part,
         parts=parts,
         remaining=plan.remaining_after(part),
+    )
+
+
+def export_for(app: Services, db: Session, today: date, part: int = 1) -> InboundExport:
+    """:func:`export_inbound` with the app's settings, portal key and receipt salt."""
+    return export_inbound(
+        db,
+        app.settings,
+        app.secrets.portal_identity,
+        today,
+        receipt_salt=app.secrets.receipt_salt,
+        part=part,
+    )
+
+
+def apply_for(app: Services, db: Session, data: bytes, today: date) -> ApplySummary:
+    """:func:`apply_outbound` with the app's settings, portal key and login pepper."""
+    return apply_outbound(
+        db,
+        app.settings,
+        app.secrets.portal_identity,
+        data,
+        today,
+        login_pepper=app.secrets.login_pepper,
     )
 
 

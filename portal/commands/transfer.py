@@ -16,7 +16,7 @@ from ..db import session_scope
 from ..office_users import OfficeUserError, create_office_user
 from ..purge import purge_expired
 from ..services import services
-from ..transfer import MAX_OUTBOUND_BYTES, TransferRefused, apply_outbound, export_inbound
+from ..transfer import MAX_OUTBOUND_BYTES, TransferRefused, apply_for, export_for
 
 
 @click.command("add-office-user")
@@ -59,14 +59,7 @@ def export_inbound_command(file: Path, force: bool, part: int) -> None:
     """
     try:
         with session_scope(current_app) as db:
-            export = export_inbound(
-                db,
-                services().settings,
-                services().secrets.portal_identity,
-                today(),
-                receipt_salt=services().secrets.receipt_salt,
-                part=part,
-            )
+            export = export_for(services(), db, today(), part)
     except TransferRefused as exc:
         raise click.ClickException(str(exc)) from exc
     flags = os.O_WRONLY | os.O_CREAT | (os.O_TRUNC if force else os.O_EXCL)
@@ -111,14 +104,7 @@ def import_outbound_command(file: Path) -> None:
         raise click.ClickException(f"cannot read {file}: {exc.strerror}") from exc
     try:
         with session_scope(current_app) as db:
-            summary = apply_outbound(
-                db,
-                services().settings,
-                services().secrets.portal_identity,
-                data,
-                today(),
-                login_pepper=services().secrets.login_pepper,
-            )
+            summary = apply_for(services(), db, data, today())
     except TransferRefused as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(
