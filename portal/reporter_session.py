@@ -22,7 +22,7 @@ import base64
 import binascii
 import secrets
 import struct
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 import nacl.hash
@@ -49,10 +49,7 @@ class OpenSession:
 
     row: ReporterSession
     thread: Thread
-    secret_key: bytes
-
-    def __repr__(self) -> str:
-        return "OpenSession(<secret>)"
+    secret_key: bytes = field(repr=False)
 
 
 def deadline(now: datetime, idle_minutes: int) -> int:

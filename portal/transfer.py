@@ -121,18 +121,12 @@ class TransferRefused(Exception):
 
 
 @dataclass(frozen=True)
-class _FileBlob:
-    path: Path
-    size: int
-    id: str
-
-
-@dataclass(frozen=True)
 class InboundExport:
     """A signed inbound bundle, ready to stream: :meth:`chunks` yields its bytes."""
 
     head: bytes  # the signed head (crypto.bundle.sign_inbound)
-    blobs: tuple["bytes | _FileBlob", ...]  # envelopes in memory, attachment files on disk
+    # Envelopes in memory; attachment files on disk, each with what the head says of it.
+    blobs: tuple[bytes | tuple[Path, BlobInfo], ...]
     size: int  # the bundle's length in bytes
     items: int
     threads: int
@@ -151,7 +145,8 @@ class InboundExport:
             if isinstance(blob, bytes):
                 yield blob
             else:
-                yield from _file_chunks(blob)
+                path, info = blob
+                yield from _file_chunks(path, info.size, info.id)
 
 
 @dataclass(frozen=True)
@@ -327,7 +322,7 @@ def _wrong_size(blob_id: str) -> TransferRefused:
     )
 
 
-def _attachment_info(store: BlobStore, attachment: Attachment) -> tuple[BlobInfo, _FileBlob]:
+def _attachment_info(store: BlobStore, attachment: Attachment) -> tuple[Path, BlobInfo]:
     """Size and digest of an attachment stream for the signed head, without reading it
     (the digest was stored with the blob; a row from before migration 0006 gets it now, by
     reading the file once)."""
@@ -338,30 +333,29 @@ def _attachment_info(store: BlobStore, attachment: Attachment) -> tuple[BlobInfo
         raise _missing_blob(attachment.id) from exc
     if size != attachment.stored_size:
         raise _wrong_size(attachment.id)
-    blob = _FileBlob(path, size, attachment.id)
     if attachment.blake2b is None:
         hasher = blob_hasher()
-        for chunk in _file_chunks(blob):
+        for chunk in _file_chunks(path, size, attachment.id):
             hasher.update(chunk)
         attachment.blake2b = hasher.digest()
-    return BlobInfo(attachment.id, size, attachment.blake2b), blob
+    return path, BlobInfo(attachment.id, size, attachment.blake2b)
 
 
-def _file_chunks(blob: _FileBlob) -> Iterator[bytes]:
-    """Exactly ``blob.size`` bytes of the file, a piece at a time."""
+def _file_chunks(path: Path, size: int, blob_id: str) -> Iterator[bytes]:
+    """Exactly ``size`` bytes of the file at ``path``, a piece at a time."""
     try:
-        with blob.path.open("rb") as f:
-            remaining = blob.size
+        with path.open("rb") as f:
+            remaining = size
             while remaining:
                 chunk = f.read(min(READ_CHUNK, remaining))
                 if not chunk:
-                    raise _wrong_size(blob.id)
+                    raise _wrong_size(blob_id)
                 remaining -= len(chunk)
                 yield chunk
-            if os.fstat(f.fileno()).st_size != blob.size:
-                raise _wrong_size(blob.id)
+            if os.fstat(f.fileno()).st_size != size:
+                raise _wrong_size(blob_id)
     except FileNotFoundError as exc:
-        raise _missing_blob(blob.id) from exc
+        raise _missing_blob(blob_id) from exc
 
 
 def export_inbound(
@@ -400,7 +394,7 @@ def export_inbound(
     store = BlobStore(settings.blobs_dir)
     threads: dict[str, InboundThread] = {}
     entries: list[InboundEntry] = []
-    blobs: list[bytes | _FileBlob] = []
+    blobs: list[bytes | tuple[Path, BlobInfo]] = []
     attachments = 0
     for sub in _submissions(db, plan.parts[part - 1]):
         if sub.office_envelope is None:  # acknowledged since the plan was made
@@ -416,9 +410,9 @@ def export_inbound(
         blobs.append(sub.office_envelope)
         infos = []
         for attachment in sorted(sub.attachments, key=lambda a: a.id):
-            info, blob = _attachment_info(store, attachment)
+            path, info = _attachment_info(store, attachment)
             infos.append(info)
-            blobs.append(blob)
+            blobs.append((path, info))
         attachments += len(infos)
         entries.append(
             InboundEntry(
