@@ -28,7 +28,7 @@ import uuid
 from http.cookiejar import CookieJar
 from pathlib import Path
 
-from common import BIN, ROOT, free_port, in_threads, multipart, wait_up
+from common import BIN, ROOT, Failed, free_port, multipart, per_second, wait_up
 
 from crypto import envelope, stream
 from crypto.encoding import b64encode
@@ -70,33 +70,29 @@ def hammer(port: int, bodies: list[tuple[bytes, str]], cookie: str, seconds: flo
            clients: int) -> float:
     """Reports per second with ``clients`` keep-alive connections for ``seconds`` (or until
     every body has been sent once: a report is accepted only once)."""
-    done = [0] * clients
-    failed: list[str] = []
     stop = time.monotonic() + seconds
     counter = iter(range(len(bodies)))
     lock = threading.Lock()
 
-    def client(i: int) -> None:
+    def client(_: int) -> int:
+        done = 0
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
         while time.monotonic() < stop:
             with lock:
                 n = next(counter, None)
             if n is None:
-                return
+                break
             body, ctype = bodies[n]
             conn.request("POST", "/api/v1/report", body=body,
                          headers={"Content-Type": ctype, "Cookie": cookie})
             response = conn.getresponse()
             answer = response.read()
             if response.status != 200:
-                failed.append(answer[:200].decode(errors="replace"))
-                return
-            done[i] += 1
+                raise Failed(answer[:200].decode(errors="replace"))
+            done += 1
+        return done
 
-    seconds_taken = in_threads(client, clients)
-    if failed:
-        raise SystemExit(f"a request failed: {failed[0]}")
-    return sum(done) / seconds_taken
+    return per_second(client, clients, "a request")
 
 
 def split_one_report(office: SecretIdentity, reports: int = 300) -> tuple[float, float, float]:

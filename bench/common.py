@@ -1,5 +1,6 @@
 """What the bench scripts share: the repository on the import path, a free port, waiting for
-a server to answer, running work on several threads at once, and a multipart body.
+a server to answer, running work on several threads at once (and clients' rate), and a
+multipart body.
 
 The scripts run as ``.venv/bin/python bench/NAME.py``, so this directory is first on the
 import path and ``import common`` finds this module.
@@ -56,6 +57,28 @@ def in_threads(work: Callable[[int], None], count: int) -> float:
     for t in threads:
         t.join()
     return time.monotonic() - start
+
+
+class Failed(Exception):
+    """A bench client met an answer it did not expect; the run stops (:func:`per_second`)."""
+
+
+def per_second(client: Callable[[int], int], clients: int, what: str) -> float:
+    """Run ``client(0)`` ... ``client(clients - 1)`` on as many threads; each returns how
+    many it did. The total per second, or exit naming the first :class:`Failed`."""
+    done = [0] * clients
+    failed: list[str] = []
+
+    def work(i: int) -> None:
+        try:
+            done[i] = client(i)
+        except Failed as exc:
+            failed.append(str(exc))
+
+    seconds_taken = in_threads(work, clients)
+    if failed:
+        raise SystemExit(f"{what} failed: {failed[0]}")
+    return sum(done) / seconds_taken
 
 
 def multipart(

@@ -28,7 +28,7 @@ import urllib.request
 from http.cookiejar import CookieJar
 from pathlib import Path
 
-from common import BIN, ROOT, free_port, in_threads, multipart, wait_up
+from common import BIN, ROOT, Failed, free_port, multipart, per_second, wait_up
 
 from crypto.keys import SecretIdentity
 from crypto.receipt import derive_receipt_keys, generate_receipt
@@ -40,16 +40,16 @@ TOKEN = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
 def ceiling(seconds: float, concurrency: int) -> float:
     """Receipt derivations per second with ``concurrency`` threads deriving at once."""
     salt = secrets.token_bytes(16)
-    done = [0] * concurrency
     stop = time.monotonic() + seconds
 
-    def work(i: int) -> None:
+    def work(_: int) -> int:
+        done = 0
         while time.monotonic() < stop:
             derive_receipt_keys(generate_receipt(), salt)
-            done[i] += 1
+            done += 1
+        return done
 
-    seconds_taken = in_threads(work, concurrency)
-    return sum(done) / seconds_taken
+    return per_second(work, concurrency, "a derivation")
 
 
 def report_body(token: str) -> tuple[bytes, str]:
@@ -62,11 +62,10 @@ def report_body(token: str) -> tuple[bytes, str]:
 
 def submit_rate(base: str, seconds: float, clients: int) -> float:
     """Reports per second, each ending with its receipt page, from ``clients`` clients."""
-    done = [0] * clients
-    failed: list[str] = []
     stop = time.monotonic() + seconds
 
-    def client(i: int) -> None:
+    def client(_: int) -> int:
+        done = 0
         jar = CookieJar()
         opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
         found = TOKEN.search(opener.open(base + "/report", timeout=60).read().decode())
@@ -81,17 +80,13 @@ def submit_rate(base: str, seconds: float, clients: int) -> float:
             except urllib.error.HTTPError as exc:
                 if exc.code == 503:  # busy: every slot taken and the queue full; retry
                     continue
-                failed.append(f"HTTP {exc.code}")
-                return
+                raise Failed(f"HTTP {exc.code}") from exc
             if page.count('<span class="w">') != 8:
-                failed.append("no receipt on the page")
-                return
-            done[i] += 1
+                raise Failed("no receipt on the page")
+            done += 1
+        return done
 
-    seconds_taken = in_threads(client, clients)
-    if failed:
-        raise SystemExit(f"a report failed: {failed[0]}")
-    return sum(done) / seconds_taken
+    return per_second(client, clients, "a report")
 
 
 def main() -> None:
