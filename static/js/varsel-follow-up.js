@@ -8,20 +8,7 @@
 
   var MAX_TEXT = 100000;
   var MAX_FILES = 64;
-
-  function runWorker(form, job, onProgress) {
-    return new Promise(function (resolve, reject) {
-      var worker = new Worker(form.dataset.worker);
-      worker.onmessage = function (event) {
-        var m = event.data;
-        if (m.type === "progress") { if (onProgress) { onProgress(m); } return; }
-        worker.terminate();
-        if (m.type === "result") { resolve(m.result); } else { reject(new Error(m.error)); }
-      };
-      worker.onerror = function (event) { worker.terminate(); reject(new Error(event.message)); };
-      worker.postMessage(job);
-    });
-  }
+  var page = window.VarselPage;  // varsel-page.js
 
   function post(url, body, onUpload) {
     return new Promise(function (resolve, reject) {
@@ -35,13 +22,6 @@
       xhr.onerror = function () { reject(new Error("network")); };
       xhr.send(body);
     });
-  }
-
-  function setProgress(prefix, message, done, total) {
-    var bar = document.getElementById(prefix + "-bar");
-    document.getElementById(prefix + "-progress").hidden = false;
-    document.getElementById(prefix + "-status").textContent = message;
-    if (total > 0) { bar.max = total; bar.value = done; } else { bar.removeAttribute("value"); }
   }
 
   function formatDay(day, lang) {
@@ -67,7 +47,7 @@
     if (pow) { body.append("pow", pow); }
     var answer = await post(this.form.dataset.thread, body);
     if (answer.status !== 200) { throw new Error(answer.body.error || this.form.dataset.msgNotFound); }
-    var items = await runWorker(this.form, {
+    var items = await page.runWorker(this.form, {
       job: "openItems", public_key: this.keys.public_key, secret_key: this.keys.secret_key,
       items: answer.body.items
     });
@@ -136,30 +116,25 @@
     }
     var box = document.getElementById("message-error");
     var list = document.getElementById("message-error-list");
-    function show(messages) {
-      list.replaceChildren();
-      messages.forEach(function (m) { var li = document.createElement("li"); li.textContent = m; list.appendChild(li); });
-      box.hidden = false;
-      box.focus();
-    }
+    function show(messages) { page.showErrors(box, list, messages); }
     if (errors.length) { show(errors); return; }
     var committee = messageForm.querySelector("[name=send_to_committee]");
     var toCommittee = !!(committee && committee.checked);
     var button = messageForm.querySelector("button[type=submit]");
     button.disabled = true;
     try {
-      setProgress("message", d.msgEncrypt, 0, 0);
-      var sealed = await runWorker(this.form, {
+      page.setProgress("message", d.msgEncrypt, 0, 0);
+      var sealed = await page.runWorker(this.form, {
         job: "sealMessage", params: this.params, public_key: this.keys.public_key, text: text,
         files: files, toCommittee: toCommittee
-      }, function (m) { setProgress("message", d.msgEncrypt, m.done, m.total); });
+      }, function (m) { page.setProgress("message", d.msgEncrypt, m.done, m.total); });
       var body = this.body();
       if (toCommittee) { body.append("send_to_committee", "y"); }
       body.append("envelope", sealed.envelope, "envelope.vse");
       body.append("own_copy", sealed.own_copy, "own_copy.vse");
       sealed.files.forEach(function (f) { body.append("attachments", f.blob, f.id); });
       var answer = await post(d.message, body, function (done, total) {
-        setProgress("message", d.msgUpload, done, total);
+        page.setProgress("message", d.msgUpload, done, total);
       });
       if (answer.status !== 200 || !answer.body.ok) { throw new Error(answer.body.error || d.msgFailed); }
       this.render(await this.load(), d.msgSent);
@@ -178,8 +153,8 @@
     box.hidden = true;
     button.disabled = true;
     try {
-      setProgress("login", d.msgDerive, 0, 0);
-      var keys = await runWorker(form, { job: "logIn", params: params, receipt: input.value });
+      page.setProgress("login", d.msgDerive, 0, 0);
+      var keys = await page.runWorker(form, { job: "logIn", params: params, receipt: input.value });
       input.value = "";
       var session = new Session(form, params, keys, form.querySelector("[name=csrf_token]").value);
       var pow = form.querySelector("[name=pow]");  // proof of work (static/js/pow.js), once
@@ -195,22 +170,7 @@
     }
   }
 
-  async function start() {
-    var form = document.querySelector("form.login[data-thread]");
-    if (!form || !window.Worker || !window.fetch || !window.FormData) { return; }
-    var params;
-    try {
-      params = await (await fetch(form.dataset.parameters, { credentials: "same-origin" })).json();
-    } catch (e) { return; }  // the form posts normally (server path)
-    params.wordlist_url = form.dataset.wordlist;
-    form.addEventListener("submit", function (event) {
-      event.preventDefault();
-      logIn(form, params);
-    });
-    form.dataset.browserPath = "on";
+  if (page) {
+    page.takeOver("form.login[data-thread]", function () { return true; }, logIn);
   }
-
-  if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", start);
-  } else { start(); }
 })();

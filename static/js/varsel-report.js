@@ -7,6 +7,7 @@
 
   var MAX_TEXT = 100000;
   var MAX_FILES = 64;
+  var page = window.VarselPage;  // varsel-page.js
 
   function text(el) { return (el ? el.textContent : "").replace(/\s+/g, " ").trim(); }
 
@@ -55,16 +56,8 @@
   }
 
   function showErrors(messages) {
-    var box = document.getElementById("send-error");
-    var list = document.getElementById("send-error-list");
-    list.replaceChildren();
-    messages.forEach(function (m) {
-      var li = document.createElement("li");
-      li.textContent = m;
-      list.appendChild(li);
-    });
-    box.hidden = false;
-    box.focus();
+    page.showErrors(document.getElementById("send-error"),
+                    document.getElementById("send-error-list"), messages);
   }
 
   function check(form, answers, files, params) {
@@ -86,27 +79,7 @@
     return errors;
   }
 
-  function progress(form, message, done, total) {
-    var panel = document.getElementById("send-progress");
-    var bar = document.getElementById("send-bar");
-    panel.hidden = false;
-    document.getElementById("send-status").textContent = message;
-    if (total > 0) { bar.max = total; bar.value = done; } else { bar.removeAttribute("value"); }
-  }
-
-  function runWorker(form, job, onProgress) {
-    return new Promise(function (resolve, reject) {
-      var worker = new Worker(form.dataset.worker);
-      worker.onmessage = function (event) {
-        var m = event.data;
-        if (m.type === "progress") { onProgress(m); return; }
-        worker.terminate();
-        if (m.type === "result") { resolve(m.result); } else { reject(new Error(m.error)); }
-      };
-      worker.onerror = function (event) { worker.terminate(); reject(new Error(event.message)); };
-      worker.postMessage(job);
-    });
-  }
+  function progress(message, done, total) { page.setProgress("send", message, done, total); }
 
   function upload(form, sealed, toCommittee) {
     return new Promise(function (resolve, reject) {
@@ -124,7 +97,7 @@
       xhr.open("POST", form.dataset.api);
       xhr.responseType = "json";
       xhr.upload.onprogress = function (e) {
-        if (e.lengthComputable) { progress(form, form.dataset.msgUpload, e.loaded, e.total); }
+        if (e.lengthComputable) { progress(form.dataset.msgUpload, e.loaded, e.total); }
       };
       xhr.onload = function () {
         if (xhr.status === 200 && xhr.response && xhr.response.ok) { resolve(); return; }
@@ -168,14 +141,14 @@
     var button = form.querySelector("button[type=submit]");
     button.disabled = true;
     try {
-      progress(form, form.dataset.msgDerive, 0, 0);
-      var sealed = await runWorker(form, {
+      progress(form.dataset.msgDerive, 0, 0);
+      var sealed = await page.runWorker(form, {
         job: "submitReport", params: params, answers: answers, files: files,
         ownCopyText: summary(form, answers), toCommittee: toCommittee
       }, function (m) {
-        if (m.phase === "encrypt") { progress(form, form.dataset.msgEncrypt, m.done, m.total); }
+        if (m.phase === "encrypt") { progress(form.dataset.msgEncrypt, m.done, m.total); }
       });
-      progress(form, form.dataset.msgUpload, 0, 1);
+      progress(form.dataset.msgUpload, 0, 1);
       await upload(form, sealed, toCommittee);
       showReceipt(sealed.receipt);
     } catch (e) {
@@ -185,24 +158,7 @@
     }
   }
 
-  async function start() {
-    var form = document.querySelector("form.report[data-api]");
-    if (!form || !window.Worker || !window.fetch || !window.FormData) { return; }
-    var params;
-    try {
-      var response = await fetch(form.dataset.parameters, { credentials: "same-origin" });
-      params = await response.json();
-    } catch (e) { return; }  // the form posts normally (server path)
-    if (!params.office) { return; }
-    params.wordlist_url = form.dataset.wordlist;
-    form.addEventListener("submit", function (event) {
-      event.preventDefault();
-      send(form, params);
-    });
-    form.dataset.browserPath = "on";
+  if (page) {
+    page.takeOver("form.report[data-api]", function (params) { return !!params.office; }, send);
   }
-
-  if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", start);
-  } else { start(); }
 })();
