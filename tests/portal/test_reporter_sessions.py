@@ -156,6 +156,21 @@ def test_load_refuses_a_session_past_its_deadline(app: Flask, client: FlaskClien
     assert _rows(app) == []
 
 
+def test_an_open_session_never_shows_its_secret_key(app: Flask, client: FlaskClient) -> None:
+    """A log line or a traceback that prints the session shows no key (raw, hex or base64)."""
+    value = _logged_in(client)
+    with services(app).sessions() as db:
+        opened = reporter_session.load(db, value, utcnow(), IDLE)
+        assert opened is not None
+        shown = repr(opened) + str(opened)
+        key = opened.secret_key
+        db.rollback()
+    assert len(key) == 32
+    for form in (key.hex(), base64.b64encode(key).decode(), base64.urlsafe_b64encode(key).decode(),
+                 repr(key)):
+        assert form.rstrip("=") not in shown
+
+
 def test_idle_minutes_are_configurable(make_app) -> None:  # type: ignore[no-untyped-def]
     app = make_app(session_idle_minutes=5)
     client = app.test_client()

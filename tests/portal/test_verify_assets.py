@@ -71,7 +71,8 @@ def tampering(live_server: LiveServer) -> Iterator[Tampering]:
 
 def test_the_manifest_lists_every_static_file_the_pages_load(live_server: LiveServer) -> None:
     files = build_manifest()["files"]
-    for path in ("/static/js/varsel-report.js", "/static/js/varsel-worker.js",
+    for path in ("/static/js/varsel-page.js", "/static/js/varsel-report.js",
+                 "/static/js/varsel-follow-up.js", "/static/js/varsel-worker.js",
                  "/static/js/varsel-protocol.js", "/static/vendor/libsodium-sumo.js",
                  "/static/vendor/libsodium-wrappers.js", "/static/css/varsel.css"):
         assert path in files, path
