@@ -601,7 +601,7 @@ def _commit(
                 ours, on_its_way = "received", False
             else:
                 ours = store.thread(thread.id).status
-                on_its_way = store.status_on_its_way(thread.id, confirmed)
+                on_its_way = store.on_its_way("status", thread.id, confirmed)
             if ours != thread.status and not on_its_way:
                 summary.warnings.append(
                     f"Portalen viser statusen «{thread.status}» for sak {thread.id[:8]}, "
@@ -615,6 +615,6 @@ def _commit(
                 continue
             # The portal had applied our acknowledgement when it made this bundle and
             # still carries the item: acknowledge it again (requirement 6).
-            if not store.ack_on_its_way(item.id, inbound.last_outbound_sequence):
+            if not store.on_its_way("ack", item.id, inbound.last_outbound_sequence):
                 store.queue_ack(item.thread, item.id, day, position())
         store.set_meta(NEXT_POSITION, position())

@@ -27,7 +27,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, ClassVar, Literal, NamedTuple
 
 from crypto import wrap
 from crypto.encoding import b64decode, b64encode
@@ -349,10 +349,14 @@ class Store:
             raise HomeError(f"Lageret er skadet ({context} hører til en annen rad).")
         return plain[len(prefix) :]
 
+    def _one(self, sql: str, params: tuple[Any, ...] = ()) -> Any:
+        """The first row the query returns, or None."""
+        return self._db.execute(sql, params).fetchone()
+
     # -- counters --------------------------------------------------------------------------
 
     def get_meta(self, name: str) -> int:
-        row = self._db.execute("SELECT value FROM meta WHERE name = ?", (name,)).fetchone()
+        row = self._one("SELECT value FROM meta WHERE name = ?", (name,))
         if row is None:
             raise HomeError(f"Lageret mangler telleren {name}.")
         return int(row[0])
@@ -377,9 +381,9 @@ class Store:
 
     def closed_day(self, thread_id: str) -> str | None:
         """The day the thread was closed out and its content deleted (§6b), or None."""
-        row = self._db.execute(
+        row = self._one(
             "SELECT closed_day FROM closed_threads WHERE thread = ?", (thread_id,)
-        ).fetchone()
+        )
         return None if row is None else str(row[0])
 
     def resolve_thread(self, prefix: str, *, deleted_ok: bool = False) -> str:
@@ -407,15 +411,15 @@ class Store:
         return matches[0]
 
     def thread(self, thread_id: str) -> ThreadRow:
-        row = self._db.execute(
+        row = self._one(
             "SELECT id, received_day, status FROM threads WHERE id = ?", (thread_id,)
-        ).fetchone()
+        )
         if row is None:
             raise UnknownThread(f"Ingen sak har ID-en «{thread_id}».")
         return ThreadRow(*row)
 
     def thread_meta(self, thread_id: str) -> ThreadMeta:
-        row = self._db.execute("SELECT sealed FROM threads WHERE id = ?", (thread_id,)).fetchone()
+        row = self._one("SELECT sealed FROM threads WHERE id = ?", (thread_id,))
         if row is None:
             raise UnknownThread(f"Ingen sak har ID-en «{thread_id}».")
         return ThreadMeta.decode(self.unseal(f"threads/{thread_id}", row[0]))
@@ -548,7 +552,7 @@ class Store:
         self._db.execute("INSERT INTO attachments (blob, item) VALUES (?, ?)", (blob_id, item_id))
 
     def knows_attachment(self, blob_id: str) -> bool:
-        row = self._db.execute("SELECT 1 FROM attachments WHERE blob = ?", (blob_id,)).fetchone()
+        row = self._one("SELECT 1 FROM attachments WHERE blob = ?", (blob_id,))
         return row is not None
 
     def item_threads_among(self, ids: Iterable[str]) -> dict[str, str]:
@@ -654,34 +658,26 @@ class Store:
 
     def unconfirmed_replies(self, thread_id: str) -> int:
         return int(
-            self._db.execute(
+            self._one(
                 "SELECT COUNT(*) FROM outbox WHERE thread = ? AND kind = 'reply' "
                 "AND (exported_in IS NULL OR exported_in > ?)",
                 (thread_id, self.get_meta(LAST_CONFIRMED)),
-            ).fetchone()[0]
+            )[0]
         )
 
-    def status_on_its_way(self, thread_id: str, confirmed: int) -> bool:
-        """Whether a status change for the thread is in no bundle up to ``confirmed``."""
-        return (
-            self._db.execute(
-                "SELECT 1 FROM outbox WHERE kind = 'status' AND thread = ? "
-                "AND (exported_in IS NULL OR exported_in > ?)",
-                (thread_id, confirmed),
-            ).fetchone()
-            is not None
-        )
+    # Whether an outbox entry is in no bundle up to a sequence number: a status change, by
+    # its thread, or an acknowledgement, by the item it acknowledges.
+    _ON_ITS_WAY: ClassVar[dict[str, str]] = {
+        "status": "SELECT 1 FROM outbox WHERE kind = 'status' AND thread = ? "
+        "AND (exported_in IS NULL OR exported_in > ?)",
+        "ack": "SELECT 1 FROM outbox WHERE kind = 'ack' AND ref = ? "
+        "AND (exported_in IS NULL OR exported_in > ?)",
+    }
 
-    def ack_on_its_way(self, item_id: str, applied: int) -> bool:
-        """Whether an acknowledgement of the item is in no bundle up to ``applied``."""
-        return (
-            self._db.execute(
-                "SELECT 1 FROM outbox WHERE kind = 'ack' AND ref = ? "
-                "AND (exported_in IS NULL OR exported_in > ?)",
-                (item_id, applied),
-            ).fetchone()
-            is not None
-        )
+    def on_its_way(self, kind: Literal["status", "ack"], about: str, upto: int) -> bool:
+        """Whether a status change for the thread ``about`` (``kind`` "status") or an
+        acknowledgement of the item ``about`` ("ack") is in no bundle up to ``upto``."""
+        return self._one(self._ON_ITS_WAY[kind], (about, upto)) is not None
 
     def confirm_outbound(self, sequence: int) -> int:
         """Record that the portal has applied outbound bundles up to ``sequence`` (inside
@@ -690,10 +686,10 @@ class Store:
         confirmed = max(old, sequence)
         self.set_meta(LAST_CONFIRMED, confirmed)
         return int(
-            self._db.execute(
+            self._one(
                 "SELECT COUNT(*) FROM outbox WHERE exported_in > ? AND exported_in <= ?",
                 (old, confirmed),
-            ).fetchone()[0]
+            )[0]
         )
 
     def mark_exported(self, sequence: int) -> None:
@@ -710,33 +706,33 @@ class Store:
     def first_acknowledged_day(self, thread_id: str) -> str | None:
         """The day of the first status that acknowledged the report: every status but
         "received" does (inbox.deadlines.ACKNOWLEDGED)."""
-        row = self._db.execute(
+        row = self._one(
             "SELECT MIN(day) FROM outbox WHERE thread = ? AND kind = 'status' "
             "AND status != 'received'",
             (thread_id,),
-        ).fetchone()
+        )
         return None if row[0] is None else str(row[0])
 
     def first_feedback_day(self, thread_id: str) -> str | None:
         """The day feedback was first given, by the one rule (inbox.deadlines): a reply,
         or, for a report with no thread on the portal, a note that the reporter was
         informed."""
-        row = self._db.execute(
+        row = self._one(
             "SELECT MIN(d) FROM (SELECT day AS d FROM outbox WHERE thread = ? AND kind = 'reply' "
             "UNION ALL SELECT l.day FROM case_log l WHERE l.thread = ? AND l.kind = 'informert' "
             "AND NOT EXISTS (SELECT 1 FROM outbox a WHERE a.thread = l.thread AND a.kind = 'ack') "
             "AND NOT EXISTS (SELECT 1 FROM openings p WHERE p.thread = l.thread))",
             (thread_id, thread_id),
-        ).fetchone()
+        )
         return None if row[0] is None else str(row[0])
 
     # -- threads to open on the portal (inbox/receipts.py) ---------------------------------
 
     def opening_waiting(self, thread_id: str) -> bool:
         """Whether the thread waits to be opened and no outbound bundle has carried it yet."""
-        row = self._db.execute(
+        row = self._one(
             "SELECT exported_in FROM openings WHERE thread = ?", (thread_id,)
-        ).fetchone()
+        )
         return row is not None and row[0] is None
 
     def queue_opening(self, thread_id: str, day: str, content: dict[str, Any]) -> None:
@@ -750,9 +746,9 @@ class Store:
     def opening_unconfirmed(self, thread_id: str) -> bool:
         """Whether the thread waits to be opened on the portal and no inbound bundle has
         confirmed an outbound bundle that carried it."""
-        row = self._db.execute(
+        row = self._one(
             "SELECT exported_in FROM openings WHERE thread = ?", (thread_id,)
-        ).fetchone()
+        )
         return row is not None and (row[0] is None or row[0] > self.get_meta(LAST_CONFIRMED))
 
     def unconfirmed_openings(self) -> list[OpeningRow]:
@@ -777,15 +773,15 @@ class Store:
         return self.seal(f"cases/{thread_id}", json.dumps(meta).encode())
 
     def has_case(self, thread_id: str) -> bool:
-        row = self._db.execute("SELECT 1 FROM cases WHERE thread = ?", (thread_id,)).fetchone()
+        row = self._one("SELECT 1 FROM cases WHERE thread = ?", (thread_id,))
         return row is not None
 
     def case(self, thread_id: str) -> CaseRow | None:
-        row = self._db.execute(
+        row = self._one(
             "SELECT thread, state, opened_day, state_day, review_day, sealed FROM cases "
             "WHERE thread = ?",
             (thread_id,),
-        ).fetchone()
+        )
         return None if row is None else _case_row(row, self._case_meta(row[0], row[5]))
 
     def cases(self) -> list[CaseRow]:
@@ -820,7 +816,7 @@ class Store:
 
     def add_log(self, thread_id: str, day: str, kind: str, text: str) -> None:
         """One case log entry (inside the caller's transaction)."""
-        row_id = self._db.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM case_log").fetchone()[0]
+        row_id = self._one("SELECT COALESCE(MAX(id), 0) + 1 FROM case_log")[0]
         self._db.execute(
             "INSERT INTO case_log (id, thread, day, kind, sealed) VALUES (?, ?, ?, ?, ?)",
             (
@@ -844,11 +840,11 @@ class Store:
     # -- close-out (§6b) -------------------------------------------------------------------
 
     def tombstone(self, thread_id: str) -> Tombstone | None:
-        row = self._db.execute(
+        row = self._one(
             "SELECT received_day, closed_day, final_state, handed_over FROM closed_threads "
             "WHERE thread = ?",
             (thread_id,),
-        ).fetchone()
+        )
         if row is None:
             return None
         return Tombstone(thread_id, row[0], row[1], row[2], bool(row[3]))
@@ -856,9 +852,9 @@ class Store:
     def close_out(self, thread_id: str, day: str, final_state: str) -> None:
         """Delete every piece of the thread's content and leave a tombstone, in one
         transaction; then shred its blob files and compact the database file."""
-        received_day, status = self._db.execute(
+        received_day, status = self._one(
             "SELECT received_day, status FROM threads WHERE id = ?", (thread_id,)
-        ).fetchone()
+        )
         blobs = [
             row[0]
             for row in self._db.execute(
@@ -935,11 +931,11 @@ class Store:
 
     def knows_blob(self, name: str) -> bool:
         """Whether a blob file of this name belongs to an item or a set-aside item."""
-        row = self._db.execute(
+        row = self._one(
             "SELECT 1 FROM attachments WHERE blob = ? UNION ALL "
             "SELECT 1 FROM set_aside_blobs WHERE blob = ?",
             (name, name),
-        ).fetchone()
+        )
         return row is not None
 
     def recover_blobs(self) -> None:
