@@ -421,6 +421,15 @@ def update_meta(store: Store, thread: str, meta: CaseMeta) -> None:
     store.set_case_meta(thread, asdict(meta))
 
 
+def record(store: Store, case: CaseView, kind: str, text: str, *, today: date) -> CaseView:
+    """Write the case's changed metadata and a log entry saying what changed, in one
+    transaction; the case as it now stands."""
+    with store.transaction():
+        update_meta(store, case.thread, case.meta)
+        _log(store, case.thread, kind, text, today)
+    return load_case(store, case.thread)
+
+
 # -- impartiality (§6d) and need to know (§6a) -----------------------------------------------
 
 DECLARATIONS: dict[str, str] = {
@@ -492,9 +501,7 @@ def declare(
             )
     found = Declaration(fingerprint, name, kind, reason, today.isoformat())
     case.meta.declarations.append(asdict(found))
-    with store.transaction():
-        update_meta(store, thread, case.meta)
-        _log(store, thread, "habilitet", found.line() + " (§6d)", today)
+    record(store, case, "habilitet", found.line() + " (§6d)", today=today)
     return found
 
 

@@ -131,15 +131,10 @@ def decide(
         day=today.isoformat(),
     )
     case.meta.decision = asdict(found)
+    logged = "\n".join(f"{label}: {value}" for label, value in found.lines())
     with store.transaction():
         cases.update_meta(store, thread, case.meta)
-        cases.log_in(
-            store,
-            thread,
-            "avgjorelse",
-            "\n".join(f"{label}: {value}" for label, value in found.lines()),
-            today=today,
-        )
+        cases.log_in(store, thread, "avgjorelse", logged, today=today)
         cases.apply_transition(store, case, "avgjort", review_day=None, tell=tell, today=today)
     return cases.load_case(store, thread)
 

@@ -67,16 +67,13 @@ def record_told(store: Store, thread: str, day: date, *, today: date) -> cases.C
     if case.state == "mottatt":
         raise CaseError("Bekreft kontakten med varsleren først (§9.1): «case state SAK bekreftet».")
     case.meta.kontradiksjon["told_day"] = _day(day, "Dagen den anklagede ble orientert", today)
-    with store.transaction():
-        cases.update_meta(store, thread, case.meta)
-        cases.log_in(
-            store,
-            thread,
-            "kontradiksjon",
-            f"Den anklagede orientert om hva varselet gjelder {day.isoformat()} (§9.2).",
-            today=today,
-        )
-    return cases.load_case(store, thread)
+    return cases.record(
+        store,
+        case,
+        "kontradiksjon",
+        f"Den anklagede orientert om hva varselet gjelder {day.isoformat()} (§9.2).",
+        today=today,
+    )
 
 
 def record_access(
@@ -98,17 +95,14 @@ def record_access(
     if reply_by <= day:
         raise CaseError("Fristen for uttale må ligge etter dagen innsyn ble gitt (§10.2).")
     case.meta.kontradiksjon.update(access_day=given, reply_by=reply_by.isoformat())
-    with store.transaction():
-        cases.update_meta(store, thread, case.meta)
-        cases.log_in(
-            store,
-            thread,
-            "kontradiksjon",
-            f"Den anklagede gitt innsyn {given} med frist for uttale {reply_by.isoformat()} "
-            "(§10.2).",
-            today=today,
-        )
-    return cases.load_case(store, thread)
+    return cases.record(
+        store,
+        case,
+        "kontradiksjon",
+        f"Den anklagede gitt innsyn {given} med frist for uttale {reply_by.isoformat()} "
+        "(§10.2).",
+        today=today,
+    )
 
 
 def mark(
@@ -135,16 +129,9 @@ def mark(
     if not added:
         raise CaseError("Ingenting nytt å merke.")
     summary = ", ".join(f"{n} {MARK_KINDS[k]}" for k, n in added.items())
-    with store.transaction():
-        cases.update_meta(store, thread, case.meta)
-        cases.log_in(
-            store,
-            thread,
-            "merket",
-            f"Merket som identifiserende: {summary} (§6a, §10.2).",
-            today=today,
-        )
-    return cases.load_case(store, thread)
+    return cases.record(
+        store, case, "merket", f"Merket som identifiserende: {summary} (§6a, §10.2).", today=today
+    )
 
 
 def redactor(marks: dict[str, list[str]]) -> "re.Pattern[str] | None":
