@@ -1,16 +1,29 @@
 """``varsel-inbox case ...``: handling a report under the guidelines against harassment
 (§6-§14). The group is registered on ``varsel-inbox`` by inbox.cli."""
 
-from datetime import datetime
+from collections.abc import Callable
+from datetime import date
 from pathlib import Path
+from typing import Any
 
 import click
+from click.decorators import FC
 from rich.panel import Panel
 from rich.text import Text
 
 from . import case as cases
 from . import casefile, decision, handover, innsyn, intake, receipts, stats, threads
-from .cli_base import THREAD, Ctx, InboxGroup, confirm, echo_json, out, pass_ctx
+from .cli_base import (
+    THREAD,
+    Ctx,
+    InboxGroup,
+    confirm,
+    echo_json,
+    file_option,
+    out,
+    out_option,
+    pass_ctx,
+)
 from .editor import edit_text
 from .errors import InboxError
 from .render import case_json, render_case
@@ -42,6 +55,32 @@ def show_receipt(issued: receipts.IssuedReceipt) -> None:
     )
 
 
+
+
+class Day(click.DateTime):
+    """A day written ÅÅÅÅ-MM-DD, given to the command as a ``date`` (click's own checks)."""
+
+    def __init__(self) -> None:
+        super().__init__(formats=["%Y-%m-%d"])
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        return super().convert(value, param, ctx).date()
+
+
+DAY = Day()
+# Who handles the case (§8.2): for «case open» and «intake».
+LEVEL = click.option(
+    "--level",
+    type=click.Choice(list(cases.LEVELS)),
+    help="Hvilket nivå som håndterer saken (§8.2). Standard: partikontoret.",
+)
+
+
+def decided_by(help: str) -> Callable[[FC], FC]:
+    """Who decided (§13.1), for «case decide» and «case reaction»."""
+    return click.option("--decided-by", required=True, metavar="ORGAN", help=help)
+
+
 @click.group("case", cls=InboxGroup)
 def case_group() -> None:
     """Behandling av en sak etter retningslinjene mot trakassering (§8–§14).
@@ -57,11 +96,7 @@ def case_group() -> None:
 
 @case_group.command("open")
 @THREAD
-@click.option(
-    "--level",
-    type=click.Choice(list(cases.LEVELS)),
-    help="Hvilket nivå som håndterer saken (§8.2). Standard: partikontoret.",
-)
+@LEVEL
 @click.option(
     "--central-office",
     is_flag=True,
@@ -79,28 +114,11 @@ def case_group() -> None:
 )
 @click.option("--handler", metavar="NAVN", help="Navngitt saksbehandler (§6a: kun de som må vite).")
 @pass_ctx
-def case_open(
-    ctx: Ctx,
-    thread: str,
-    level: str | None,
-    central_office: bool,
-    employer: bool,
-    possible_crime: bool,
-    handler: str | None,
-) -> None:
+def case_open(ctx: Ctx, /, thread: str, **options: Any) -> None:
     """Ta et varsel inn til behandling som en sak (tilstand «mottatt»)."""
     with ctx.open() as (_, store):
         thread_id = store.resolve_thread(thread)
-        case, advice = cases.open_case(
-            store,
-            thread_id,
-            level=level,
-            central_office=central_office,
-            employer=employer,
-            possible_crime=possible_crime,
-            handler=handler,
-            today=ctx.today,
-        )
+        case, advice = cases.open_case(store, thread_id, today=ctx.today, **options)
     console = out()
     console.print(f"Sak {thread_id[:8]} er til behandling på nivå {cases.LEVELS[case.meta.level]}.")
     for line in advice:
@@ -135,7 +153,7 @@ def case_note(ctx: Ctx, thread: str, text: str | None, kind: str) -> None:
 @click.argument("state", metavar="TILSTAND", type=click.Choice(list(cases.STATES)))
 @click.option(
     "--review-date",
-    type=click.DateTime(formats=["%Y-%m-%d"]),
+    type=DAY,
     help="Dato for revurdering (ÅÅÅÅ-MM-DD); påkrevd for «reaksjon» (§13, §14).",
 )
 @click.option(
@@ -147,7 +165,7 @@ def case_note(ctx: Ctx, thread: str, text: str | None, kind: str) -> None:
 )
 @pass_ctx
 def case_state(
-    ctx: Ctx, thread: str, state: str, review_date: datetime | None, tell: str | None
+    ctx: Ctx, thread: str, state: str, review_date: date | None, tell: str | None
 ) -> None:
     """Flytt saken til neste tilstand. Bare overganger retningslinjene tillater godtas.
 
@@ -155,11 +173,10 @@ def case_state(
     bekreftet → «Bekreftet», avsluttet/overlevert → «Avsluttet», alt imellom → «Under
     behandling»). Hva varsleren får vite med ord, velger dere med --tell.
     """
-    review = review_date.date() if review_date else None
     with ctx.open() as (_, store):
         thread_id = store.resolve_thread(thread)
         case = cases.change_state(
-            store, thread_id, state, review_day=review, tell=tell, today=ctx.today
+            store, thread_id, state, review_day=review_date, tell=tell, today=ctx.today
         )
     console = out()
     console.print(f"Sak {thread_id[:8]}: {cases.STATES[case.state]}.")
@@ -280,13 +297,7 @@ def case_declare(
 
 @case_group.command("export")
 @THREAD
-@click.option(
-    "--out",
-    "out_file",
-    required=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Filen som skal lages (overskrives aldri).",
-)
+@out_option("Filen som skal lages (overskrives aldri).")
 @click.option(
     "--to",
     "handler_key",
@@ -397,8 +408,6 @@ def _export_sealed(
 
 # -- kontradiksjon (§6c, §9.2, §10.2) --------------------------------------------------------
 
-DAY = click.DateTime(formats=["%Y-%m-%d"])
-
 
 @case_group.command("accused-told")
 @THREAD
@@ -406,9 +415,9 @@ DAY = click.DateTime(formats=["%Y-%m-%d"])
     "--day", type=DAY, help="Dagen den anklagede ble orientert (ÅÅÅÅ-MM-DD). Standard: i dag."
 )
 @pass_ctx
-def case_accused_told(ctx: Ctx, thread: str, day: datetime | None) -> None:
+def case_accused_told(ctx: Ctx, thread: str, day: date | None) -> None:
     """Før når den anklagede ble orientert om hva varselet gjelder (§9.2)."""
-    when = day.date() if day else ctx.today
+    when = day or ctx.today
     with ctx.open() as (_, store):
         thread_id = store.resolve_thread(thread)
         innsyn.record_told(store, thread_id, when, today=ctx.today)
@@ -420,19 +429,19 @@ def case_accused_told(ctx: Ctx, thread: str, day: datetime | None) -> None:
 @click.option("--reply-by", type=DAY, required=True, help="Frist for uttale (ÅÅÅÅ-MM-DD), §10.2.")
 @click.option("--day", type=DAY, help="Dagen innsyn ble gitt (ÅÅÅÅ-MM-DD). Standard: i dag.")
 @pass_ctx
-def case_access(ctx: Ctx, thread: str, reply_by: datetime, day: datetime | None) -> None:
+def case_access(ctx: Ctx, thread: str, reply_by: date, day: date | None) -> None:
     """Før at den anklagede er gitt innsyn og frist for uttale (§10.2).
 
     Fristen vises blant fristene i «varsel-inbox list». Lag selve innsynsutdraget med
     «case innsyn».
     """
-    when = day.date() if day else ctx.today
+    when = day or ctx.today
     with ctx.open() as (_, store):
         thread_id = store.resolve_thread(thread)
-        innsyn.record_access(store, thread_id, when, reply_by.date(), today=ctx.today)
+        innsyn.record_access(store, thread_id, when, reply_by, today=ctx.today)
     out().print(
         f"Ført for sak {thread_id[:8]}: innsyn gitt {when}, frist for uttale "
-        f"{reply_by.date()} (§10.2)."
+        f"{reply_by} (§10.2)."
     )
 
 
@@ -496,13 +505,7 @@ def case_mark(
 @click.option(
     "--to", "accused", required=True, metavar="NAVN", help="Hvem utdraget gis til (den anklagede)."
 )
-@click.option(
-    "--out",
-    "out_file",
-    required=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="PDF-filen som skal lages (overskrives aldri).",
-)
+@out_option("PDF-filen som skal lages (overskrives aldri).")
 @pass_ctx
 def case_innsyn(ctx: Ctx, thread: str, accused: str, out_file: Path) -> None:
     """Lag innsynsutdraget for den anklagede som PDF (§10.2).
@@ -538,12 +541,7 @@ def case_innsyn(ctx: Ctx, thread: str, accused: str, out_file: Path) -> None:
     type=click.Choice(list(decision.OUTCOMES)),
     help="Om trakassering er lagt til grunn.",
 )
-@click.option(
-    "--decided-by",
-    required=True,
-    metavar="ORGAN",
-    help="Hvem som avgjorde, f.eks. «Partisekretæren» eller «Fylkesstyret i X» (§13.1).",
-)
+@decided_by("Hvem som avgjorde, f.eks. «Partisekretæren» eller «Fylkesstyret i X» (§13.1).")
 @click.option(
     "--county-consulted", is_flag=True, help="Fylkespartiet er rådført (§8.2; påkrevd etter §10.3)."
 )
@@ -554,17 +552,7 @@ def case_innsyn(ctx: Ctx, thread: str, accused: str, out_file: Path) -> None:
     help="Det varsleren får vite om at saken er avgjort, med deres ord (aldri saksdetaljer).",
 )
 @pass_ctx
-def case_decide(
-    ctx: Ctx,
-    thread: str,
-    facts: str,
-    reasons: str,
-    outcome: str,
-    decided_by: str,
-    county_consulted: bool,
-    committee_consulted: bool,
-    tell: str | None,
-) -> None:
+def case_decide(ctx: Ctx, /, thread: str, **decided: Any) -> None:
     """Før avgjørelsen og flytt saken til «avgjort» (§10.4).
 
     Bare fra «kontradiksjon» (§10.2 først). Håndteres saken utenfor partikontoret, skal
@@ -572,21 +560,10 @@ def case_decide(
     """
     with ctx.open() as (_, store):
         thread_id = store.resolve_thread(thread)
-        decision.decide(
-            store,
-            thread_id,
-            facts=facts,
-            reasons=reasons,
-            outcome=outcome,
-            decided_by=decided_by,
-            county_consulted=county_consulted,
-            committee_consulted=committee_consulted,
-            tell=tell,
-            today=ctx.today,
-        )
+        decision.decide(store, thread_id, today=ctx.today, **decided)
     out().print(
-        f"Avgjørelsen er ført for sak {thread_id[:8]} ({decision.OUTCOMES[outcome]})."
-        + (" Varsleren får beskjeden deres med neste «export-outbound»." if tell else "")
+        f"Avgjørelsen er ført for sak {thread_id[:8]} ({decision.OUTCOMES[decided['outcome']]})."
+        + (" Varsleren får beskjeden deres med neste «export-outbound»." if decided["tell"] else "")
     )
 
 
@@ -597,12 +574,7 @@ def case_decide(
 @click.option("--from", "from_day", required=True, type=DAY, help="Fra dato (ÅÅÅÅ-MM-DD).")
 @click.option("--until", "until_day", type=DAY, help="Til dato (ÅÅÅÅ-MM-DD), om fastsatt.")
 @click.option("--review", "review_day", required=True, type=DAY, help="Revurderes (ÅÅÅÅ-MM-DD).")
-@click.option(
-    "--decided-by",
-    required=True,
-    metavar="ORGAN",
-    help="Hvem som besluttet (§13.1: partisekretæren for suspensjon fra verv).",
-)
+@decided_by("Hvem som besluttet (§13.1: partisekretæren for suspensjon fra verv).")
 @click.option(
     "--told",
     required=True,
@@ -610,17 +582,7 @@ def case_decide(
     help="Hvem som er informert om beslutningen, for å håndheve den (§6a).",
 )
 @pass_ctx
-def case_reaction(
-    ctx: Ctx,
-    thread: str,
-    kind: str,
-    what: str,
-    from_day: datetime,
-    until_day: datetime | None,
-    review_day: datetime,
-    decided_by: str,
-    told: str,
-) -> None:
+def case_reaction(ctx: Ctx, /, thread: str, **reaction: Any) -> None:
     """Før suspensjon (§13) eller reaksjon (§14), med revurderingsdato.
 
     Suspensjon kan besluttes mens saken behandles (§13); reaksjoner fastsettes når
@@ -629,21 +591,10 @@ def case_reaction(
     """
     with ctx.open() as (_, store):
         thread_id = store.resolve_thread(thread)
-        decision.add_reaction(
-            store,
-            thread_id,
-            kind=kind,
-            what=what,
-            from_day=from_day.date(),
-            until_day=until_day.date() if until_day else None,
-            review_day=review_day.date(),
-            decided_by=decided_by,
-            told=told,
-            today=ctx.today,
-        )
+        decision.add_reaction(store, thread_id, today=ctx.today, **reaction)
     out().print(
-        f"{decision.REACTION_TYPES[kind]} er ført for sak {thread_id[:8]}; revurderes "
-        f"{review_day.date()}."
+        f"{decision.REACTION_TYPES[reaction['kind']]} er ført for sak {thread_id[:8]}; "
+        f"revurderes {reaction['review_day']}."
     )
 
 
@@ -713,11 +664,7 @@ def case_close_out(ctx: Ctx, thread: str, yes: bool) -> None:
     "involved_roles=tillitsvalgt,partimedlem. Kan gjentas; what_happened må være med.",
 )
 @click.option("--minutes", metavar="TEKST", help="Referatet (§9.5). Uten denne åpnes $EDITOR.")
-@click.option(
-    "--level",
-    type=click.Choice(list(cases.LEVELS)),
-    help="Hvilket nivå som håndterer saken (§8.2). Standard: partikontoret.",
-)
+@LEVEL
 @click.option(
     "--receipt",
     "with_receipt",
@@ -729,8 +676,8 @@ def intake_command(
     ctx: Ctx,
     received_by: str,
     channel: str,
-    day: datetime | None,
-    source_day: datetime | None,
+    day: date | None,
+    source_day: date | None,
     pairs: tuple[str, ...],
     minutes: str | None,
     level: str | None,
@@ -748,7 +695,7 @@ def intake_command(
     portalen.
     """
     answers = intake.parse_answers(pairs)
-    when = day.date() if day else ctx.today
+    when = day or ctx.today
     if with_receipt:
         receipts.portal_parameters(ctx.home)  # before anything is recorded
     with ctx.open() as (_, store):
@@ -762,7 +709,7 @@ def intake_command(
             channel=channel,
             day=when,
             minutes=text,
-            source_day=source_day.date() if source_day else None,
+            source_day=source_day,
             level=level,
             today=ctx.today,
         )
@@ -783,18 +730,8 @@ def intake_command(
 
 
 @click.command("stats", cls=click.Command)
-@click.option(
-    "--csv",
-    "csv_file",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Skriv tallene også som CSV (overskrives aldri).",
-)
-@click.option(
-    "--pdf",
-    "pdf_file",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Skriv tallene også som PDF (overskrives aldri).",
-)
+@file_option("--csv", "csv_file", "Skriv tallene også som CSV (overskrives aldri).")
+@file_option("--pdf", "pdf_file", "Skriv tallene også som PDF (overskrives aldri).")
 @pass_ctx
 def stats_command(ctx: Ctx, csv_file: Path | None, pdf_file: Path | None) -> None:
     """Anonym statistikk for likebehandling (§1): bare antall, aldri innhold.

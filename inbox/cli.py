@@ -21,11 +21,14 @@ from .case_commands import INTAKE as intake_command
 from .case_commands import STATS as stats_command
 from .cli_base import (
     HOME_ENV,
+    KEEP_METADATA,
     THREAD,
     Ctx,
     InboxGroup,
     echo_json,
+    file_option,
     out,
+    out_option,
     pass_ctx,
     passphrase,
     qr_ascii,
@@ -130,12 +133,7 @@ def init(ctx: Ctx, handler: bool) -> None:
 
 
 @main.command()
-@click.option(
-    "--qr",
-    "qr_file",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Lagre fingeravtrykket også som QR-kode i en PNG-fil.",
-)
+@file_option("--qr", "qr_file", "Lagre fingeravtrykket også som QR-kode i en PNG-fil.")
 @pass_ctx
 def pubkey(ctx: Ctx, qr_file: Path | None) -> None:
     """Vis kontorets offentlige nøkkel og fingeravtrykk (trenger ikke passordfrasen)."""
@@ -297,18 +295,8 @@ def show(ctx: Ctx, thread: str, as_json: bool) -> None:
 
 @main.command("attachments")
 @THREAD
-@click.option(
-    "--out",
-    "out_dir",
-    required=True,
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Mappen filene skal skrives til (lages om den ikke finnes).",
-)
-@click.option(
-    "--behold-metadata",
-    is_flag=True,
-    help="Skriv bildene nøyaktig som mottatt, uten å fjerne metadata (EXIF).",
-)
+@out_option("Mappen filene skal skrives til (lages om den ikke finnes).", folder=True)
+@KEEP_METADATA
 @pass_ctx
 def attachments_(ctx: Ctx, thread: str, out_dir: Path, behold_metadata: bool) -> None:
     """Dekrypter vedleggene i en sak og skriv dem til en mappe.
@@ -467,23 +455,15 @@ def install_launcher(ctx: Ctx) -> None:
 
 @main.command("open-casefile")
 @click.argument("casefile_path", metavar="FIL", type=click.Path(dir_okay=False, path_type=Path))
-@click.option(
-    "--out",
-    "out_dir",
-    required=True,
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Mappen PDF-en og vedleggene skal skrives til (lages om den ikke finnes).",
+@out_option(
+    "Mappen PDF-en og vedleggene skal skrives til (lages om den ikke finnes).", folder=True
 )
 @click.option(
     "--expect-fingerprint",
     metavar="FINGERAVTRYKK",
     help="Partikontorets fingeravtrykk; saksmappen avvises om den er signert av en annen.",
 )
-@click.option(
-    "--behold-metadata",
-    is_flag=True,
-    help="Skriv bildene nøyaktig som mottatt, uten å fjerne metadata (EXIF).",
-)
+@KEEP_METADATA
 @pass_ctx
 def open_casefile(
     ctx: Ctx,

@@ -5,7 +5,7 @@ unlocks the store, the passphrase prompt, the console and the QR code helpers.
 import io
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 import click
+from click.decorators import FC
 from rich.console import Console
 from rich.panel import Panel
 from rich.text import Text
@@ -169,3 +170,23 @@ def write_qr_png(text: str, path: Path) -> None:
 
 pass_ctx = click.make_pass_decorator(Ctx)
 THREAD = click.argument("thread", metavar="SAK")
+KEEP_METADATA = click.option(
+    "--behold-metadata",
+    is_flag=True,
+    help="Skriv bildene nøyaktig som mottatt, uten å fjerne metadata (EXIF).",
+)
+
+
+def file_option(flag: str, name: str, help: str, *, required: bool = False) -> Callable[[FC], FC]:
+    """An option naming a file the command writes (it never overwrites one)."""
+    kind = click.Path(dir_okay=False, path_type=Path)
+    return click.option(flag, name, required=required, type=kind, help=help)
+
+
+def out_option(help: str, *, folder: bool = False) -> Callable[[FC], FC]:
+    """``--out``, required: the file a command writes (``out_file``), or with ``folder`` the
+    folder it writes its files to (``out_dir``)."""
+    if folder:
+        kind = click.Path(file_okay=False, path_type=Path)
+        return click.option("--out", "out_dir", required=True, type=kind, help=help)
+    return file_option("--out", "out_file", help, required=True)
