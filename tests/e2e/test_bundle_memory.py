@@ -13,7 +13,6 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
-from datetime import date
 from pathlib import Path
 
 import nacl.utils
@@ -27,9 +26,10 @@ from inbox.init import init_home
 from portal import create_app
 from portal.config import Settings
 from portal.db import session_scope
-from portal.models import Attachment, Submission, Thread, new_id
+from portal.models import new_id
 from portal.services import services
 from portal.store import BlobStore
+from portal.submission import SealedBlob, create_sealed_report
 
 MIB = 1024 * 1024
 BUNDLE = 200 * MIB  # one attachment stream of about this size
@@ -86,31 +86,17 @@ def seed_portal(data_dir: Path, office: PublicIdentity) -> str:
         "kind": "sexual_harassment",
     }
     ref = AttachmentRef("opptak.mp4", BUNDLE, "video/mp4", key, blob_id)
-    with session_scope(app) as db:
-        thread = Thread(
-            id=new_id(),
+    with session_scope(app) as db:  # stored as the portal stores a report from the browser
+        create_sealed_report(
+            db,
             login_hash=nacl.utils.random(32),
             reporter_public_key=reporter,
-            created_day=date.today(),
-            last_activity_day=date.today(),
-            status="received",
-            next_position=0,
-        )
-        db.add(thread)
-        sub = Submission(
-            id=new_id(),
-            position=thread.take_position(),
-            thread=thread,
-            kind="report",
-            day=date.today(),
             office_envelope=envelope.seal(
                 encode_payload(Report(answers, reporter, (ref,))), [office.encryption_key]
             ),
             own_copy=envelope.seal(b"own copy", [reporter]),
-            acknowledged=False,
+            blobs=[SealedBlob(blob_id, writer.size, writer.blake2b)],
         )
-        db.add(sub)
-        db.add(Attachment(id=blob_id, submission=sub, stored_size=writer.size))
     services(app).engine.dispose()
     return blob_id
 
