@@ -9,6 +9,8 @@ from dataclasses import dataclass
 
 Fields = list[tuple[str, str]]
 Files = list[tuple[str, str, bytes]]  # (field name, file name, body)
+TypedFiles = list[tuple[str, str, str, bytes]]  # (field name, file name, Content-Type, body)
+OCTETS = "application/octet-stream"
 
 
 @dataclass
@@ -40,6 +42,13 @@ class NoJsBrowser:
 
     def post_multipart(self, path: str, fields: Fields, files: Files) -> Page:
         """POST multipart/form-data as a browser without JavaScript sends it."""
+        return self.post_multipart_typed(
+            path, fields, [(name, filename, OCTETS, data) for name, filename, data in files]
+        )
+
+    def post_multipart_typed(self, path: str, fields: Fields, files: TypedFiles) -> Page:
+        """POST multipart/form-data with each file's Content-Type as given: byte for byte what
+        the client chooses (file names go as raw UTF-8, as a browser sends them)."""
         boundary = "----nojs" + secrets.token_hex(12)
         parts: list[bytes] = []
         for name, value in fields:
@@ -48,11 +57,11 @@ class NoJsBrowser:
                 + value.encode("utf-8")
                 + b"\r\n"
             )
-        for name, filename, data in files:
+        for name, filename, media_type, data in files:
             parts.append(
                 (
                     f"--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; "
-                    f'filename="{filename}"\r\nContent-Type: application/octet-stream\r\n\r\n'
+                    f'filename="{filename}"\r\nContent-Type: {media_type}\r\n\r\n'
                 ).encode()
                 + data
                 + b"\r\n"

@@ -1,9 +1,19 @@
 """Helpers for driving the reporter pages without JavaScript: parse forms as a browser would
-(no JS), fill them, read the receipt. Used by the test-client and real-HTTP tests."""
+(no JS), fill them, read the receipt. Used by the test-client and real-HTTP tests.
 
+- :func:`send_filled_report`  the report form over real HTTP (:class:`NoJsBrowser`), every
+                              field filled
+- :func:`post_report_form`    the report form through the Flask test client, the answers given
+"""
+
+import io
 import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
+
+from flask.testing import FlaskClient
+from http_client import Files, NoJsBrowser, Page
+from werkzeug.test import TestResponse
 
 HONEYPOT = "website"
 
@@ -91,3 +101,44 @@ def filled(
     for name, values in spec.checkboxes.items():
         data[name] = values if len(values) > 1 else values[0]
     return data
+
+
+def field_pairs(data: dict[str, object]) -> list[tuple[str, str]]:
+    """Filled fields (:func:`filled`) as a browser sends them: one (name, value) a value."""
+    return [(k, v) for k, v in data.items() if isinstance(v, str)] + [
+        (k, x) for k, v in data.items() if isinstance(v, list) for x in v
+    ]
+
+
+def send_filled_report(
+    browser: NoJsBrowser, text_for: dict[str, str], files: Files | None = None, lang: str = "en"
+) -> Page:
+    """Open the report form in ``lang``, fill every field (:func:`filled`, ``text_for`` for
+    the texts) and send it with ``files`` as the form's file inputs."""
+    page = browser.get(f"/report?lang={lang}")
+    fields = filled(form(page.html, "/report"), text_for)
+    return browser.post_multipart("/report", field_pairs(fields), files or [])
+
+
+def post_report_form(
+    client: FlaskClient,
+    answers: dict[str, object],
+    *,
+    files: list[tuple[bytes, str]] | None = None,
+    page: str = "/report",
+    action: str = "/report",
+    follow_redirects: bool = False,
+) -> TestResponse:
+    """POST the report form through the Flask test client with the CSRF token of a fresh GET
+    of ``page`` and only the ``answers`` given. With ``files`` (body, name) it goes as
+    multipart, the file input sent empty when there are none, as a browser sends it;
+    without, url-encoded and with no file input at all."""
+    data: dict[str, object] = {"csrf_token": csrf_token(client.get(page).text), **answers}
+    if files is None:
+        return client.post(action, data=data, follow_redirects=follow_redirects)
+    data["attachments"] = [(io.BytesIO(body), name) for body, name in files] or [
+        (io.BytesIO(b""), "")
+    ]
+    return client.post(
+        action, data=data, content_type="multipart/form-data", follow_redirects=follow_redirects
+    )

@@ -30,7 +30,7 @@ from desk_process import BIN, Desk, start_desk
 from http_client import NoJsBrowser
 from inbox_process import PASSPHRASE, run_inbox
 from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page
-from reporter_pages import filled, form, receipt_words
+from reporter_pages import receipt_words, send_filled_report
 from test_full_loop import (  # noqa: F401 (fixtures)
     Office,
     _reporter_thread,
@@ -68,14 +68,11 @@ def desk_for(office_home: Path) -> Iterator[list[Desk]]:
 
 def _submit(portal: LiveServer, what_happened: str, files: list[tuple[str, bytes]]) -> str:
     """A report through the portal's form (no JavaScript); returns the receipt."""
-    reporter = NoJsBrowser(portal.url)
-    page = reporter.get("/report?lang=nb")
-    fields = filled(form(page.html, "/report"), {"what_happened": what_happened, "when": "I juni"})
-    page = reporter.post_multipart(
-        "/report",
-        [(k, v) for k, v in fields.items() if isinstance(v, str)]
-        + [(k, x) for k, v in fields.items() if isinstance(v, list) for x in v],
+    page = send_filled_report(
+        NoJsBrowser(portal.url),
+        {"what_happened": what_happened, "when": "I juni"},
         [("attachments", name, data) for name, data in files],
+        lang="nb",
     )
     assert page.status == 200, page.html
     return " ".join(receipt_words(page.html))

@@ -24,7 +24,7 @@ import pytest
 from conftest import LiveServer
 from http_client import NoJsBrowser
 from inbox_process import run_inbox
-from reporter_pages import csrf_token, filled, form, receipt_words
+from reporter_pages import csrf_token, form, receipt_words, send_filled_report
 
 from crypto.bundle import (
     OutboundBundle,
@@ -132,12 +132,9 @@ def office(server: LiveServer, office_home: Path) -> Office:
 
 def _submit_report(server: LiveServer) -> tuple[NoJsBrowser, str]:
     reporter = NoJsBrowser(server.url)
-    page = reporter.get("/report?lang=en")
-    fields = filled(form(page.html, "/report"), {"what_happened": REPORT_TEXT, "when": "I mai"})
-    page = reporter.post_multipart(
-        "/report",
-        [(k, v) for k, v in fields.items() if isinstance(v, str)]
-        + [(k, x) for k, v in fields.items() if isinstance(v, list) for x in v],
+    page = send_filled_report(
+        reporter,
+        {"what_happened": REPORT_TEXT, "when": "I mai"},
         [("attachments", ATTACHMENT[0], ATTACHMENT[1].encode())],
     )
     assert page.status == 200, page.html

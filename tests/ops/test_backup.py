@@ -8,7 +8,7 @@ import subprocess
 from pathlib import Path
 
 from http_client import NoJsBrowser
-from reporter_pages import filled, form, receipt_words
+from reporter_pages import form, receipt_words, send_filled_report
 
 from crypto.bundle import bundle_signer, read_inbound
 from crypto.envelope import open_envelope
@@ -33,15 +33,9 @@ def portal_cli(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def submit(portal: Portal) -> str:
-    reporter = NoJsBrowser(portal.url)
-    page = reporter.get("/report?lang=en")
-    fields = filled(
-        form(page.html, "/report"), {"what_happened": f"{CANARY} hendelsen", "when": "I mai"}
-    )
-    page = reporter.post_multipart(
-        "/report",
-        [(k, v) for k, v in fields.items() if isinstance(v, str)]
-        + [(k, x) for k, v in fields.items() if isinstance(v, list) for x in v],
+    page = send_filled_report(
+        NoJsBrowser(portal.url),
+        {"what_happened": f"{CANARY} hendelsen", "when": "I mai"},
         [("attachments", "bevis.txt", f"{CANARY} vedlegg".encode())],
     )
     assert page.status == 200, page.html[:1000]

@@ -10,7 +10,7 @@ import subprocess
 from pathlib import Path
 
 from http_client import NoJsBrowser
-from reporter_pages import filled, form
+from reporter_pages import send_filled_report
 
 from crypto import bundle as bundles
 from crypto.keys import PublicIdentity, SecretIdentity, unlock_identity
@@ -44,15 +44,7 @@ def portal_cli(portal: Portal, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def report(portal: Portal, text: str) -> None:
-    reporter = NoJsBrowser(portal.url)
-    page = reporter.get("/report?lang=en")
-    fields = filled(form(page.html, "/report"), {"what_happened": text, "when": "I mai"})
-    page = reporter.post_multipart(
-        "/report",
-        [(k, v) for k, v in fields.items() if isinstance(v, str)]
-        + [(k, x) for k, v in fields.items() if isinstance(v, list) for x in v],
-        [],
-    )
+    page = send_filled_report(NoJsBrowser(portal.url), {"what_happened": text, "when": "I mai"})
     assert page.status == 200, page.html[:1000]
 
 

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from http_client import NoJsBrowser
-from reporter_pages import filled, form, receipt_words
+from reporter_pages import receipt_words, send_filled_report
 
 from .conftest import Nginx, Portal
 
@@ -125,15 +125,9 @@ def test_an_upload_through_nginx_streams_and_leaves_nothing_in_its_temp_dirs(
     temp files)."""
     canary = "KANARIFUGL-NGINX-7f3a"
     attachment = (canary.encode() + b"\n") * (1024 * 1024 // (len(canary) + 1))
-    reporter = NoJsBrowser(f"http://127.0.0.1:{nginx.onion_port}")
-    page = reporter.get("/report?lang=en")
-    fields = filled(
-        form(page.html, "/report"), {"what_happened": f"{canary} report", "when": "I mai"}
-    )
-    page = reporter.post_multipart(
-        "/report",
-        [(k, v) for k, v in fields.items() if isinstance(v, str)]
-        + [(k, x) for k, v in fields.items() if isinstance(v, list) for x in v],
+    page = send_filled_report(
+        NoJsBrowser(f"http://127.0.0.1:{nginx.onion_port}"),
+        {"what_happened": f"{canary} report", "when": "I mai"},
         [("attachments", "bevis.txt", attachment)],
     )
     assert page.status == 200, page.html[:2000]

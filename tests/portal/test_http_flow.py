@@ -2,7 +2,7 @@
 
 from conftest import LiveServer
 from http_client import NoJsBrowser
-from reporter_pages import filled, form, receipt_words
+from reporter_pages import field_pairs, filled, form, receipt_words
 
 
 def test_report_receipt_login_thread_follow_up_over_http(live_server: LiveServer) -> None:
@@ -13,8 +13,7 @@ def test_report_receipt_login_thread_follow_up_over_http(live_server: LiveServer
     fields = filled(spec, {"what_happened": "Over HTTP.", "when": "Yesterday"})
     page = browser.post_multipart(
         "/report",
-        [(k, v) for k, v in fields.items() if isinstance(v, str)]
-        + [(k, x) for k, v in fields.items() if isinstance(v, list) for x in v],
+        field_pairs(fields),
         [("attachments", "one.txt", b"one"), ("attachments", "two.txt", b"two" * 5000)],
     )
     assert page.status == 200, page.html

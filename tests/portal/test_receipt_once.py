@@ -7,7 +7,7 @@ from pathlib import Path
 
 from conftest import LiveServer
 from http_client import NoJsBrowser, Page
-from reporter_pages import filled, form, receipt_words
+from reporter_pages import field_pairs, filled, form, receipt_words
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -27,9 +27,7 @@ def _fields(browser: NoJsBrowser, text: str) -> list[tuple[str, str]]:
     spec = form(browser.get("/report?lang=en").html, "/report")
     assert "form_id" in spec.hidden
     data = filled(spec, {"what_happened": text})
-    return [(k, v) for k, v in data.items() if isinstance(v, str)] + [
-        (k, x) for k, v in data.items() if isinstance(v, list) for x in v
-    ]
+    return field_pairs(data)
 
 
 def _post(browser: NoJsBrowser, fields: list[tuple[str, str]]) -> Page:

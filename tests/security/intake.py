@@ -5,13 +5,12 @@ import json
 import secrets
 import subprocess
 import sys
-import urllib.request
 from datetime import date
 from pathlib import Path
 
 from conftest import LiveServer
 from http_client import NoJsBrowser, Page
-from reporter_pages import filled, form, receipt_words
+from reporter_pages import field_pairs, filled, form, receipt_words
 
 from crypto import bundle as bundles
 from crypto import envelope, stream
@@ -56,32 +55,11 @@ def post_report(
     browser = NoJsBrowser(server.url)
     page = browser.get("/report?lang=en")
     fields = filled(form(page.html, "/report"), {"what_happened": what_happened})
-    pairs = [(k, v) for k, v in fields.items() if isinstance(v, str)] + [
-        (k, x) for k, v in fields.items() if isinstance(v, list) for x in v
-    ]
-    boundary = "----poison" + secrets.token_hex(8)
-    parts = [
-        f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n'.encode()
-        + v.encode()
-        + b"\r\n"
-        for k, v in pairs
-    ]
-    for name, media_type, body in files:
-        parts.append(  # a browser sends the name as raw UTF-8
-            (
-                f'--{boundary}\r\nContent-Disposition: form-data; name="attachments"; '
-                f'filename="{name}"\r\nContent-Type: {media_type}\r\n\r\n'
-            ).encode()
-            + body
-            + b"\r\n"
-        )
-    body = b"".join(parts) + f"--{boundary}--\r\n".encode()
-    request = urllib.request.Request(
-        server.url + "/report",
-        data=body,
-        headers={"Content-Type": f"multipart/form-data; boundary={boundary}"},
+    return browser.post_multipart_typed(
+        "/report",
+        field_pairs(fields),
+        [("attachments", name, media_type, body) for name, media_type, body in files],
     )
-    return browser._open(request)
 
 
 def submit(server: LiveServer, what_happened: str, files: list[tuple[str, str, bytes]] = ()) -> str:  # type: ignore[assignment]
