@@ -2,12 +2,12 @@
 STARTTLS or implicit TLS and a certificate the client checks: what arrives is counts and
 days, and no canary from any report."""
 
-import io
 import os
 import sqlite3
 import ssl
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import timedelta
 from email import message_from_bytes, policy
 from pathlib import Path
@@ -16,7 +16,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, Envelope, LoginPassword
 from flask import Flask
-from reporter_pages import csrf_token
+from reporter_pages import post_report_form
 
 from portal.clock import today
 from portal.services import services
@@ -75,16 +75,11 @@ def smtp_server(
 
 
 def _send_report(app: Flask, text: str) -> None:
-    client = app.test_client()
-    page = client.get("/report").text
-    data = {
-        "csrf_token": csrf_token(page),
-        "understood": "y",
-        "what_happened": text,
-        "attachments": [(io.BytesIO(b""), "")],
-    }
-    response = client.post(
-        "/report", data=data, content_type="multipart/form-data", follow_redirects=True
+    response = post_report_form(
+        app.test_client(),
+        {"understood": "y", "what_happened": text},
+        files=[],
+        follow_redirects=True,
     )
     assert response.status_code == 200, response.text
 
@@ -114,14 +109,28 @@ def _smtp_env(security: str, port: int, cert: Path) -> dict[str, str]:
     }
 
 
-def test_the_office_gets_counts_and_days_and_nothing_else(
-    make_app,
+@dataclass
+class Alerting:
+    """A portal app, the environment that points its ``send-alerts`` at the SMTP server,
+    and what that server received."""
+
+    app: Flask
+    env: dict[str, str]
+    inbox: Inbox
+
+
+@pytest.fixture
+def alerting(
+    make_app: Callable[..., Flask],
     smtp_server: tuple[str, int, Inbox],
-    certificate: tuple[Path, Path],  # type: ignore[no-untyped-def]
-) -> None:
+    certificate: tuple[Path, Path],
+) -> Alerting:
     security, port, inbox = smtp_server
-    app = make_app()
-    env = _smtp_env(security, port, certificate[0])
+    return Alerting(make_app(), _smtp_env(security, port, certificate[0]), inbox)
+
+
+def test_the_office_gets_counts_and_days_and_nothing_else(alerting: Alerting) -> None:
+    app, env, inbox = alerting.app, alerting.env, alerting.inbox
 
     # Nothing waits: nothing is sent.
     result = _run(app, env)
@@ -157,15 +166,9 @@ def test_the_office_gets_counts_and_days_and_nothing_else(
     assert CANARY not in result.stdout + result.stderr
 
 
-def test_wrong_password_or_untrusted_certificate_fail_with_one_line(
-    make_app,
-    smtp_server: tuple[str, int, Inbox],
-    certificate: tuple[Path, Path],  # type: ignore[no-untyped-def]
-) -> None:
-    security, port, inbox = smtp_server
-    app = make_app()
+def test_wrong_password_or_untrusted_certificate_fail_with_one_line(alerting: Alerting) -> None:
+    app, env, inbox = alerting.app, alerting.env, alerting.inbox
     _send_report(app, f"{CANARY} rapport")
-    env = _smtp_env(security, port, certificate[0])
     wrong = _run(app, env | {"VARSEL_SMTP_PASSWORD": "feil"})
     untrusted = _run(app, {k: v for k, v in env.items() if k != "VARSEL_SMTP_CA_FILE"})
     for result in (wrong, untrusted):

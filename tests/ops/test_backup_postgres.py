@@ -3,13 +3,12 @@ custom format beside ``varsel-portal backup``, pg_restore into a new database an
 ``varsel-portal restore`` into a new data directory; a reporter's receipt still opens
 the thread. Uses the suite's throwaway PostgreSQL cluster (tests/postgres/conftest.py)."""
 
-import io
 import os
 import subprocess
 from pathlib import Path
 
 from postgres.conftest import PostgresServer, postgres_server  # noqa: F401 (fixture)
-from reporter_pages import csrf_token, receipt_words
+from reporter_pages import csrf_token, post_report_form, receipt_words
 
 from crypto.keys import SecretIdentity
 from portal import create_app
@@ -31,6 +30,19 @@ def _libpq(url: str) -> str:
     return url.replace("postgresql+psycopg://", "postgresql://", 1)
 
 
+def _portal(data_dir: Path, url: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """``varsel-portal`` on ``data_dir`` with the database at ``url``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("VARSEL_")}
+    env.update(VARSEL_DATA_DIR=str(data_dir), VARSEL_DATABASE_URL=url)
+    return subprocess.run(
+        [str(VENV_BIN / "varsel-portal"), *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
 def test_pg_dump_and_restore_keep_the_receipt_working(
     tmp_path: Path,
     postgres_server: PostgresServer,  # noqa: F811
@@ -43,31 +55,16 @@ def test_pg_dump_and_restore_keep_the_receipt_working(
     (data_a / "keys").mkdir()
     (data_a / "keys" / "office.pub").write_text(SecretIdentity.generate().public.to_text())
     client = _app(data_a, url_a).test_client()
-    page = client.get("/report").text
-    response = client.post(
-        "/report",
-        data={
-            "csrf_token": csrf_token(page),
-            "understood": "y",
-            "what_happened": f"{CANARY} hendelsen",
-            "attachments": [(io.BytesIO(b""), "")],
-        },
-        content_type="multipart/form-data",
+    response = post_report_form(
+        client,
+        {"understood": "y", "what_happened": f"{CANARY} hendelsen"},
+        files=[],
         follow_redirects=True,
     )
     assert response.status_code == 200, response.text
     receipt = " ".join(receipt_words(response.text))
 
-    env = {k: v for k, v in os.environ.items() if not k.startswith("VARSEL_")}
-    env.update(VARSEL_DATA_DIR=str(data_a), VARSEL_DATABASE_URL=url_a)
-    portal = str(VENV_BIN / "varsel-portal")
-    backup = subprocess.run(
-        [portal, "backup", str(tmp_path / "files")],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    backup = _portal(data_a, url_a, "backup", str(tmp_path / "files"))
     assert backup.returncode == 0, backup.stderr
     assert "PostgreSQL and is not in this backup" in backup.stdout
     dump = tmp_path / "varsel.pgdump"
@@ -95,14 +92,7 @@ def test_pg_dump_and_restore_keep_the_receipt_working(
     )
 
     data_b = tmp_path / "b"
-    env.update(VARSEL_DATA_DIR=str(data_b), VARSEL_DATABASE_URL=url_b)
-    restore = subprocess.run(
-        [portal, "restore", str(tmp_path / "files")],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    restore = _portal(data_b, url_b, "restore", str(tmp_path / "files"))
     assert restore.returncode == 0, restore.stderr
 
     client = _app(data_b, url_b).test_client()

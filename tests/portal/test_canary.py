@@ -193,10 +193,9 @@ def _encode_like_a_leak(name: str, data: bytes) -> bytes:
 
 def test_uploads_never_use_a_temporary_file(monkeypatch, app, client) -> None:  # type: ignore[no-untyped-def]
     """Temp files may be unlinked at once (invisible to a scan): forbid them outright."""
-    import io
     import tempfile
 
-    from reporter_pages import csrf_token
+    from reporter_pages import post_report_form
 
     def forbidden(*_a: object, **_k: object) -> None:
         raise AssertionError("a temporary file was opened during an upload")
@@ -207,16 +206,10 @@ def test_uploads_never_use_a_temporary_file(monkeypatch, app, client) -> None:  
         monkeypatch.setattr(tempfile, name, forbidden)
     for name in ("SpooledTemporaryFile", "default_stream_factory"):
         monkeypatch.setattr(werkzeug.formparser, name, forbidden)
-    page = client.get("/report").text
-    response = client.post(
-        "/report",
-        data={
-            "csrf_token": csrf_token(page),
-            "what_happened": "big file",
-            "understood": "y",
-            "attachments": [(io.BytesIO(b"z" * 2_000_000), "big.bin")],
-        },
-        content_type="multipart/form-data",
+    response = post_report_form(
+        client,
+        {"what_happened": "big file", "understood": "y"},
+        files=[(b"z" * 2_000_000, "big.bin")],
     )
     assert response.status_code == 303  # to the receipt
     blobs = list(services(app).settings.blobs_dir.iterdir())

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from flask import Flask
 from flask.testing import FlaskClient
-from reporter_pages import csrf_token, form, receipt_words
+from reporter_pages import csrf_token, form, post_report_form, receipt_words
 from sqlalchemy import select
 
 from crypto.envelope import open_envelope, recipient_count
@@ -26,14 +26,11 @@ def send_report(
     client: FlaskClient, *, files: list[tuple[bytes, str]] = (), **answers: object
 ) -> str:
     """Post a report; return the receipt page's HTML."""
-    page = client.get("/report").text
-    data: dict[str, object] = {"csrf_token": csrf_token(page), "understood": "y"}
-    data.update({"what_happened": "Something happened."} | answers)
-    data["attachments"] = [(io.BytesIO(body), name) for body, name in files] or [
-        (io.BytesIO(b""), "")
-    ]
-    response = client.post(
-        "/report", data=data, content_type="multipart/form-data", follow_redirects=True
+    response = post_report_form(
+        client,
+        {"understood": "y", "what_happened": "Something happened."} | answers,
+        files=list(files),
+        follow_redirects=True,
     )
     assert response.status_code == 200 and response.request.path == "/report/receipt"
     return response.text
@@ -124,17 +121,11 @@ def test_report_receipt_login_thread_and_follow_up(
 def test_validation_keeps_what_was_typed_and_asks_for_files_again(
     app: Flask, client: FlaskClient
 ) -> None:
-    page = client.get("/report?lang=en").text
-    response = client.post(
-        "/report",
-        data={
-            "csrf_token": csrf_token(page),
-            "what_happened": "",
-            "when": "typed when",
-            "contact_how": "typed contact",
-            "attachments": [(io.BytesIO(b"data"), "kept.txt")],
-        },
-        content_type="multipart/form-data",
+    response = post_report_form(
+        client,
+        {"what_happened": "", "when": "typed when", "contact_how": "typed contact"},
+        files=[(b"data", "kept.txt")],
+        page="/report?lang=en",
     )
     assert response.status_code == 200
     html = response.text
@@ -156,15 +147,8 @@ def test_empty_file_input_is_ignored(app: Flask, client: FlaskClient) -> None:
 
 
 def test_honeypot_refuses_naive_bots(app: Flask, client: FlaskClient) -> None:
-    page = client.get("/report").text
-    response = client.post(
-        "/report",
-        data={
-            "csrf_token": csrf_token(page),
-            "what_happened": "spam",
-            "understood": "y",
-            "website": "http://spam.example",
-        },
+    response = post_report_form(
+        client, {"what_happened": "spam", "understood": "y", "website": "http://spam.example"}
     )
     assert response.status_code == 400
     with _db(app) as db:

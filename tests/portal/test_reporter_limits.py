@@ -1,10 +1,9 @@
 """Rate limits, the argon2 bound and the upload limit (docs/THREAT-MODEL.md, requirement 7)."""
 
-import io
 from collections.abc import Callable
 
 from flask import Flask
-from reporter_pages import csrf_token
+from reporter_pages import csrf_token, post_report_form
 from sqlalchemy import select
 from test_reporter_flow import send_report
 
@@ -47,10 +46,7 @@ def test_submissions_are_limited(make_app: Callable[..., Flask]) -> None:
     client = app.test_client()
     client.environ_base["REMOTE_ADDR"] = "192.0.2.7"  # loopback has only global limits
     send_report(client)
-    page = client.get("/report").text
-    response = client.post(
-        "/report", data={"csrf_token": csrf_token(page), "what_happened": "x", "understood": "y"}
-    )
+    response = post_report_form(client, {"what_happened": "x", "understood": "y"})
     assert response.status_code == 429
 
 
@@ -62,10 +58,7 @@ def test_submissions_from_a_shared_address_meet_the_global_ceiling(
     client = app.test_client()  # REMOTE_ADDR 127.0.0.1
     send_report(client)
     send_report(client)  # the per-client limit (1) does not apply to a shared address
-    page = client.get("/report").text
-    response = client.post(
-        "/report", data={"csrf_token": csrf_token(page), "what_happened": "x", "understood": "y"}
-    )
+    response = post_report_form(client, {"what_happened": "x", "understood": "y"})
     assert response.status_code == 429
     with services(app).sessions() as db:
         assert len(db.scalars(select(Thread)).all()) == 2
@@ -80,11 +73,7 @@ def test_argon2_work_is_bounded(make_app: Callable[..., Flask]) -> None:
         response = _login(client, " ".join(["hus"] * 8))
         assert response.status_code == 503
         assert "busy" in response.text
-        page = client.get("/report").text
-        response = client.post(
-            "/report",
-            data={"csrf_token": csrf_token(page), "what_happened": "x", "understood": "y"},
-        )
+        response = post_report_form(client, {"what_happened": "x", "understood": "y"})
         assert response.status_code == 503
     finally:
         slots.release()
@@ -98,19 +87,11 @@ def test_upload_over_the_limit_is_refused_and_nothing_is_kept(
 ) -> None:
     app = make_app(max_upload_bytes=50_000)
     client = app.test_client()
-    page = client.get("/report").text
-    response = client.post(
-        "/report?lang=en",
-        data={
-            "csrf_token": csrf_token(page),
-            "what_happened": "too big",
-            "understood": "y",
-            "attachments": [
-                (io.BytesIO(b"a" * 30_000), "one.bin"),
-                (io.BytesIO(b"b" * 30_000), "two.bin"),
-            ],
-        },
-        content_type="multipart/form-data",
+    response = post_report_form(
+        client,
+        {"what_happened": "too big", "understood": "y"},
+        files=[(b"a" * 30_000, "one.bin"), (b"b" * 30_000, "two.bin")],
+        action="/report?lang=en",
     )
     assert response.status_code == 413
     assert "too large" in response.text and "Nothing was stored" in response.text

@@ -4,7 +4,6 @@ transfer and expiry run through the same code as on SQLite (README: VARSEL_DATAB
 Each test gets its own empty database on the session's throwaway cluster (conftest.py).
 """
 
-import io
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
@@ -16,7 +15,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask import Flask
 from flask.testing import FlaskClient
-from reporter_pages import csrf_token, receipt_words
+from reporter_pages import csrf_token, post_report_form, receipt_words
 from sqlalchemy import func, inspect, select, text, update
 from sqlalchemy.orm import Session
 
@@ -83,9 +82,7 @@ def blobs_of(app: Flask) -> BlobStore:
 
 def send_report(client: FlaskClient, files: list[tuple[bytes, str]], what: str) -> list[str]:
     """Fill in and post the report form as a browser without JavaScript; the receipt."""
-    page = client.get("/report").text
-    data: dict[str, object] = {
-        "csrf_token": csrf_token(page),
+    answers: dict[str, object] = {
         "understood": "y",
         "what_happened": what,
         "when": "last spring",
@@ -94,12 +91,8 @@ def send_report(client: FlaskClient, files: list[tuple[bytes, str]], what: str) 
         "involved_roles": ["tillitsvalgt", "auf_medlem"],
         "reporter_relation": "witness",
         "central_office": "yes",
-        "attachments": [(io.BytesIO(body), name) for body, name in files]
-        or [(io.BytesIO(b""), "")],
     }
-    response = client.post(
-        "/report", data=data, content_type="multipart/form-data", follow_redirects=True
-    )
+    response = post_report_form(client, answers, files=files, follow_redirects=True)
     assert response.status_code == 200 and response.request.path == "/report/receipt"
     return receipt_words(response.text)
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from flask import Flask
 from flask.testing import FlaskClient
-from reporter_pages import csrf_token
+from reporter_pages import post_report_form
 
 from portal import create_app
 from portal.db import session_scope
@@ -19,9 +19,9 @@ from portal.store import BlobStore
 
 
 def send_report(client: FlaskClient) -> None:
-    page = client.get("/report").text
-    data = {"csrf_token": csrf_token(page), "what_happened": "x", "understood": "y"}
-    response = client.post("/report", data=data, follow_redirects=True)
+    response = post_report_form(
+        client, {"what_happened": "x", "understood": "y"}, follow_redirects=True
+    )
     assert response.status_code == 200 and "receipt" in response.text
 
 
