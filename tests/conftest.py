@@ -3,7 +3,8 @@
 - ``office_identity``  a fresh office key pair (its public key is installed by ``app``)
 - ``make_app``         factory: an app on a fresh data dir, with Settings overrides
 - ``app`` / ``client`` the Flask test app and client (CSRF stays ON, as in production)
-- ``live_server``      the real ``varsel-portal run`` in a subprocess (see :class:`LiveServer`)
+- ``live_server``      the real ``varsel-portal run`` in a subprocess (see :class:`LiveServer`),
+                       with the settings of ``live_server_env`` (a module may override it)
 - ``browser``          a real Chromium, one per test module (tests/chromium.py)
 - ``office_home`` / ``server``  an inbox home and a live portal with its key
                        (tests/inbox_process.py)
@@ -205,8 +206,17 @@ def start_live_server(
 
 
 @pytest.fixture
-def live_server(tmp_path: Path, office_identity: SecretIdentity) -> Iterator[LiveServer]:
-    server = start_live_server(tmp_path / "live", office_identity)
+def live_server_env() -> dict[str, str]:
+    """Extra environment for ``live_server``: a test module overrides this fixture to run
+    the portal with its own settings."""
+    return {}
+
+
+@pytest.fixture
+def live_server(
+    tmp_path: Path, office_identity: SecretIdentity, live_server_env: dict[str, str]
+) -> Iterator[LiveServer]:
+    server = start_live_server(tmp_path / "live", office_identity, live_server_env)
     try:
         yield server
     finally:
