@@ -8,27 +8,25 @@ import io
 import re
 from datetime import date, timedelta
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from office_bundles import outbound_bundle
 from sqlalchemy import select
 
 import portal.transfer
 from crypto.bundle import (
     InboundBundle,
-    OutboundBundle,
-    OutboundReply,
-    StatusChange,
     read_inbound,
     signer_fingerprint,
-    write_outbound,
 )
-from crypto.envelope import open_envelope, seal
+from crypto.envelope import open_envelope
 from crypto.errors import SignatureError
 from crypto.keys import SecretIdentity
 from crypto.payload import Reply as ReplyPayload
-from crypto.payload import decode_payload, encode_payload
+from crypto.payload import decode_payload
 from portal.db import session_scope
 from portal.models import Attachment, Reply, Submission, Thread, TransferState, new_id
 from portal.services import services
@@ -62,27 +60,18 @@ def outbound(
     statuses: tuple[tuple[str, str], ...] = (),
     to: str | None = None,
 ) -> bytes:
-    return write_outbound(
-        OutboundBundle(
-            sequence=sequence,
-            audience=to if to is not None else audience(app),
-            created_day=TODAY.isoformat(),
-            acks=acks,
-            replies=tuple(
-                OutboundReply(
-                    id=reply_id,
-                    thread=seeded.thread_id,
-                    day=TODAY.isoformat(),
-                    envelope=seal(
-                        encode_payload(ReplyPayload(text="Takk, vi har mottatt varselet.")),
-                        [bytes(seeded.reporter_secret.public_key)],
-                    ),
-                )
-                for reply_id, seeded in replies
-            ),
-            statuses=tuple(StatusChange(thread=t, status=s) for t, s in statuses),
-        ),
+    return outbound_bundle(
+        app,
         office,
+        sequence,
+        TODAY,
+        acks=acks,
+        replies=tuple(
+            (reply_id, seeded.thread_id, bytes(seeded.reporter_secret.public_key))
+            for reply_id, seeded in replies
+        ),
+        statuses=statuses,
+        to=to,
     )
 
 
@@ -146,6 +135,28 @@ def two_threads(app: Flask, office_identity: SecretIdentity) -> tuple[Seeded, Se
         attachments_per_submission=1,
     )
     return first, second
+
+
+class Transfer(NamedTuple):
+    """The office logged in (``client``) on ``app``, signing with ``office_identity``, and
+    the two threads of ``two_threads``."""
+
+    app: Flask
+    client: FlaskClient
+    office_identity: SecretIdentity
+    first: Seeded
+    second: Seeded
+
+
+@pytest.fixture
+def transfer(
+    app: Flask,
+    client: FlaskClient,
+    office: OfficeLogin,
+    office_identity: SecretIdentity,
+    two_threads: tuple[Seeded, Seeded],
+) -> Transfer:
+    return Transfer(app, client, office_identity, *two_threads)
 
 
 # --- dashboard -----------------------------------------------------------------------------
@@ -215,14 +226,8 @@ def test_dashboard_needs_login(client: FlaskClient) -> None:
 # --- download ------------------------------------------------------------------------------
 
 
-def test_download_contains_exactly_the_unacknowledged_items(
-    app: Flask,
-    client: FlaskClient,
-    office: OfficeLogin,
-    office_identity: SecretIdentity,
-    two_threads: tuple[Seeded, Seeded],
-) -> None:
-    first, second = two_threads
+def test_download_contains_exactly_the_unacknowledged_items(transfer: Transfer) -> None:
+    app, client, office_identity, first, second = transfer
     before = snapshot(app)
     bundle = read_inbound(download(client), portal_key(app))
 
@@ -304,14 +309,8 @@ def test_download_needs_login(client: FlaskClient) -> None:
 # --- upload --------------------------------------------------------------------------------
 
 
-def test_upload_applies_acks_replies_statuses_and_sequence(
-    app: Flask,
-    client: FlaskClient,
-    office: OfficeLogin,
-    office_identity: SecretIdentity,
-    two_threads: tuple[Seeded, Seeded],
-) -> None:
-    first, second = two_threads
+def test_upload_applies_acks_replies_statuses_and_sequence(transfer: Transfer) -> None:
+    app, client, office_identity, first, second = transfer
     gone = "g0neThreadIdentifier"
     data = outbound(
         app,
@@ -362,14 +361,8 @@ def test_upload_applies_acks_replies_statuses_and_sequence(
     assert bundle.last_outbound_sequence == 1
 
 
-def test_replay_and_older_bundles_are_refused_and_change_nothing(
-    app: Flask,
-    client: FlaskClient,
-    office: OfficeLogin,
-    office_identity: SecretIdentity,
-    two_threads: tuple[Seeded, Seeded],
-) -> None:
-    first, second = two_threads
+def test_replay_and_older_bundles_are_refused_and_change_nothing(transfer: Transfer) -> None:
+    app, client, office_identity, first, second = transfer
     bundle5 = outbound(app, office_identity, 5, statuses=((first.thread_id, "in_progress"),))
     assert upload(client, bundle5)[0] == 200
     with session_scope(app) as db:  # the office could change a status back later
@@ -390,15 +383,8 @@ def test_replay_and_older_bundles_are_refused_and_change_nothing(
 @pytest.mark.parametrize(
     "fault", ["other key", "flipped bit", "flipped manifest bit", "wrong audience", "garbage"]
 )
-def test_bad_bundles_are_refused_whole(
-    app: Flask,
-    client: FlaskClient,
-    office: OfficeLogin,
-    office_identity: SecretIdentity,
-    two_threads: tuple[Seeded, Seeded],
-    fault: str,
-) -> None:
-    first, second = two_threads
+def test_bad_bundles_are_refused_whole(transfer: Transfer, fault: str) -> None:
+    app, client, office_identity, first, second = transfer
 
     def make(signer: SecretIdentity, to: str | None = None) -> bytes:
         return outbound(
@@ -453,14 +439,8 @@ def test_upload_without_csrf_token_is_refused(
     assert snapshot(app)["blob_files"] == []  # the upload's encrypted spool was discarded
 
 
-def test_the_upload_leaves_no_file_behind(
-    app: Flask,
-    client: FlaskClient,
-    office: OfficeLogin,
-    office_identity: SecretIdentity,
-    two_threads: tuple[Seeded, Seeded],
-) -> None:
-    first, _second = two_threads
+def test_the_upload_leaves_no_file_behind(transfer: Transfer) -> None:
+    app, client, office_identity, first, _second = transfer
     data = outbound(app, office_identity, 1, replies=(("reply0000000001", first),))
     files_before = set(blob_path(app, "x" * 8).parent.iterdir())
     assert upload(client, data)[0] == 200
@@ -551,6 +531,15 @@ def two_large(app: Flask, office_identity: SecretIdentity) -> tuple[Seeded, Seed
         sizes = plan_inbound(db, max_bytes=1).sizes
     assert len(sizes) == 2
     return older, newer, max(sizes) + min(sizes) - 1
+
+
+@pytest.fixture
+def two_batches(
+    two_large: tuple[Seeded, Seeded, int], monkeypatch: pytest.MonkeyPatch
+) -> tuple[Seeded, Seeded, int]:
+    """``two_large`` with the portal's bundle size set to its cap: they leave in two."""
+    monkeypatch.setattr(portal.transfer, "BATCH_BYTES", two_large[2])
+    return two_large
 
 
 def bundle_bytes(export: InboundExport) -> bytes:
@@ -648,11 +637,9 @@ def test_dashboard_and_download_in_parts_then_the_answer_moves_on(
     client: FlaskClient,
     office: OfficeLogin,
     office_identity: SecretIdentity,
-    two_large: tuple[Seeded, Seeded, int],
-    monkeypatch: pytest.MonkeyPatch,
+    two_batches: tuple[Seeded, Seeded, int],
 ) -> None:
-    older, newer, cap = two_large
-    monkeypatch.setattr(portal.transfer, "BATCH_BYTES", cap)
+    older, newer, _cap = two_batches
     page = client.get("/kontor/?lang=en").get_data(as_text=True)
     assert count_on_page(page, "waiting-items") == 2
     assert count_on_page(page, "next-bundle-items") == 1
@@ -684,11 +671,10 @@ def test_dashboard_and_download_in_parts_then_the_answer_moves_on(
 def test_cli_export_says_how_many_remain(
     app: Flask,
     tmp_path: Path,
-    two_large: tuple[Seeded, Seeded, int],
+    two_batches: tuple[Seeded, Seeded, int],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    older, newer, cap = two_large
-    monkeypatch.setattr(portal.transfer, "BATCH_BYTES", cap)
+    older, newer, cap = two_batches
     first = tmp_path / "inn-1.bundle"
     result = cli(app, "export-inbound", str(first))
     assert result.exit_code == 0, result.output

@@ -15,21 +15,17 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask import Flask
 from flask.testing import FlaskClient
+from office_bundles import outbound_bundle
 from reporter_pages import csrf_token, post_report_form, receipt_words
 from sqlalchemy import func, inspect, select, text, update
 from sqlalchemy.orm import Session
 
 from crypto.bundle import (
-    OutboundBundle,
-    OutboundReply,
-    StatusChange,
     read_inbound,
-    write_outbound,
 )
-from crypto.envelope import open_envelope, seal
+from crypto.envelope import open_envelope
 from crypto.keys import SecretIdentity
-from crypto.payload import Reply as ReplyPayload
-from crypto.payload import Report, decode_payload, encode_payload
+from crypto.payload import Report, decode_payload
 from crypto.stream import decrypt_stream
 from portal import create_app
 from portal.clock import utcnow
@@ -48,7 +44,7 @@ from portal.models import (
 from portal.purge import purge_expired
 from portal.services import services
 from portal.store import BlobStore
-from portal.transfer import TransferRefused, apply_outbound, export_inbound, portal_fingerprint
+from portal.transfer import TransferRefused, apply_outbound, export_inbound
 
 TODAY = date.today()
 
@@ -208,26 +204,14 @@ def outbound(
     app: Flask, office: SecretIdentity, sequence: int, thread: Thread, acks: tuple[str, ...]
 ) -> tuple[bytes, str]:
     reply_id = new_id()
-    data = write_outbound(
-        OutboundBundle(
-            sequence=sequence,
-            audience=portal_fingerprint(services(app).secrets.portal_identity),
-            created_day=TODAY.isoformat(),
-            acks=acks,
-            replies=(
-                OutboundReply(
-                    id=reply_id,
-                    thread=thread.id,
-                    day=TODAY.isoformat(),
-                    envelope=seal(
-                        encode_payload(ReplyPayload(text="Takk, vi har mottatt varselet.")),
-                        [thread.reporter_public_key],
-                    ),
-                ),
-            ),
-            statuses=(StatusChange(thread=thread.id, status="acknowledged"),),
-        ),
+    data = outbound_bundle(
+        app,
         office,
+        sequence,
+        TODAY,
+        acks=acks,
+        replies=((reply_id, thread.id, thread.reporter_public_key),),
+        statuses=((thread.id, "acknowledged"),),
     )
     return data, reply_id
 
