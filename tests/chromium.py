@@ -2,6 +2,8 @@
 
 - :func:`launched`        a Chromium for a ``with`` block (the ``browser`` fixture in
                           tests/conftest.py is one per test module)
+- :func:`new_page`        a page in a fresh context (``new_context`` options), for a ``with``
+                          block
 - :func:`shot`            keeps a full-page screenshot in the folder given, else in
                           ``$VARSEL_SHOTS`` when that is set
 - :func:`axe_violations`  what axe-core (node_modules) finds on the page, one line each
@@ -11,6 +13,7 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from playwright.sync_api import Browser, Page, sync_playwright
 
@@ -36,6 +39,17 @@ def launched() -> Iterator[Browser]:
             yield browser
         finally:
             browser.close()
+
+
+@contextmanager
+def new_page(browser: Browser, **options: Any) -> Iterator[Page]:
+    """A page in a new browser context (its own cookies and storage), made with Playwright's
+    ``new_context(**options)``; the context is closed after the ``with`` block."""
+    context = browser.new_context(**options)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
 
 
 def shot(page: Page, name: str, folder: Path | None = None) -> None:

@@ -5,11 +5,10 @@ checked at 360 px (a small phone): no horizontal scrolling on any reporter page.
 Set VARSEL_SHOTS=<dir> to keep screenshots of every page at 360 and 1280 px.
 """
 
-import os
 from collections.abc import Callable
-from pathlib import Path
 
 import pytest
+from chromium import new_page, shot
 from conftest import LiveServer
 from playwright.sync_api import Browser, Page
 
@@ -77,21 +76,17 @@ def walk(page: Page, base: str, lang: str, at: Callable[[str], None], js: bool =
 def test_report_and_follow_up_without_javascript_stay_on_origin(
     browser: Browser, live_server: LiveServer
 ) -> None:
-    context = browser.new_context(
-        java_script_enabled=False, viewport={"width": 1280, "height": 900}
-    )
-    page = context.new_page()
     requests: list[str] = []
-    page.on("request", lambda request: requests.append(request.url))
-    try:
+    with new_page(
+        browser, java_script_enabled=False, viewport={"width": 1280, "height": 900}
+    ) as page:
+        page.on("request", lambda request: requests.append(request.url))
         walk(page, live_server.url, "en", lambda _name: None)
         # Log out ends the session.
         page.locator("form.logout button").click()
         page.wait_for_url(f"{live_server.url}/")
         page.goto(f"{live_server.url}/thread")
         page.wait_for_url(f"{live_server.url}/follow-up")
-    finally:
-        context.close()
     assert requests
     foreign = [u for u in requests if not u.startswith(live_server.url + "/")]
     assert foreign == []
@@ -102,20 +97,13 @@ def test_layout_fits_the_screen(browser: Browser, live_server: LiveServer, width
     """Measured with JavaScript on, so the pages as the browser path builds them (the
     receipt and the thread are drawn by the page's scripts) are measured too. Screenshots
     go to $VARSEL_SHOTS when set."""
-    shots = os.environ.get("VARSEL_SHOTS")
-    context = browser.new_context(viewport={"width": width, "height": 800})
-    page = context.new_page()
+    with new_page(browser, viewport={"width": width, "height": 800}) as page:
 
-    def check(name: str) -> None:
-        overflow = page.evaluate(
-            "document.scrollingElement.scrollWidth - document.documentElement.clientWidth"
-        )
-        assert overflow <= 0, f"{name} scrolls sideways by {overflow}px at {width}px"
-        if shots:
-            Path(shots).mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=f"{shots}/{name}-{width}.png", full_page=True)
+        def check(name: str) -> None:
+            overflow = page.evaluate(
+                "document.scrollingElement.scrollWidth - document.documentElement.clientWidth"
+            )
+            assert overflow <= 0, f"{name} scrolls sideways by {overflow}px at {width}px"
+            shot(page, f"{name}-{width}")
 
-    try:
         walk(page, live_server.url, "nb", check, js=True)
-    finally:
-        context.close()

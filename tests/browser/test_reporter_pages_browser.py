@@ -8,7 +8,7 @@ import sqlite3
 from datetime import date
 
 import pytest
-from chromium import shot
+from chromium import new_page, shot
 from conftest import LiveServer
 from playwright.sync_api import Browser, Page
 
@@ -54,9 +54,7 @@ def _office_replies(server: LiveServer, text: str) -> None:
 def test_the_first_question_comes_early_and_the_pages_fit(
     browser: Browser, live_server: LiveServer, width: int, lang: str
 ) -> None:
-    context = browser.new_context(viewport={"width": width, "height": 800})
-    page = context.new_page()
-    try:
+    with new_page(browser, viewport={"width": width, "height": 800}) as page:
         page.goto(f"{live_server.url}/report?lang={lang}")
         top = page.locator("#what_happened").bounding_box()
         assert top is not None and top["y"] < 800, f"first question at {top} px on {width}"
@@ -70,18 +68,14 @@ def test_the_first_question_comes_early_and_the_pages_fit(
             )
             assert overflow <= 0, f"{name} scrolls sideways at {width}"
             shot(page, f"{name}-{lang}-{width}")
-    finally:
-        context.close()
 
 
 def test_the_own_report_is_folded_and_new_replies_are_marked_without_javascript(
     browser: Browser, live_server: LiveServer
 ) -> None:
-    context = browser.new_context(
-        java_script_enabled=False, viewport={"width": 360, "height": 800}
-    )
-    page = context.new_page()
-    try:
+    with new_page(
+        browser, java_script_enabled=False, viewport={"width": 360, "height": 800}
+    ) as page:
         _report_and_log_in(page, live_server.url, "en")
         report = page.locator("details.own-report")
         assert report.count() == 1 and report.get_attribute("open") is None
@@ -99,16 +93,12 @@ def test_the_own_report_is_folded_and_new_replies_are_marked_without_javascript(
         page.locator("form[action='/thread'] button[type=submit]").click()
         page.wait_for_url(f"{live_server.url}/thread")
         assert page.locator(".badge-new").count() == 0, "answered: no longer new"
-    finally:
-        context.close()
 
 
 def test_the_landing_page_says_what_happens_next_and_links_the_privacy_notice(
     browser: Browser, live_server: LiveServer
 ) -> None:
-    context = browser.new_context(java_script_enabled=False)
-    page = context.new_page()
-    try:
+    with new_page(browser, java_script_enabled=False) as page:
         page.goto(f"{live_server.url}/?lang=nb")
         text = page.locator("main").inner_text()
         for needle in ("innen 7 dager", "innen 3 måneder", "Hva er trakassering",
@@ -120,5 +110,3 @@ def test_the_landing_page_says_what_happens_next_and_links_the_privacy_notice(
         for needle in ("Arbeiderpartiet er ansvarlig", "behandlingsansvarlig", "Hvor lenge",
                        "365 dager", "Datatilsynet", "Rettighetene dine"):
             assert needle in privacy, needle
-    finally:
-        context.close()
