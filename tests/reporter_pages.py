@@ -104,7 +104,7 @@ def filled(
 
 
 def field_pairs(data: dict[str, object]) -> list[tuple[str, str]]:
-    """Filled fields (:func:`filled`) as a browser sends them: one (name, value) a value."""
+    """Filled fields (:func:`filled`) as a browser sends them: a (name, value) pair per value."""
     return [(k, v) for k, v in data.items() if isinstance(v, str)] + [
         (k, x) for k, v in data.items() if isinstance(v, list) for x in v
     ]
