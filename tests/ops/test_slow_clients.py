@@ -11,14 +11,29 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
 from http_client import NoJsBrowser
 from reporter_pages import receipt_words, send_filled_report
 
-from .conftest import Nginx, Portal
+from .conftest import Nginx, Portal, start_portal, stop
 
 SLOW_CLIENTS = 40
 PROBES = 3
 PROBE_TIMEOUT = 4.0
+
+
+@pytest.fixture
+def portal(tmp_path: Path) -> Iterator[Portal]:
+    """The service's gunicorn with one worker (``VARSEL_WORKERS=1``; threads as deployed).
+    With two, a busy machine may let one worker accept nearly every slow connection while
+    the other is still waiting for its turn, which leaves the control a free thread to
+    answer with. One worker makes the control exact, and nginx must shield the smaller
+    pool."""
+    p = start_portal(tmp_path / "portal", {"VARSEL_WORKERS": "1"})
+    try:
+        yield p
+    finally:
+        stop(p.process)
 
 
 @contextmanager
